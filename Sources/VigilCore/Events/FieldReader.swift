@@ -1,0 +1,189 @@
+/// Reads typed members out of one event object and records a `ValidationProblem` for each wrong one.
+/// Every member read is remembered, so whatever is left over is reported as `unknown_field`.
+struct FieldReader {
+    let index: Int
+    let members: [JSONMember]
+    let shape: ShapeNames.Type
+    private(set) var problems: [ValidationProblem] = []
+
+    init(index: Int, members: [JSONMember], shape: ShapeNames.Type) {
+        self.index = index
+        self.members = members
+        self.shape = shape
+        var seen = Set<String>()
+        for member in members where !seen.insert(member.key).inserted {
+            report(member.key, .duplicateField, "the member appears more than once")
+        }
+    }
+
+    mutating func report(_ field: String, _ reason: ValidationReason, _ detail: String) {
+        problems.append(ValidationProblem(index: index, field: field, reason: reason, detail: detail))
+    }
+
+    func value(_ key: String) -> JSONValue? {
+        members.first { $0.key == key }?.value
+    }
+
+    mutating func requiredString(_ key: String, missing: ValidationReason) -> String? {
+        switch value(key) {
+        case nil, .null?:
+            report(key, missing, "\(key) is required")
+            return nil
+        case .string(let text)?:
+            if text.isEmpty { report(key, missing, "\(key) must not be empty"); return nil }
+            return text
+        case let other?:
+            report(key, .wrongType, "got \(other.typeName), want string")
+            return nil
+        }
+    }
+
+    mutating func optionalString(_ key: String) -> String? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let other?:
+            report(key, .wrongType, "got \(other.typeName), want string")
+            return nil
+        }
+    }
+
+    /// A string, or an integer given as a number (older docs typed `workspace_id` as LONG).
+    mutating func identifierText(_ key: String) -> String? {
+        if case .number(let text)? = value(key) {
+            guard Int64(text) != nil else {
+                report(key, .wrongType, "got a non-integer number, want string")
+                return nil
+            }
+            return text
+        }
+        return optionalString(key)
+    }
+
+    mutating func rfc3339(_ key: String) -> Int64? {
+        switch value(key) {
+        case nil, .null?:
+            report(key, .missingEventTime, "\(key) is required")
+            return nil
+        case .string(let text)?:
+            guard let millis = Timestamp.parseRFC3339(text) else {
+                report(key, .invalidEventTime, "got \"\(text.prefix(64))\", want RFC 3339 such as 2024-01-01T12:00:00.000Z")
+                return nil
+            }
+            return millis
+        case let other?:
+            report(key, .wrongType, "got \(other.typeName), want an RFC 3339 string")
+            return nil
+        }
+    }
+
+    mutating func epochMillis(_ key: String) -> Int64? {
+        switch value(key) {
+        case nil, .null?:
+            report(key, .missingEventTime, "\(key) is required")
+            return nil
+        case .number(let text)?:
+            guard let millis = Int64(text), millis >= Timestamp.minMillis, millis <= Timestamp.maxMillis else {
+                report(key, .invalidEventTime, "got \(text.prefix(32)), want integer epoch milliseconds")
+                return nil
+            }
+            return millis
+        case let other?:
+            report(key, .wrongType, "got \(other.typeName), want integer epoch milliseconds")
+            return nil
+        }
+    }
+
+    /// A struct of optional strings; returns the field values in `fields` order, or nil when absent/null.
+    mutating func object(_ key: String, fields: [String]) -> [String?]? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case .object(let inner)?:
+            var result: [String?] = Array(repeating: nil, count: fields.count)
+            var seen = Set<String>()
+            for member in inner {
+                let path = "\(key).\(member.key)"
+                guard seen.insert(member.key).inserted else {
+                    report(path, .duplicateField, "the member appears more than once")
+                    continue
+                }
+                guard let position = fields.firstIndex(of: member.key) else {
+                    report(path, .unknownField, "want one of \(fields.joined(separator: ", "))")
+                    continue
+                }
+                switch member.value {
+                case .null: break
+                case .string(let text): result[position] = text
+                default: report(path, .wrongType, "got \(member.value.typeName), want string")
+                }
+            }
+            return result
+        case let other?:
+            report(key, .wrongType, "got \(other.typeName), want object")
+            return nil
+        }
+    }
+
+    /// `response`: `status_code` is an INT, the other two strings.
+    mutating func response(_ key: String, fields: [String]) -> EventResponse? {
+        guard case .object(let inner)? = value(key) else {
+            return object(key, fields: fields).map { _ in EventResponse() }
+        }
+        var statusCode: Int32?
+        var stringMembers: [JSONMember] = []
+        for member in inner {
+            if member.key == fields[0] {
+                switch member.value {
+                case .null: break
+                case .number(let text):
+                    if let code = Int32(text) { statusCode = code } else {
+                        report("\(key).\(member.key)", .invalidStatusCode, "got \(text.prefix(32)), want a 32-bit integer")
+                    }
+                default: report("\(key).\(member.key)", .wrongType, "got \(member.value.typeName), want integer")
+                }
+            } else {
+                stringMembers.append(member)
+            }
+        }
+        var nested = FieldReader(index: index, members: [JSONMember(key, .object(stringMembers))], shape: shape)
+        let strings = nested.object(key, fields: fields) ?? [nil, nil, nil]
+        problems.append(contentsOf: nested.problems)
+        return EventResponse(statusCode: statusCode, errorMessage: strings[1], result: strings[2])
+    }
+
+    /// `request_params` is `MAP<STRING, STRING>`: strings stay as they are; a nested object or array is
+    /// stored as its compact JSON text, a number as its literal text, a boolean as `true`/`false`; a JSON
+    /// null value is dropped (a map value cannot be absent and present at once).
+    mutating func requestParams(_ key: String) -> [(key: String, value: String)]? {
+        switch value(key) {
+        case nil, .null?: return nil
+        case .object(let inner)?:
+            var pairs: [(key: String, value: String)] = []
+            var seen = Set<String>()
+            for member in inner {
+                guard seen.insert(member.key).inserted else {
+                    report("\(key).\(member.key)", .duplicateField, "the key appears more than once")
+                    continue
+                }
+                switch member.value {
+                case .null: continue
+                case .string(let text): pairs.append((member.key, text))
+                case .number(let text): pairs.append((member.key, text))
+                case .bool(let flag): pairs.append((member.key, flag ? "true" : "false"))
+                case .array, .object: pairs.append((member.key, JSONWriter.text(of: member.value)))
+                }
+            }
+            return pairs
+        case let other?:
+            report(key, .wrongType, "got \(other.typeName), want object")
+            return nil
+        }
+    }
+
+    mutating func reportUnknownMembers() {
+        let known = shape.allKeys
+        for member in members where !known.contains(member.key) {
+            report(member.key, .unknownField, "not a member of the \(shape == DeliveryShape.self ? "delivery" : "table") shape")
+        }
+    }
+}

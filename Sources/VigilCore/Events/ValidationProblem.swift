@@ -1,0 +1,41 @@
+/// One reason an ingested event was refused: which event (0-based position in the request), which field
+/// (dotted path in the shape the producer sent), and a stable snake_case `reason` code that also labels the
+/// `vigil_ingest_events_rejected_total` counter.
+public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var field: String
+    public var reason: ValidationReason
+    /// Human detail ("got number, want string"); not part of the stable contract.
+    public var detail: String
+
+    public init(index: Int, field: String, reason: ValidationReason, detail: String) {
+        self.index = index
+        self.field = field
+        self.reason = reason
+        self.detail = detail
+    }
+
+    public var description: String { "event \(index): \(field): \(reason.rawValue) (\(detail))" }
+}
+
+/// The stable reason codes. Adding one is fine; renaming one breaks dashboards and must not happen.
+public enum ValidationReason: String, Sendable, CaseIterable {
+    case malformedJSON = "malformed_json"
+    case invalidUTF8 = "invalid_utf8"
+    case notAnObject = "not_an_object"
+    case unknownField = "unknown_field"
+    case duplicateField = "duplicate_field"
+    case wrongType = "wrong_type"
+    case missingServiceName = "missing_service_name"
+    case missingActionName = "missing_action_name"
+    case missingEventTime = "missing_event_time"
+    case invalidEventTime = "invalid_event_time"
+    case eventTimeInFuture = "event_time_in_future"
+    case eventDateMismatch = "event_date_mismatch"
+    case invalidEventID = "invalid_event_id"
+    case invalidAuditLevel = "invalid_audit_level"
+    case invalidStatusCode = "invalid_status_code"
+    case eventTooLarge = "event_too_large"
+    case emptyRequest = "empty_request"
+    case tooManyEvents = "too_many_events"
+}

@@ -1,0 +1,1 @@
+@main struct V { static func main() {} }
