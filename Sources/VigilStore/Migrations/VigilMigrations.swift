@@ -1,0 +1,11 @@
+import GRDB
+
+/// Every schema change, in order. A migration that has shipped is never edited: add a new file instead.
+public enum VigilMigrations {
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001_audit_events", migrate: Migration001AuditEvents.migrate)
+        migrator.registerMigration("002_identities", migrate: Migration002Identities.migrate)
+        return migrator
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VigilCore
+
+/// The single writer of the audit log. Requests submit batches of events; the sequencer's loop takes
+/// everything queued, writes it in **one** transaction (one fsync), assigns dense `seq` numbers, and only
+/// then resumes the waiting requests (group commit: acknowledged means durable).
+///
+/// Each submission gets its own savepoint inside the shared transaction, so a request whose event
+/// conflicts with a stored one (same `event_id`, different content) is rolled back alone.
+/// The queue is bounded: past `maxQueuedEvents` a submission is refused at once with `overloaded`.
+/// Self-audit records are submitted with `priority` and may use a reserve above that bound, so that the
+/// refusal itself can still be audited.
+public final class Sequencer: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var maxQueuedEvents: Int
+        public var maxBatchEvents: Int
+
+        public init(maxQueuedEvents: Int = 200_000, maxBatchEvents: Int = 20_000) {
+            self.maxQueuedEvents = maxQueuedEvents
+            self.maxBatchEvents = maxBatchEvents
+        }
+    }
+
+    /// What happened to one submission.
+    public enum Outcome: Sendable, Equatable {
+        case stored([SequencedEvent])
+        /// `eventID` was already stored at `existingSeq` with different content; nothing was stored.
+        case conflict(eventID: String, existingSeq: Int64)
+    }
+
+    struct Submission {
+        let events: [PreparedEvent]
+        let continuation: CheckedContinuation<Outcome, any Error>
+    }
+
+    struct State {
+        var queue: [Submission] = []
+        var queuedEvents = 0
+        var isClosed = false
+    }
+
+    private let database: VigilDatabase
+    private let configuration: Configuration
+    private let observer: (any SequencerObserver)?
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    public init(database: VigilDatabase, configuration: Configuration = .init(), observer: (any SequencerObserver)? = nil,
+                logger: Logger = Logger(label: "vigil.sequencer")) {
+        self.database = database
+        self.configuration = configuration
+        self.observer = observer
+        self.logger = logger
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Events waiting for the next commit.
+    public var queuedEvents: Int { state.withLock { $0.queuedEvents } }
+
+    /// Submits `events` and returns once they are committed and fsync'd (or refused).
+    /// - Throws: `VigilError.overloaded` when the queue is full, `.unavailable` when the sequencer has shut
+    ///   down or the write failed.
+    public func submit(_ events: [PreparedEvent], priority: Bool = false) async throws -> Outcome {
+        if events.isEmpty { return .stored([]) }
+        return try await withCheckedThrowingContinuation { continuation in
+            let refusal: VigilError? = state.withLock { state in
+                if state.isClosed { return VigilError(.unavailable, "Vigil is shutting down; retry against a running server") }
+                let limit = priority ? configuration.maxQueuedEvents * 2 : configuration.maxQueuedEvents
+                if state.queuedEvents + events.count > limit {
+                    return VigilError(.overloaded, "the ingest queue is full (\(state.queuedEvents) events waiting); retry later",
+                                      retryAfterSeconds: 1)
+                }
+                state.queue.append(Submission(events: events, continuation: continuation))
+                state.queuedEvents += events.count
+                return nil
+            }
+            if let refusal {
+                continuation.resume(throwing: refusal)
+            } else {
+                wake.yield()
+            }
+        }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                await drain()
+            }
+            // Shutdown: the stream finished; write whatever is still queued before returning.
+            await drain()
+        } onGracefulShutdown: {
+            self.state.withLock { $0.isClosed = true }
+            self.wake.finish()
+        }
+        // Cancellation without graceful shutdown: refuse whatever is left rather than leave it hanging.
+        let leftovers = state.withLock { state -> [Submission] in
+            state.isClosed = true
+            defer { state.queue.removeAll(); state.queuedEvents = 0 }
+            return state.queue
+        }
+        for submission in leftovers {
+            submission.continuation.resume(throwing: VigilError(.unavailable, "Vigil stopped before the events were written"))
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Submission] in
+                var taken: [Submission] = []
+                var count = 0
+                while let first = state.queue.first, taken.isEmpty || count + first.events.count <= configuration.maxBatchEvents {
+                    taken.append(state.queue.removeFirst())
+                    count += first.events.count
+                }
+                state.queuedEvents -= count
+                return taken
+            }
+            if batch.isEmpty { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Submission]) async {
+        let started = ContinuousClock.now
+        do {
+            let outcomes = try await database.pool.write { db in
+                try Self.write(batch.map(\.events), in: db)
+            }
+            let elapsed = ContinuousClock.now - started
+            observer?.sequencerDidCommit(
+                events: batch.reduce(0) { $0 + $1.events.count }, submissions: batch.count, duration: elapsed,
+                outcomes: outcomes
+            )
+            for (submission, outcome) in zip(batch, outcomes) {
+                submission.continuation.resume(returning: outcome)
+            }
+        } catch {
+            logger.error("Audit batch could not be written; requests fail with 503", metadata: ["error": "\(error)"])
+            let failure = VigilError(.unavailable, "the audit store could not write the events", underlying: error)
+            for submission in batch {
+                submission.continuation.resume(throwing: failure)
+            }
+        }
+    }
+
+    /// Writes the submissions inside the caller's transaction. Exposed (internal) for the tests of
+    /// savepoint isolation; the sequencer is its only production caller.
+    static func write(_ submissions: [[PreparedEvent]], in db: Database) throws -> [Outcome] {
+        var nextSeq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events")).map { $0 + 1 } ?? 0
+        let insert = try db.cachedStatement(sql: EventRow.insertSQL)
+        let lookup = try db.cachedStatement(sql: "SELECT seq, content_hash FROM audit_events WHERE event_id = ?")
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(submissions.count)
+        for events in submissions {
+            let firstSeq = nextSeq
+            var outcome: Outcome = .stored([])
+            try db.inSavepoint {
+                var sequenced: [SequencedEvent] = []
+                sequenced.reserveCapacity(events.count)
+                for prepared in events {
+                    try insert.execute(arguments: EventRow.arguments(prepared, seq: nextSeq))
+                    if db.changesCount == 1 {
+                        sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: nextSeq, duplicate: false))
+                        nextSeq += 1
+                        continue
+                    }
+                    guard let existing = try Row.fetchOne(lookup, arguments: [prepared.event.eventID]) else {
+                        throw VigilError(.internal, "insert of \(prepared.event.eventID) was ignored but no row exists")
+                    }
+                    let existingSeq: Int64 = existing["seq"]
+                    let existingHash = [UInt8](existing["content_hash"] as Data)
+                    if existingHash != prepared.contentHash {
+                        outcome = .conflict(eventID: prepared.event.eventID, existingSeq: existingSeq)
+                        nextSeq = firstSeq
+                        return .rollback
+                    }
+                    sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: existingSeq, duplicate: true))
+                }
+                outcome = .stored(sequenced)
+                return .commit
+            }
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+}
+
+/// Receives the sequencer's figures (batch sizes, commit latency) without the store knowing about
+/// Prometheus.
+public protocol SequencerObserver: Sendable {
+    func sequencerDidCommit(events: Int, submissions: Int, duration: Duration, outcomes: [Sequencer.Outcome])
+}

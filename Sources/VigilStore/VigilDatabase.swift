@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import VigilCore
+
+/// The one SQLite database of a data folder (`vigil.sqlite`), opened once per process.
+///
+/// WAL with `synchronous=FULL`: every commit fsyncs the WAL, so a committed batch survives a crash or power
+/// loss. Throughput comes from the `Sequencer` sharing one commit among many requests, never from
+/// weakening this setting.
+public final class VigilDatabase: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) `path` and applies pending migrations.
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        configuration.prepareDatabase { db in
+            // FULL: the WAL is fsync'd at each commit (acknowledged means durable).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 64 MiB page cache per connection keeps the event indexes hot at a million rows.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        self.path = path
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if !readOnly {
+                try VigilMigrations.migrator.migrate(pool)
+            }
+        } catch {
+            throw VigilError(.unavailable, "cannot open database \(path): \(error)", underlying: error)
+        }
+    }
+
+    /// `<dataDirectory>/vigil.sqlite`, creating the folder (0700) when missing.
+    public static func open(dataDirectory: String) throws -> VigilDatabase {
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+        )
+        return try VigilDatabase(path: (dataDirectory as NSString).appendingPathComponent("vigil.sqlite"))
+    }
+}
