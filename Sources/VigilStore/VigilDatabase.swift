@@ -43,3 +43,10 @@ public final class VigilDatabase: Sendable {
         return try VigilDatabase(path: (dataDirectory as NSString).appendingPathComponent("vigil.sqlite"))
     }
 }
+
+extension VigilDatabase {
+    /// A trivial read that proves the database answers (used by `/health`).
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}

@@ -38,4 +38,5 @@ public enum ValidationReason: String, Sendable, CaseIterable {
     case eventTooLarge = "event_too_large"
     case emptyRequest = "empty_request"
     case tooManyEvents = "too_many_events"
+    case eventIDConflict = "event_id_conflict"
 }

@@ -1,0 +1,48 @@
+import Hummingbird
+import Logging
+import VigilCore
+import VigilStore
+
+/// Everything the API needs, built once by `VigilServer`.
+public struct APIDependencies: Sendable {
+    public var database: VigilDatabase
+    public var sequencer: Sequencer
+    public var tokens: TokenStore
+    public var recorder: SelfAuditRecorder
+    public var metrics: VigilMetrics
+    public var limits: IngestLimits
+    public var clock: any WallClock
+    public var logger: Logger
+
+    public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
+                metrics: VigilMetrics, limits: IngestLimits, clock: any WallClock, logger: Logger) {
+        self.database = database
+        self.sequencer = sequencer
+        self.tokens = tokens
+        self.recorder = recorder
+        self.metrics = metrics
+        self.limits = limits
+        self.clock = clock
+        self.logger = logger
+    }
+}
+
+/// Builds the router: one middleware (authentication + self-audit) in front of one controller per resource.
+public enum APIRouter {
+    public static func build(_ dependencies: APIDependencies) -> Router<VigilRequestContext> {
+        let router = Router(context: VigilRequestContext.self)
+        router.add(middleware: AuditedRequestMiddleware(
+            tokens: dependencies.tokens, recorder: dependencies.recorder, metrics: dependencies.metrics,
+            logger: dependencies.logger))
+        HealthController(database: dependencies.database, workspaceID: dependencies.recorder.workspaceID).register(on: router)
+        AuditEventsController(
+            ingestor: EventIngestor(
+                decoder: EventDecoder(limits: dependencies.limits), sequencer: dependencies.sequencer,
+                recorder: dependencies.recorder, metrics: dependencies.metrics, clock: dependencies.clock),
+            events: EventStore(database: dependencies.database)
+        ).register(on: router)
+        TokensController(tokens: dependencies.tokens).register(on: router)
+        MetricsController(metrics: dependencies.metrics, sequencer: dependencies.sequencer).register(on: router)
+        return router
+    }
+}

@@ -1,0 +1,109 @@
+import Hummingbird
+import NIOCore
+import VigilCore
+import VigilStore
+
+/// `/api/2.0/audit/events`: ingest (POST) and query (GET) in the `system.access.audit` table shape.
+struct AuditEventsController {
+    let ingestor: EventIngestor
+    let events: EventStore
+
+    static let listParameters: Set<String> = [
+        "start_time", "end_time", "workspace_id", "service_name", "action_name", "user", "source_ip_address",
+        "request_id", "status_code", "order", "page_size", "page_token",
+    ]
+
+    func register(on router: Router<VigilRequestContext>) {
+        router.on(RouteTable.entry(.post, "/api/2.0/audit/events"), use: ingest)
+        router.on(RouteTable.entry(.get, "/api/2.0/audit/events"), use: list)
+        router.on(RouteTable.entry(.get, "/api/2.0/audit/events/{event_id}"), use: get)
+    }
+
+    @Sendable func ingest(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        let limit = ingestor.decoder.limits.maxRequestBytes
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes; split it into several requests")
+        }
+        let result = try await ingestor.ingest(
+            body: Array(buffer.readableBytesView), contentType: request.headers[.contentType], context: context)
+        return JSONResponse.write { writer in
+            writer.beginObject()
+            writer.key("accepted"); writer.integer(result.accepted); writer.comma()
+            writer.key("duplicates"); writer.integer(result.duplicates); writer.comma()
+            writer.key("events")
+            writer.beginArray()
+            for (position, event) in result.events.enumerated() {
+                if position > 0 { writer.comma() }
+                writer.beginObject()
+                writer.key("event_id"); writer.string(event.eventID); writer.comma()
+                writer.key("seq"); writer.integer(event.seq); writer.comma()
+                writer.key("duplicate"); writer.bool(event.duplicate)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        let query = try QueryParameters(request, allowed: Self.listParameters)
+        var filter = EventFilter()
+        filter.startMillis = try query.instant("start_time")
+        filter.endMillis = try query.instant("end_time")
+        filter.workspaceID = try query.string("workspace_id")
+        filter.serviceName = try query.string("service_name")
+        filter.actionNames = try query.all("action_name")
+        filter.userEmail = try query.string("user")
+        filter.sourceIPAddress = try query.string("source_ip_address")
+        filter.requestID = try query.string("request_id")
+        filter.statusCode = try query.integer("status_code", range: 100...599).map { Int32($0) }
+        if let start = filter.startMillis, let end = filter.endMillis, start >= end {
+            throw VigilError(.invalidParameter, "start_time must be before end_time")
+        }
+        let orderText = try query.string("order") ?? "desc"
+        guard let order = SortOrder(rawValue: orderText.lowercased()) else {
+            throw VigilError(.invalidParameter, "order must be asc or desc, got '\(orderText.prefix(16))'")
+        }
+        let pageSize = try query.integer("page_size", range: 1...1000) ?? 100
+        let cursor = try query.string("page_token").map(PageToken.decode)
+        for (key, value) in [("start_time", try query.string("start_time")), ("end_time", try query.string("end_time")),
+                             ("user", filter.userEmail), ("service_name", filter.serviceName), ("workspace_id", filter.workspaceID)] {
+            context.auditNote.set(key, value.map { String($0.prefix(256)) })
+        }
+        if !filter.actionNames.isEmpty { context.auditNote.set("action_name", filter.actionNames.joined(separator: ",")) }
+
+        let page = try await events.list(filter: filter, order: order, pageSize: pageSize, after: cursor)
+        context.auditNote.set("row_count", String(page.events.count))
+        return JSONResponse.write { writer in
+            writer.beginObject()
+            writer.key("events")
+            writer.beginArray()
+            for (position, stored) in page.events.enumerated() {
+                if position > 0 { writer.comma() }
+                stored.event.writeTableJSON(into: &writer)
+            }
+            writer.endArray()
+            if let next = page.next {
+                writer.comma()
+                writer.key("next_page_token"); writer.string(PageToken.encode(next))
+            }
+            writer.endObject()
+        }
+    }
+
+    @Sendable func get(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        guard let eventID = context.parameters.get("event_id"), EventDecoder.isValidEventID(eventID) else {
+            throw VigilError(.invalidParameter, "event_id must be 1 to 128 characters from [A-Za-z0-9._:-]")
+        }
+        context.auditNote.set("event_id", eventID)
+        guard let stored = try await events.event(id: eventID) else {
+            throw VigilError(.notFound, "no audit event with event_id '\(eventID)'")
+        }
+        return JSONResponse.write { stored.event.writeTableJSON(into: &$0) }
+    }
+}

@@ -1,0 +1,18 @@
+import Hummingbird
+import NIOCore
+import VigilStore
+
+/// `GET /metrics` in the Prometheus text format (authenticated like every other endpoint).
+struct MetricsController {
+    let metrics: VigilMetrics
+    let sequencer: Sequencer
+
+    func register(on router: Router<VigilRequestContext>) {
+        router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
+            let bytes = metrics.exposition(queuedEvents: sequencer.queuedEvents)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+}

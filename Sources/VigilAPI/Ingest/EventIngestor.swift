@@ -1,0 +1,93 @@
+import VigilCore
+import VigilStore
+
+/// The ingest path between HTTP and the sequencer: split the body, validate every event, refuse the
+/// whole request when any event is invalid, then submit the batch and wait for its commit.
+struct EventIngestor: Sendable {
+    let decoder: EventDecoder
+    let sequencer: Sequencer
+    let recorder: SelfAuditRecorder
+    let metrics: VigilMetrics
+    let clock: any WallClock
+
+    struct Result: Sendable {
+        let events: [SequencedEvent]
+        var accepted: Int { events.filter { !$0.duplicate }.count }
+        var duplicates: Int { events.count - accepted }
+    }
+
+    func ingest(body: [UInt8], contentType: String?, context: VigilRequestContext) async throws -> Result {
+        let limits = decoder.limits
+        let now = clock.nowMillis()
+        var problems: [ValidationProblem] = []
+        let items = IngestBody.split(body, format: IngestBody.format(contentType: contentType), problems: &problems)
+        if items.isEmpty, problems.isEmpty {
+            problems.append(.init(index: 0, field: "", reason: .emptyRequest, detail: "the request holds no events"))
+        }
+        if items.count > limits.maxEventsPerRequest {
+            problems.append(.init(index: limits.maxEventsPerRequest, field: "", reason: .tooManyEvents,
+                                  detail: "got \(items.count) events, want at most \(limits.maxEventsPerRequest) per request"))
+        }
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if item.byteCount > limits.maxEventBytes {
+                problems.append(.init(index: index, field: "", reason: .eventTooLarge,
+                                      detail: "event is \(item.byteCount) bytes, want at most \(limits.maxEventBytes)"))
+                continue
+            }
+            guard let value = item.value,
+                  let event = decoder.decode(value, index: index, nowMillis: now, problems: &problems)
+            else { continue }
+            if problems.isEmpty { prepared.append(PreparedEvent(event, receivedMillis: now)) }
+        }
+        context.auditNote.set("event_count", String(items.count))
+        if !problems.isEmpty {
+            countRejections(problems, eventCount: max(items.count, 1))
+            throw VigilError(.validationFailed, Self.message(for: problems), problems: problems)
+        }
+        switch try await sequencer.submit(prepared) {
+        case .stored(let sequenced):
+            let result = Result(events: sequenced)
+            metrics.eventsAccepted.increment(by: Int64(result.accepted))
+            metrics.eventsDuplicate.increment(by: Int64(result.duplicates))
+            context.auditNote.set("accepted", String(result.accepted))
+            context.auditNote.set("duplicates", String(result.duplicates))
+            return result
+        case .conflict(let eventID, let existingSeq):
+            let index = prepared.firstIndex { $0.event.eventID == eventID } ?? 0
+            context.auditNote.set("conflicting_event_id", eventID)
+            metrics.rejectedCounter(.eventIDConflict).increment(by: Int64(prepared.count))
+            // The conflict is a security event of its own (someone may be trying to rewrite history).
+            try await recorder.record(.init(
+                service: "vigil", action: "eventIdConflict", userName: context.principal?.userName,
+                sourceIP: context.remoteIP, userAgent: nil, requestID: context.requestID, statusCode: 409,
+                errorMessage: "event_id already stored with different content",
+                requestParams: [("event_id", eventID), ("existing_seq", String(existingSeq))]))
+            throw VigilError(
+                .eventIDConflict,
+                "event \(index): event_id '\(eventID)' is already stored (seq \(existingSeq)) with different content; nothing from this request was stored",
+                problems: [.init(index: index, field: "event_id", reason: .eventIDConflict,
+                                 detail: "already stored at seq \(existingSeq) with different content")])
+        }
+    }
+
+    /// Each refused event counts once, under its first problem's reason; a request refused whole counts its
+    /// valid events too, under `rejected_with_batch`-free accounting: only the invalid ones are counted.
+    private func countRejections(_ problems: [ValidationProblem], eventCount: Int) {
+        var firstReasonByIndex: [Int: ValidationReason] = [:]
+        for problem in problems where firstReasonByIndex[problem.index] == nil {
+            firstReasonByIndex[problem.index] = problem.reason
+        }
+        var counts: [ValidationReason: Int64] = [:]
+        for reason in firstReasonByIndex.values { counts[reason, default: 0] += 1 }
+        for (reason, count) in counts { metrics.rejectedCounter(reason).increment(by: count) }
+    }
+
+    /// "2 problems: event 0: action_name: missing_action_name (…); event 3: …" — every problem, so a
+    /// client that shows only `message` still learns everything.
+    static func message(for problems: [ValidationProblem]) -> String {
+        let noun = problems.count == 1 ? "problem" : "problems"
+        return "request refused, nothing stored; \(problems.count) \(noun): " + problems.map(\.description).joined(separator: "; ")
+    }
+}

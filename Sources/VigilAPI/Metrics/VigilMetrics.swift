@@ -1,0 +1,83 @@
+import Prometheus
+import VigilCore
+import VigilStore
+
+/// Vigil's Prometheus families. Every family has HELP text so `promtool check metrics` is clean.
+/// The registry is per application (never the global `MetricsSystem`), so tests can run several servers.
+public final class VigilMetrics: SequencerObserver, Sendable {
+    public let registry = PrometheusCollectorRegistry()
+
+    let eventsAccepted: Counter
+    let eventsDuplicate: Counter
+    let batchEvents: ValueHistogram
+    let batchSubmissions: ValueHistogram
+    let commitDuration: DurationHistogram
+    let queueDepth: Gauge
+    let selfAuditFailures: Counter
+    let authFailures: Counter
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+        .seconds(5), .seconds(10),
+    ]
+
+    public init() {
+        eventsAccepted = registry.makeCounter(
+            descriptor: Self.name("vigil_ingest_events_accepted_total", "Events stored by ingest (first time seen)."))
+        eventsDuplicate = registry.makeCounter(
+            descriptor: Self.name("vigil_ingest_events_duplicate_total", "Ingested events already stored with the same event_id and content (idempotent retries)."))
+        batchEvents = registry.makeValueHistogram(
+            descriptor: Self.name("vigil_sequencer_batch_events", "Events written per sequencer transaction (group commit size)."),
+            buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000])
+        batchSubmissions = registry.makeValueHistogram(
+            descriptor: Self.name("vigil_sequencer_batch_submissions", "Requests sharing one sequencer transaction."),
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128])
+        commitDuration = registry.makeDurationHistogram(
+            descriptor: Self.name("vigil_sequencer_commit_duration_seconds", "Time to write and fsync one sequencer transaction."),
+            buckets: Self.latencyBuckets)
+        queueDepth = registry.makeGauge(
+            descriptor: Self.name("vigil_sequencer_queue_events", "Events waiting for the next sequencer transaction."))
+        selfAuditFailures = registry.makeCounter(
+            descriptor: Self.name("vigil_self_audit_failures_total", "API requests answered 503 because their audit record could not be written."))
+        authFailures = registry.makeCounter(
+            descriptor: Self.name("vigil_authentication_failures_total", "Requests refused with 401 (missing, unknown, expired or revoked token)."))
+        for reason in ValidationReason.allCases {
+            _ = rejectedCounter(reason)
+        }
+    }
+
+    static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    func rejectedCounter(_ reason: ValidationReason) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_ingest_events_rejected_total", "Ingested events refused by validation, by reason."),
+            labels: [("reason", reason.rawValue)])
+    }
+
+    func requestDuration(method: String, route: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: Self.name("vigil_http_request_duration_seconds", "API request latency including the self-audit commit."),
+            labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets)
+    }
+
+    func requestCounter(method: String, route: String, code: Int) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_http_requests_total", "API requests by route and status code."),
+            labels: [("method", method), ("route", route), ("code", String(code))])
+    }
+
+    public func sequencerDidCommit(events: Int, submissions: Int, duration: Duration, outcomes: [Sequencer.Outcome]) {
+        batchEvents.record(Double(events))
+        batchSubmissions.record(Double(submissions))
+        commitDuration.record(duration)
+    }
+
+    /// The exposition text, with the queue gauge read at scrape time.
+    public func exposition(queuedEvents: Int) -> [UInt8] {
+        queueDepth.set(Int64(queuedEvents))
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,112 @@
+import Hummingbird
+import Logging
+import VigilCore
+import VigilStore
+
+/// The one gate every request passes: assigns the request id, authenticates the bearer token, maps any
+/// error to the Databricks error body, and writes the request's self-audit record **before** the response
+/// leaves. If that record cannot be written the client gets 503 instead of the response (fail-closed).
+///
+/// Only the routes marked `.open` (`/health`, `/.well-known/databricks-config`) skip authentication and
+/// auditing: they reveal nothing and are polled by load balancers and SDKs.
+struct AuditedRequestMiddleware: RouterMiddleware {
+    typealias Context = VigilRequestContext
+
+    let tokens: TokenStore
+    let recorder: SelfAuditRecorder
+    let metrics: VigilMetrics
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var context = context
+        context.requestID = Self.requestID(from: request)
+        let route = RouteTable.route(method: request.method, endpointPath: context.endpointPath)
+        var response: Response
+        var errorMessage: String?
+        var service = route?.service ?? "vigil"
+        var action = route?.action ?? "unknownEndpoint"
+
+        if route?.access == .open {
+            response = await respond(request, context, next).0
+        } else {
+            do {
+                context.principal = try await authenticate(request)
+                (response, errorMessage) = await respond(request, context, next)
+            } catch {
+                // Authentication outcomes are recorded as Databricks does: accounts/tokenLogin.
+                service = "accounts"
+                action = "tokenLogin"
+                context.auditNote.set("authenticationMethod", "API_INT_PAT_TOKEN")
+                (response, errorMessage) = APIError.response(for: error, requestID: context.requestID)
+                if response.status == .unauthorized {
+                    metrics.authFailures.increment()
+                    response.headers[.wwwAuthenticate] = "Bearer"
+                }
+            }
+            if route == nil { context.auditNote.set("path", String(request.uri.path.prefix(512))) }
+            do {
+                try await recorder.record(.init(
+                    service: service, action: action, userName: context.principal?.userName, sourceIP: context.remoteIP,
+                    userAgent: request.headers[.userAgent], requestID: context.requestID,
+                    statusCode: Int(response.status.code), errorMessage: errorMessage,
+                    requestParams: context.auditNote.requestParams
+                ))
+            } catch {
+                metrics.selfAuditFailures.increment()
+                logger.error("Request refused: its audit record could not be written", metadata: [
+                    "request_id": "\(context.requestID)", "error": "\(error)",
+                ])
+                response = APIError.errorResponse(
+                    .serviceUnavailable, "TEMPORARILY_UNAVAILABLE",
+                    "the request could not be audited, so it was not served; retry later (request id \(context.requestID))",
+                    headers: [.retryAfter: "1"])
+            }
+        }
+        response.headers[.init("X-Request-Id")!] = context.requestID
+        let routeLabel = route?.path ?? "unmatched"
+        metrics.requestDuration(method: request.method.rawValue, route: routeLabel).record(ContinuousClock.now - started)
+        metrics.requestCounter(method: request.method.rawValue, route: routeLabel, code: Int(response.status.code)).increment()
+        return response
+    }
+
+    private func respond(_ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async -> (Response, String?) {
+        do {
+            return (try await next(request, context), nil)
+        } catch {
+            let (response, message) = APIError.response(for: error, requestID: context.requestID)
+            if response.status == .internalServerError {
+                logger.error("Unhandled error", metadata: ["request_id": "\(context.requestID)", "error": "\(error)"])
+            }
+            return (response, message)
+        }
+    }
+
+    private func authenticate(_ request: Request) async throws -> Principal {
+        guard let header = request.headers[.authorization] else { throw APIError.unauthenticated }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthenticated }
+        let token = Secret(String(parts[1]).trimmingCharacters(in: " "))
+        guard let (principal, _) = try await tokens.authenticate(token) else {
+            throw VigilError(.unauthenticated, "Invalid access token (unknown, expired or revoked)")
+        }
+        return principal
+    }
+
+    /// A client's `X-Request-Id` is kept when it is short and plain (it helps correlate logs); otherwise
+    /// Vigil makes one.
+    static func requestID(from request: Request) -> String {
+        if let given = request.headers[.init("X-Request-Id")!], (1...64).contains(given.utf8.count),
+           given.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+               || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) {
+            return given
+        }
+        return RandomID.hex()
+    }
+}
+
+extension String {
+    func trimmingCharacters(in character: Character) -> String {
+        String(self.drop { $0 == character }.reversed().drop { $0 == character }.reversed())
+    }
+}

@@ -1,0 +1,45 @@
+import VigilCore
+import VigilStore
+
+/// Writes Vigil's own audit events (one per API request, plus security events) through the sequencer,
+/// with priority, and waits for the commit: a request whose record cannot be written fails (fail-closed).
+public struct SelfAuditRecorder: Sendable {
+    public let sequencer: Sequencer
+    public let accountID: String
+    public let workspaceID: String
+    public let clock: any WallClock
+
+    public init(sequencer: Sequencer, accountID: String, workspaceID: String = "0", clock: any WallClock) {
+        self.sequencer = sequencer
+        self.accountID = accountID
+        self.workspaceID = workspaceID
+        self.clock = clock
+    }
+
+    /// Who called, from where, what for, and with what outcome.
+    public struct Record: Sendable {
+        public var service: String
+        public var action: String
+        public var userName: String?
+        public var sourceIP: String?
+        public var userAgent: String?
+        public var requestID: String
+        public var statusCode: Int
+        public var errorMessage: String?
+        public var requestParams: [(key: String, value: String)]
+    }
+
+    public func record(_ record: Record) async throws {
+        let now = clock.nowMillis()
+        let event = AuditEvent(
+            accountID: accountID, workspaceID: workspaceID, version: "2.0", eventTimeMillis: now,
+            sourceIPAddress: record.sourceIP, userAgent: record.userAgent,
+            userIdentity: UserIdentity(email: record.userName),
+            serviceName: record.service, actionName: record.action, requestID: record.requestID,
+            requestParams: record.requestParams,
+            response: EventResponse(statusCode: Int32(clamping: record.statusCode), errorMessage: record.errorMessage),
+            auditLevel: "WORKSPACE_LEVEL", eventID: RandomID.hex()
+        )
+        _ = try await sequencer.submit([PreparedEvent(event, receivedMillis: now)], priority: true)
+    }
+}

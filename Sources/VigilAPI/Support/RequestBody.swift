@@ -1,0 +1,56 @@
+import Hummingbird
+import VigilCore
+
+/// Small JSON request bodies (token API and the like): collected with a bound, parsed strictly, members
+/// checked by name. The legacy `databricks-cli` sends `Content-Type: text/json`, so the content type is
+/// not insisted on.
+struct RequestBody {
+    let members: [JSONMember]
+
+    static func read(_ request: Request, allowed: Set<String>, limit: Int = 64 << 10) async throws -> RequestBody {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestBody(members: []) }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw VigilError(.invalidParameter, "the request body is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = value else {
+            throw VigilError(.invalidParameter, "the request body must be a JSON object, got \(value.typeName)")
+        }
+        if let unknown = members.first(where: { !allowed.contains($0.key) }) {
+            throw VigilError(.invalidParameter, "unknown field '\(unknown.key)'; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+        return RequestBody(members: members)
+    }
+
+    func string(_ key: String) throws -> String? {
+        switch members.first(where: { $0.key == key })?.value {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let other?: throw VigilError(.invalidParameter, "\(key) must be a string, got \(other.typeName)")
+        }
+    }
+
+    func integer(_ key: String) throws -> Int64? {
+        switch members.first(where: { $0.key == key })?.value {
+        case nil, .null?: return nil
+        case .number(let text)?:
+            guard let value = Int64(text) else { throw VigilError(.invalidParameter, "\(key) must be an integer, got \(text.prefix(32))") }
+            return value
+        case .string(let text)?:
+            // The SDK serialises int64 fields as JSON numbers, some proto-JSON clients as strings.
+            guard let value = Int64(text) else { throw VigilError(.invalidParameter, "\(key) must be an integer, got '\(text.prefix(32))'") }
+            return value
+        case let other?: throw VigilError(.invalidParameter, "\(key) must be an integer, got \(other.typeName)")
+        }
+    }
+}
