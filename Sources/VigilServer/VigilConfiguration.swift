@@ -1,0 +1,35 @@
+import Logging
+import VigilCore
+import VigilStore
+
+/// What `vigil serve` runs with. Defaults suit one machine; every field has a flag and a `VIGIL_*`
+/// environment variable (see `vigil serve --help` and the README).
+public struct VigilConfiguration: Sendable {
+    /// Folder holding `vigil.sqlite` and `admin-token` (default `./vigil-data`).
+    public var dataDirectory: String
+    public var host: String
+    /// 0 picks a free port (tests, benchmarks).
+    public var port: Int
+    public var logLevel: Logger.Level
+    public var limits: IngestLimits
+    public var sequencer: Sequencer.Configuration
+    /// The bootstrap admin token chosen by the operator (`VIGIL_ADMIN_TOKEN`) instead of a generated one.
+    public var adminToken: Secret?
+    /// `workspace_id` of Vigil's own audit events.
+    public var workspaceID: String
+
+    public init(
+        dataDirectory: String = "./vigil-data", host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
+        limits: IngestLimits = IngestLimits(), sequencer: Sequencer.Configuration = .init(), adminToken: Secret? = nil,
+        workspaceID: String = "0"
+    ) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+        self.limits = limits
+        self.sequencer = sequencer
+        self.adminToken = adminToken
+        self.workspaceID = workspaceID
+    }
+}

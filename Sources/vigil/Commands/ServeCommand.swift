@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import VigilCore
+import VigilServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Vigil server (embedded SQLite in the data folder).",
+        discussion: """
+            On first start Vigil creates the user 'admin' and a token, writes the token to <data-dir>/admin-token \
+            (mode 0600) and prints it once. Set VIGIL_ADMIN_TOKEN to choose the token instead. \
+            Environment: VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN. \
+            SIGTERM or SIGINT stop the server after in-flight requests and queued events are written.
+            """
+    )
+
+    @Option(name: .customLong("data-dir"), help: "Data folder (env VIGIL_DATA_DIR).")
+    var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
+
+    @Option(help: "Address to listen on (env VIGIL_LISTEN_HOST).")
+    var host: String = ProcessInfo.processInfo.environment["VIGIL_LISTEN_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on, 0 for any free port (env VIGIL_PORT).")
+    var port: Int = Int(ProcessInfo.processInfo.environment["VIGIL_PORT"] ?? "") ?? 8080
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env VIGIL_LOG_LEVEL).")
+    var logLevel: String = ProcessInfo.processInfo.environment["VIGIL_LOG_LEVEL"] ?? "info"
+
+    @Option(name: .customLong("max-event-bytes"), help: "Largest accepted event, in bytes.")
+    var maxEventBytes: Int = IngestLimits().maxEventBytes
+
+    @Option(name: .customLong("max-request-bytes"), help: "Largest accepted ingest request body, in bytes.")
+    var maxRequestBytes: Int = IngestLimits().maxRequestBytes
+
+    @Option(name: .customLong("max-future-seconds"), help: "How far event_time may lie ahead of the server clock.")
+    var maxFutureSeconds: Int = 300
+
+    @Option(name: .customLong("max-queued-events"), help: "Ingest queue bound; past it requests get 429 with Retry-After.")
+    var maxQueuedEvents: Int = 200_000
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard maxEventBytes > 0, maxRequestBytes >= maxEventBytes else {
+            throw ValidationError("--max-request-bytes must be at least --max-event-bytes, both positive")
+        }
+        guard maxFutureSeconds >= 0, maxQueuedEvents > 0 else {
+            throw ValidationError("--max-future-seconds must be ≥ 0 and --max-queued-events > 0")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = VigilConfiguration(dataDirectory: dataDirectory, host: host, port: port, logLevel: level)
+        configuration.limits = IngestLimits(
+            maxEventBytes: maxEventBytes, maxRequestBytes: maxRequestBytes, maxFutureSkewMillis: Int64(maxFutureSeconds) * 1000)
+        configuration.sequencer.maxQueuedEvents = maxQueuedEvents
+        if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
+            configuration.adminToken = Secret(token)
+        }
+        let vigil: VigilApplication
+        do {
+            vigil = try await VigilApplication(configuration: configuration)
+        } catch let error as VigilError {
+            throw CLIFailure(error.message)
+        }
+        if let token = vigil.generatedAdminToken {
+            // Printed once, to stdout only (never through the logger); also saved in the 0600 file.
+            print("""
+                Vigil created the user 'admin' and its API token (shown only this once, saved in \(vigil.adminTokenFile)):
+
+                    \(token.revealedValue)
+
+                """)
+            fflush(stdout)
+        }
+        let logger = Logger(label: "vigil")
+        let dataDirectory = configuration.dataDirectory
+        let app = vigil.makeApplication { channel in
+            logger.info("Vigil is listening", metadata: [
+                "address": "\(channel.localAddress?.description ?? "?")", "data_dir": "\(dataDirectory)",
+            ])
+        }
+        try await app.runService()
+    }
+}

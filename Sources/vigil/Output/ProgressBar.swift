@@ -1,0 +1,25 @@
+import Foundation
+
+/// A one-line progress display on stderr, drawn only when stderr is a terminal (never in pipes or CI logs).
+struct ProgressBar {
+    let total: Int
+    let enabled: Bool = isatty(STDERR_FILENO) == 1
+    private var lastDrawn = ContinuousClock.now - .seconds(1)
+
+    init(total: Int) { self.total = total }
+
+    mutating func update(done: Int) {
+        guard enabled, ContinuousClock.now - lastDrawn > .milliseconds(100) || done == total else { return }
+        lastDrawn = ContinuousClock.now
+        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(Int(fraction * 100))% \(done)/\(total) events".utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}

@@ -1,1 +1,0 @@
-@main struct V { static func main() {} }

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+
+/// `vigil`: the server and its command-line client. Exit codes: 0 ok, 1 failure, 2 usage error.
+struct VigilCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Self-hosted audit log and monitoring server in the Databricks system.access.audit shape.",
+        subcommands: [ServeCommand.self, EventsCommand.self, TokensCommand.self]
+    )
+}
+
+@main
+enum VigilMain {
+    static func main() async {
+        do {
+            var command = try VigilCommand.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CLIFailure {
+            FileHandle.standardError.write(Data("vigil: \(failure.message)\n".utf8))
+            exit(1)
+        } catch {
+            let code = VigilCommand.exitCode(for: error)
+            if code == .validationFailure {
+                // ArgumentParser uses 64 (EX_USAGE); Vigil promises 2 for usage errors, like most Unix tools.
+                FileHandle.standardError.write(Data((VigilCommand.fullMessage(for: error) + "\n").utf8))
+                exit(2)
+            }
+            if code == .success {
+                VigilCommand.exit(withError: error)
+            }
+            FileHandle.standardError.write(Data("vigil: \(VigilCommand.message(for: error))\n".utf8))
+            exit(1)
+        }
+    }
+}
+
+/// A failure the user should read (server unreachable, request refused): exit status 1.
+struct CLIFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
