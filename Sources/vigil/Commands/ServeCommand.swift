@@ -82,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
                     \(token.revealedValue)
 
                 """)
-            fflush(stdout)
+            fflush(nil)  // flushes stdout too; `stdout` itself is not concurrency-safe to name
         }
         let logger = Logger(label: "vigil")
         let dataDirectory = configuration.dataDirectory
