@@ -75,7 +75,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
-        .testTarget(name: "VigilStoreTests", dependencies: ["VigilStore", "VigilTesting"]),
+        .testTarget(
+            name: "VigilStoreTests",
+            dependencies: [
+                "VigilStore", "VigilTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
