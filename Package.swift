@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "VigilTesting", "vigil",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

@@ -19,13 +19,16 @@ public struct VigilApplication: Sendable {
     let dependencies: APIDependencies
 
     public init(configuration: VigilConfiguration, clock: any WallClock = SystemWallClock(), logger: Logger? = nil) async throws {
-        var logger = logger ?? Logger(label: "vigil")
-        logger.logLevel = configuration.logLevel
+        let logger = logger ?? {
+            var fresh = Logger(label: "vigil")
+            fresh.logLevel = configuration.logLevel
+            return fresh
+        }()
         self.configuration = configuration
         database = try VigilDatabase.open(dataDirectory: configuration.dataDirectory)
         metrics = VigilMetrics()
         sequencer = Sequencer(database: database, configuration: configuration.sequencer, observer: metrics,
-                              logger: logger.with(label: "vigil.sequencer"))
+                              logger: logger)
         let bootstrap = try await AdminBootstrap.run(database: database, configuration: configuration, clock: clock)
         generatedAdminToken = bootstrap.generatedToken
         adminTokenFile = bootstrap.tokenFile
@@ -48,13 +51,5 @@ public struct VigilApplication: Sendable {
             onServerRunning: onServerRunning,
             logger: dependencies.logger
         )
-    }
-}
-
-extension Logger {
-    func with(label: String) -> Logger {
-        var copy = Logger(label: label)
-        copy.logLevel = logLevel
-        return copy
     }
 }

@@ -1,0 +1,5 @@
+import NIOHTTP1
+
+extension HTTPMethodName {
+    var nio: HTTPMethod { self == .GET ? .GET : .POST }
+}
