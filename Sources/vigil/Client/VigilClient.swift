@@ -6,6 +6,15 @@ import VigilCore
 
 /// The CLI's HTTP client: sends the bearer token, turns Databricks error bodies into readable failures.
 struct VigilClient {
+    /// One client for the process. Connection refusals fail at once instead of being retried until the
+    /// request deadline (AsyncHTTPClient's default), so an unreachable server is reported in milliseconds.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     let baseURL: String
     let token: String
 
@@ -43,7 +52,7 @@ struct VigilClient {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            let response = try await Self.http.execute(request, timeout: .seconds(300))
             let buffer = try await response.body.collect(upTo: 512 << 20)
             return Reply(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {
