@@ -1,1 +1,140 @@
-print("x")
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import NIOCore
+import NIOHTTP1
+import VigilCore
+import VigilServer
+import VigilStore
+import VigilTesting
+
+/// Prints Vigil's performance figures. Run in release mode:
+///
+///     swift run -c release VigilBenchmarks [--events-per-client N] [--stored N] [--queries N]
+///
+/// (a) durable ingest over HTTP, 4 concurrent clients × 1,000-event batches;
+/// (b) the same rows through a plain SQLite loop (prepared statement, 1,000 rows per transaction, same
+///     schema, indexes and synchronous=FULL) and the ratio a/b;
+/// (c) p50/p99 latency of GET /api/2.0/audit/events with a user + 24-hour filter over N stored events;
+/// (d) peak resident memory of this process (server and clients share it).
+@main
+enum Benchmarks {
+    static func main() async throws {
+        let options = BenchmarkOptions(CommandLine.arguments)
+        print("Vigil benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        let ingest = try await httpIngest(clients: 4, batches: options.eventsPerClient / 1000)
+        let baseline = try plainSQLiteBaseline(events: 4 * options.eventsPerClient)
+        print(String(format: "(a) HTTP ingest, 4 clients x 1000-event batches: %.0f events/s (%d events in %.2f s)",
+                     ingest.rate, ingest.events, ingest.seconds))
+        print(String(format: "(b) plain SQLite loop, 1000 rows/txn:            %.0f events/s; a/b = %.2f", baseline, ingest.rate / baseline))
+        let query = try await queryLatency(stored: options.stored, queries: options.queries)
+        print(String(format: "(c) GET user + 24 h filter at %d events: p50 %.2f ms, p99 %.2f ms (%d queries, %.1f rows/page avg)",
+                     options.stored, query.p50, query.p99, options.queries, query.rowsPerPage))
+        print(String(format: "(d) peak RSS of the benchmark process: %.0f MB", Double(peakRSSKilobytes()) / 1024))
+    }
+
+    static func body(batch: Int, client: Int, end: Int64) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 600_000)
+        writer.beginArray()
+        for i in 0..<1000 {
+            if i > 0 { writer.comma() }
+            let n = (client * 10_000_000) + batch * 1000 + i
+            EventFixtures.write(n, into: &writer, endMillis: end, spacingMillis: 1, eventID: RandomID.hex())
+        }
+        writer.endArray()
+        return writer.bytes
+    }
+
+    static func httpIngest(clients: Int, batches: Int) async throws -> (rate: Double, events: Int, seconds: Double) {
+        try await LiveServer.run { server in
+            let end = SystemWallClock().nowMillis()
+            // Bodies are built before the clock starts: the figure is the server's, not the generator's.
+            let bodies = (0..<clients).map { client in (0..<batches).map { body(batch: $0, client: client, end: end) } }
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        for body in bodies[client] {
+                            let reply = try await server.request(.POST, "/api/2.0/audit/events", body: body)
+                            guard reply.status == 200 else { throw VigilError(.internal, "ingest answered \(reply.status): \(reply.text.prefix(200))") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let seconds = (ContinuousClock.now - started).seconds
+            let events = clients * batches * 1000
+            return (Double(events) / seconds, events, seconds)
+        }
+    }
+
+    static func plainSQLiteBaseline(events: Int) throws -> Double {
+        let folder = try TemporaryDirectory(prefix: "vigil-bench")
+        defer { folder.remove() }
+        let database = try VigilDatabase.open(dataDirectory: folder.path)
+        let end = SystemWallClock().nowMillis()
+        let rows = (0..<events).map { n in
+            PreparedEvent(EventFixtures.event(n, endMillis: end, spacingMillis: 1, eventID: RandomID.hex()), receivedMillis: end)
+        }
+        let started = ContinuousClock.now
+        var seq: Int64 = 0
+        for chunk in stride(from: 0, to: events, by: 1000) {
+            try database.pool.write { db in
+                let statement = try db.cachedStatement(sql: EventRow.insertSQL)
+                for row in rows[chunk..<min(chunk + 1000, events)] {
+                    try statement.execute(arguments: EventRow.arguments(row, seq: seq))
+                    seq += 1
+                }
+            }
+        }
+        return Double(events) / (ContinuousClock.now - started).seconds
+    }
+
+    static func queryLatency(stored: Int, queries: Int) async throws -> (p50: Double, p99: Double, rowsPerPage: Double) {
+        let folder = try TemporaryDirectory(prefix: "vigil-bench")
+        defer { folder.remove() }
+        let end = SystemWallClock().nowMillis()
+        do {
+            let database = try VigilDatabase.open(dataDirectory: folder.path)
+            print("    loading \(stored) events (1 per second of event time, 1000 users)...")
+            var n = 0
+            while n < stored {
+                let chunk = (n..<min(n + 20_000, stored)).map {
+                    PreparedEvent(EventFixtures.event($0, endMillis: end, spacingMillis: 1000, userCount: 1000), receivedMillis: end)
+                }
+                _ = try await database.pool.write { db in try Sequencer.write([chunk], in: db) }
+                n += chunk.count
+            }
+        }
+        return try await LiveServer.run(dataDirectory: folder.path) { server in
+            var latencies: [Double] = []
+            var rows = 0
+            let start = Timestamp.formatRFC3339(millis: end - 86_400_000)
+            for q in 0..<queries {
+                let path = "/api/2.0/audit/events?user=user\(q * 7 % 1000)@example.com&start_time=\(start)"
+                let started = ContinuousClock.now
+                let reply = try await server.request(.GET, path)
+                latencies.append((ContinuousClock.now - started).seconds * 1000)
+                guard reply.status == 200, case .array(let events)? = try reply.json()["events"] else {
+                    throw VigilError(.internal, "query answered \(reply.status)")
+                }
+                rows += events.count
+            }
+            latencies.sort()
+            return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                    Double(rows) / Double(queries))
+        }
+    }
+
+    static func peakRSSKilobytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import VigilCore
 
-/// The mapping between `AuditEvent` and a row of `audit_events`, in one place for writes and reads.
-enum EventRow {
-    static let insertSQL = """
+/// The mapping between `AuditEvent` and a row of `audit_events`, in one place for writes and reads
+/// (public so the benchmark's plain-SQLite baseline inserts exactly the same rows).
+public enum EventRow {
+    public static let insertSQL = """
         INSERT INTO audit_events (
             seq, event_id, event_time, event_date, account_id, workspace_id, version, source_ip_address, user_agent,
             session_id, user_email, user_subject_name, service_name, action_name, request_id, request_params,
@@ -21,7 +22,7 @@ enum EventRow {
         content_hash
         """
 
-    static func arguments(_ prepared: PreparedEvent, seq: Int64) -> StatementArguments {
+    public static func arguments(_ prepared: PreparedEvent, seq: Int64) -> StatementArguments {
         let event = prepared.event
         var present: Int64 = 0
         if event.userIdentity != nil { present |= 1 }

@@ -150,9 +150,10 @@ public final class Sequencer: Service, Sendable {
         }
     }
 
-    /// Writes the submissions inside the caller's transaction. Exposed (internal) for the tests of
-    /// savepoint isolation; the sequencer is its only production caller.
-    static func write(_ submissions: [[PreparedEvent]], in db: Database) throws -> [Outcome] {
+    /// Writes the submissions inside the caller's transaction, one savepoint each. In a running server
+    /// the sequencer is the only caller; tests and the benchmark's bulk loader call it on a database no
+    /// server is writing to.
+    public static func write(_ submissions: [[PreparedEvent]], in db: Database) throws -> [Outcome] {
         var nextSeq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events")).map { $0 + 1 } ?? 0
         let insert = try db.cachedStatement(sql: EventRow.insertSQL)
         let lookup = try db.cachedStatement(sql: "SELECT seq, content_hash FROM audit_events WHERE event_id = ?")
