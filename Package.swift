@@ -26,9 +26,13 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "VigilLedger",
+            dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "VigilStore",
             dependencies: [
-                "VigilCore",
+                "VigilCore", "VigilLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,6 +79,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
+        .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [

