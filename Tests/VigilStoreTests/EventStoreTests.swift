@@ -21,7 +21,6 @@ struct EventStoreTests {
             }
             let stored = try #require(try await EventStore(database: database).event(id: event.eventID))
             #expect(stored.event.canonicalBytes() == event.canonicalBytes())
-            #expect(stored.contentHash == event.contentHash())
         }
     }
 

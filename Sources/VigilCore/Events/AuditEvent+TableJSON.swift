@@ -1,5 +1,3 @@
-import Crypto
-
 /// The table shape on the wire, and the canonical encoding that identifies an event's content.
 extension AuditEvent {
     /// Column names of `system.access.audit`, in the DDL's order.
@@ -84,12 +82,6 @@ extension AuditEvent {
         var writer = JSONWriter(reservingCapacity: 512)
         writeTableJSON(into: &writer)
         return writer.bytes
-    }
-
-    /// SHA-256 of the canonical bytes: the identity of the event's content, used to tell a retried event
-    /// (same id, same hash) from a conflicting one (same id, different hash).
-    public func contentHash() -> [UInt8] {
-        Array(SHA256.hash(data: canonicalBytes()))
     }
 
     /// `request_params` as its stored JSON text (an object of strings), or nil.

@@ -10,16 +10,15 @@ public enum EventRow {
             seq, event_id, event_time, event_date, account_id, workspace_id, version, source_ip_address, user_agent,
             session_id, user_email, user_subject_name, service_name, action_name, request_id, request_params,
             status_code, error_message, result, audit_level, run_by, run_as, acting_resource, present_structs,
-            received_time, content_hash
-        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            received_time
+        ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(event_id) DO NOTHING
         """
 
     static let selectColumns = """
         seq, event_id, event_time, account_id, workspace_id, version, source_ip_address, user_agent, session_id,
         user_email, user_subject_name, service_name, action_name, request_id, request_params, status_code,
-        error_message, result, audit_level, run_by, run_as, acting_resource, present_structs, received_time,
-        content_hash
+        error_message, result, audit_level, run_by, run_as, acting_resource, present_structs, received_time
         """
 
     public static func arguments(_ prepared: PreparedEvent, seq: Int64) -> StatementArguments {
@@ -34,7 +33,7 @@ public enum EventRow {
             event.userIdentity?.subjectName, event.serviceName, event.actionName, event.requestID,
             event.requestParamsJSON, event.response?.statusCode.map { Int64($0) }, event.response?.errorMessage,
             event.response?.result, event.auditLevel, event.identityMetadata?.runBy, event.identityMetadata?.runAs,
-            event.identityMetadata?.actingResource, present, prepared.receivedMillis, Data(prepared.contentHash),
+            event.identityMetadata?.actingResource, present, prepared.receivedMillis,
         ]
         return StatementArguments(values)
     }
@@ -67,6 +66,6 @@ public enum EventRow {
                 ? IdentityMetadata(runBy: row["run_by"], runAs: row["run_as"], actingResource: row["acting_resource"])
                 : nil
         )
-        return StoredEvent(seq: row["seq"], event: event, receivedMillis: row["received_time"], contentHash: [UInt8](row["content_hash"] as Data))
+        return StoredEvent(seq: row["seq"], event: event, receivedMillis: row["received_time"])
     }
 }

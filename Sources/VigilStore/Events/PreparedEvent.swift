@@ -1,16 +1,18 @@
 import VigilCore
+import VigilLedger
 
-/// A validated event ready for the sequencer: its id is filled and its content hash computed on the
-/// request's own task, so the single writer does no hashing.
+/// A validated event ready for the sequencer: its id is filled and its Merkle leaf hash (SHA-256 of 0x00 ‖
+/// canonical bytes) computed on the request's own task, so the single writer does no hashing. The leaf hash
+/// also identifies the content: same id + same leaf hash = a retry, same id + other hash = a conflict.
 public struct PreparedEvent: Sendable {
     public let event: AuditEvent
-    public let contentHash: [UInt8]
+    public let leafHash: MerkleHash
     public let receivedMillis: Int64
 
     public init(_ event: AuditEvent, receivedMillis: Int64) {
         let filled = event.withDerivedEventIDIfMissing()
         self.event = filled
-        self.contentHash = filled.contentHash()
+        self.leafHash = MerkleHasher.leafHash(filled.canonicalBytes())
         self.receivedMillis = receivedMillis
     }
 }
@@ -33,5 +35,4 @@ public struct StoredEvent: Sendable {
     public let seq: Int64
     public let event: AuditEvent
     public let receivedMillis: Int64
-    public let contentHash: [UInt8]
 }

@@ -4,7 +4,8 @@ import GRDB
 ///
 /// Structs are flattened into columns so that filters use indexes; `present_structs` keeps whether each
 /// struct was null or a struct of nulls (bit 1 user_identity, 2 response, 4 identity_metadata), so the
-/// stored row reproduces the canonical bytes exactly.
+/// stored row reproduces the canonical bytes exactly. The event's Merkle leaf hash lives in `ledger_leaves`
+/// (migration 003), apart from the row it commits to, so that `vigil verify` can tell a moved row from an edited one.
 enum Migration001AuditEvents {
     static func migrate(_ db: Database) throws {
         try db.execute(sql: """
@@ -33,8 +34,7 @@ enum Migration001AuditEvents {
                 run_as TEXT,
                 acting_resource TEXT,
                 present_structs INTEGER NOT NULL,
-                received_time INTEGER NOT NULL,
-                content_hash BLOB NOT NULL
+                received_time INTEGER NOT NULL
             );
             CREATE INDEX audit_events_time ON audit_events(event_time);
             CREATE INDEX audit_events_user_time ON audit_events(user_email, event_time);

@@ -6,6 +6,7 @@ public enum VigilMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("001_audit_events", migrate: Migration001AuditEvents.migrate)
         migrator.registerMigration("002_identities", migrate: Migration002Identities.migrate)
+        migrator.registerMigration("003_ledger", migrate: Migration003Ledger.migrate)
         return migrator
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import VigilCore
+import VigilLedger
 
 /// The single writer of the audit log. Requests submit batches of events; the sequencer's loop takes
 /// everything queued, writes it in **one** transaction (one fsync), assigns dense `seq` numbers, and only
@@ -150,36 +151,45 @@ public final class Sequencer: Service, Sendable {
         }
     }
 
-    /// Writes the submissions inside the caller's transaction, one savepoint each. In a running server
+    /// Writes the submissions inside the caller's transaction, one savepoint each: the events, their
+    /// Merkle leaves and the tree's new compact range commit together or not at all. In a running server
     /// the sequencer is the only caller; tests and the benchmark's bulk loader call it on a database no
     /// server is writing to.
     public static func write(_ submissions: [[PreparedEvent]], in db: Database) throws -> [Outcome] {
-        var nextSeq = (try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events")).map { $0 + 1 } ?? 0
+        var tree = try LedgerState.load(db)
+        let maxSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events")
+        guard (maxSeq.map { $0 + 1 } ?? 0) == Int64(tree.size) else {
+            throw VigilError(.unavailable, "ledger size \(tree.size) does not match the event log (max seq \(maxSeq ?? -1)); run vigil verify")
+        }
         let insert = try db.cachedStatement(sql: EventRow.insertSQL)
-        let lookup = try db.cachedStatement(sql: "SELECT seq, content_hash FROM audit_events WHERE event_id = ?")
+        let insertLeaf = try db.cachedStatement(sql: "INSERT INTO ledger_leaves(seq, leaf_hash) VALUES (?, ?)")
+        let lookup = try db.cachedStatement(sql: """
+            SELECT a.seq, l.leaf_hash FROM audit_events a JOIN ledger_leaves l ON l.seq = a.seq WHERE a.event_id = ?
+            """)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(submissions.count)
         for events in submissions {
-            let firstSeq = nextSeq
+            let treeBefore = tree
             var outcome: Outcome = .stored([])
             try db.inSavepoint {
                 var sequenced: [SequencedEvent] = []
                 sequenced.reserveCapacity(events.count)
                 for prepared in events {
-                    try insert.execute(arguments: EventRow.arguments(prepared, seq: nextSeq))
+                    let seq = Int64(tree.size)
+                    try insert.execute(arguments: EventRow.arguments(prepared, seq: seq))
                     if db.changesCount == 1 {
-                        sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: nextSeq, duplicate: false))
-                        nextSeq += 1
+                        try insertLeaf.execute(arguments: [seq, Data(prepared.leafHash)])
+                        tree.append(prepared.leafHash)
+                        sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: seq, duplicate: false))
                         continue
                     }
                     guard let existing = try Row.fetchOne(lookup, arguments: [prepared.event.eventID]) else {
-                        throw VigilError(.internal, "insert of \(prepared.event.eventID) was ignored but no row exists")
+                        throw VigilError(.internal, "insert of \(prepared.event.eventID) was ignored but no ledgered row exists")
                     }
                     let existingSeq: Int64 = existing["seq"]
-                    let existingHash = [UInt8](existing["content_hash"] as Data)
-                    if existingHash != prepared.contentHash {
+                    if [UInt8](existing["leaf_hash"] as Data) != prepared.leafHash {
                         outcome = .conflict(eventID: prepared.event.eventID, existingSeq: existingSeq)
-                        nextSeq = firstSeq
+                        tree = treeBefore
                         return .rollback
                     }
                     sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: existingSeq, duplicate: true))
@@ -189,6 +199,7 @@ public final class Sequencer: Service, Sendable {
             }
             outcomes.append(outcome)
         }
+        try LedgerState.save(tree, db)
         return outcomes
     }
 }
