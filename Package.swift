@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "VigilCore", "VigilLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -41,7 +42,7 @@ let package = Package(
         .target(
             name: "VigilAPI",
             dependencies: [
-                "VigilCore", "VigilStore",
+                "VigilCore", "VigilLedger", "VigilStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilServer",
+                "VigilServer", "VigilStore", "VigilLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -91,7 +92,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "VigilTesting", "vigil",
+                "VigilTesting", "vigil", "VigilLedger", "VigilStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -10,17 +10,20 @@ public struct APIDependencies: Sendable {
     public var tokens: TokenStore
     public var recorder: SelfAuditRecorder
     public var metrics: VigilMetrics
+    public var checkpointSigner: CheckpointSigner
     public var limits: IngestLimits
     public var clock: any WallClock
     public var logger: Logger
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
-                metrics: VigilMetrics, limits: IngestLimits, clock: any WallClock, logger: Logger) {
+                metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, clock: any WallClock,
+                logger: Logger) {
         self.database = database
         self.sequencer = sequencer
         self.tokens = tokens
         self.recorder = recorder
         self.metrics = metrics
+        self.checkpointSigner = checkpointSigner
         self.limits = limits
         self.clock = clock
         self.logger = logger
@@ -39,8 +42,11 @@ public enum APIRouter {
             ingestor: EventIngestor(
                 decoder: EventDecoder(limits: dependencies.limits), sequencer: dependencies.sequencer,
                 recorder: dependencies.recorder, metrics: dependencies.metrics, clock: dependencies.clock),
-            events: EventStore(database: dependencies.database)
+            events: EventStore(database: dependencies.database),
+            ledger: LedgerStore(database: dependencies.database)
         ).register(on: router)
+        LedgerController(ledger: LedgerStore(database: dependencies.database), signer: dependencies.checkpointSigner)
+            .register(on: router)
         TokensController(tokens: dependencies.tokens).register(on: router)
         MetricsController(metrics: dependencies.metrics, sequencer: dependencies.sequencer).register(on: router)
         return router

@@ -62,6 +62,9 @@ public struct NoteKey: Sendable {
         self.publicKey = publicKey
     }
 
+    /// The raw private key, for storage by the key's owner (nil for a verifier-only key).
+    public var privateRepresentation: [UInt8]? { privateKey.map { Array($0.rawRepresentation) } }
+
     /// SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4].
     public var keyID: [UInt8] {
         var hasher = SHA256()

@@ -17,6 +17,10 @@ public struct VigilConfiguration: Sendable {
     public var adminToken: Secret?
     /// `workspace_id` of Vigil's own audit events.
     public var workspaceID: String
+    /// How often a checkpoint is signed (also when nothing arrived).
+    public var checkpointInterval: Duration = .seconds(60)
+    /// The checkpoint origin line and key name; default `vigil/<install id>`.
+    public var ledgerOrigin: String?
 
     public init(
         dataDirectory: String = "./vigil-data", host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,

@@ -6,7 +6,7 @@ struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Self-hosted audit log and monitoring server in the Databricks system.access.audit shape.",
-        subcommands: [ServeCommand.self, EventsCommand.self, TokensCommand.self]
+        subcommands: [ServeCommand.self, EventsCommand.self, TokensCommand.self, VerifyCommand.self]
     )
 }
 
@@ -20,6 +20,8 @@ enum VigilMain {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            exit(code.rawValue)
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("vigil: \(failure.message)\n".utf8))
             exit(1)

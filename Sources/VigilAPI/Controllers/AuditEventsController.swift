@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import VigilCore
@@ -7,10 +8,11 @@ import VigilStore
 struct AuditEventsController {
     let ingestor: EventIngestor
     let events: EventStore
+    let ledger: LedgerStore
 
     static let listParameters: Set<String> = [
         "start_time", "end_time", "workspace_id", "service_name", "action_name", "user", "source_ip_address",
-        "request_id", "status_code", "order", "page_size", "page_token",
+        "request_id", "status_code", "order", "page_size", "page_token", "include",
     ]
 
     func register(on router: Router<VigilRequestContext>) {
@@ -76,7 +78,9 @@ struct AuditEventsController {
         }
         if !filter.actionNames.isEmpty { context.auditNote.set("action_name", filter.actionNames.joined(separator: ",")) }
 
+        let includeLedger = try Self.includesLedger(query.string("include"))
         let page = try await events.list(filter: filter, order: order, pageSize: pageSize, after: cursor)
+        let leaves = includeLedger ? try await ledger.leafHashes(of: page.events.map(\.seq)) : [:]
         context.auditNote.set("row_count", String(page.events.count))
         return JSONResponse.write { writer in
             writer.beginObject()
@@ -84,7 +88,7 @@ struct AuditEventsController {
             writer.beginArray()
             for (position, stored) in page.events.enumerated() {
                 if position > 0 { writer.comma() }
-                stored.event.writeTableJSON(into: &writer)
+                Self.write(stored, leafHash: includeLedger ? leaves[stored.seq] : nil, into: &writer, includeLedger: includeLedger)
             }
             writer.endArray()
             if let next = page.next {
@@ -96,7 +100,8 @@ struct AuditEventsController {
     }
 
     @Sendable func get(_ request: Request, context: VigilRequestContext) async throws -> Response {
-        _ = try QueryParameters(request, allowed: [])
+        let query = try QueryParameters(request, allowed: ["include"])
+        let includeLedger = try Self.includesLedger(query.string("include"))
         guard let eventID = context.parameters.get("event_id"), EventDecoder.isValidEventID(eventID) else {
             throw VigilError(.invalidParameter, "event_id must be 1 to 128 characters from [A-Za-z0-9._:-]")
         }
@@ -104,6 +109,23 @@ struct AuditEventsController {
         guard let stored = try await events.event(id: eventID) else {
             throw VigilError(.notFound, "no audit event with event_id '\(eventID)'")
         }
-        return JSONResponse.write { stored.event.writeTableJSON(into: &$0) }
+        let leaf = includeLedger ? try await ledger.leafHashes(of: [stored.seq])[stored.seq] : nil
+        return JSONResponse.write { Self.write(stored, leafHash: leaf, into: &$0, includeLedger: includeLedger) }
+    }
+
+    /// `include=ledger` adds each event's `seq` and base64 `leaf_hash` after the table columns.
+    static func includesLedger(_ value: String?) throws -> Bool {
+        guard let value else { return false }
+        guard value == "ledger" else { throw VigilError(.invalidParameter, "include must be 'ledger', got '\(value.prefix(32))'") }
+        return true
+    }
+
+    static func write(_ stored: StoredEvent, leafHash: [UInt8]?, into writer: inout JSONWriter, includeLedger: Bool) {
+        guard includeLedger else { return stored.event.writeTableJSON(into: &writer) }
+        stored.event.writeTableJSON(into: &writer) { writer in
+            writer.comma()
+            writer.key("seq"); writer.integer(stored.seq); writer.comma()
+            writer.key("leaf_hash"); writer.string(leafHash.map { Data($0).base64EncodedString() })
+        }
     }
 }

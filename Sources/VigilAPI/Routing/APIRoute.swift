@@ -27,6 +27,11 @@ public enum RouteTable {
         APIRoute(method: .get, path: "/api/2.0/token/list", access: .authenticated, service: "accounts", action: "listDbTokens"),
         APIRoute(method: .post, path: "/api/2.0/token/delete", access: .authenticated, service: "accounts", action: "revokeDbToken"),
         APIRoute(method: .get, path: "/metrics", access: .authenticated, service: "vigil", action: "scrapeMetrics"),
+        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/checkpoint", access: .authenticated, service: "vigil", action: "getLedgerCheckpoint"),
+        APIRoute(method: .post, path: "/api/2.0/vigil/ledger/checkpoint", access: .authenticated, service: "vigil", action: "signLedgerCheckpoint"),
+        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/keys", access: .authenticated, service: "vigil", action: "listLedgerKeys"),
+        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/proof/inclusion", access: .authenticated, service: "vigil", action: "getInclusionProof"),
+        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/proof/consistency", access: .authenticated, service: "vigil", action: "getConsistencyProof"),
     ]
 
     private static let byKey: [String: APIRoute] = Dictionary(
