@@ -21,6 +21,8 @@ public struct VigilConfiguration: Sendable {
     public var checkpointInterval: Duration = .seconds(60)
     /// The checkpoint origin line and key name; default `vigil/<install id>`.
     public var ledgerOrigin: String?
+    /// How often the background verifier re-checks new leaves against the newest checkpoint.
+    public var verifyInterval: Duration = .seconds(300)
 
     public init(
         dataDirectory: String = "./vigil-data", host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,

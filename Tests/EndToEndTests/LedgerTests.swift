@@ -151,3 +151,35 @@ struct TamperTests {
         #expect(result.status == 2)
     }
 }
+
+@Suite("Background verifier")
+struct BackgroundVerifierTests {
+    @Test("a mismatch in a new range is audited as a security event and counted in /metrics")
+    func reportsMismatch() async throws {
+        try await LiveServer.run { server in
+            let end = SystemWallClock().nowMillis()
+            _ = try await server.request(.POST, "/api/2.0/audit/events", body: IngestAndQueryTests.events(0..<10, end: end))
+            _ = try await server.request(.POST, "/api/2.0/vigil/ledger/checkpoint")
+            let verifier = server.application.backgroundVerifier
+            #expect(try await verifier.verifyNewRange().isEmpty)
+            let verified = await verifier.verifiedSize
+            #expect(verified >= 10)
+
+            _ = try await server.request(.POST, "/api/2.0/audit/events", body: IngestAndQueryTests.events(10..<20, end: end))
+            let checkpoint = try await server.request(.POST, "/api/2.0/vigil/ledger/checkpoint").json()
+            let database = try DatabaseQueue(path: server.application.database.path)
+            try await database.write { db in
+                try db.execute(sql: "UPDATE audit_events SET user_email = 'mallory@example.com' WHERE seq = ?", arguments: [Int64(verified) + 2])
+            }
+            let problems = try await verifier.verifyNewRange()
+            #expect(problems.map(\.kind) == [.modified])
+            #expect(problems.first?.range == (verified + 2)...(verified + 2))
+            #expect(LedgerTests.number(checkpoint["tree_size"]) > verified)
+
+            let events = try await server.request(.GET, "/api/2.0/audit/events?action_name=ledgerVerificationFailed")
+            #expect(try IngestAndQueryTests.eventIDs(events).count == 1)
+            let metrics = try await server.request(.GET, "/metrics")
+            #expect(metrics.text.contains("vigil_ledger_verification_failures_total 1"))
+        }
+    }
+}

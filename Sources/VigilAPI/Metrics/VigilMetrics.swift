@@ -15,6 +15,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     let queueDepth: Gauge
     let selfAuditFailures: Counter
     let authFailures: Counter
+    let ledgerFailures: Counter
 
     static let latencyBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -42,6 +43,8 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_self_audit_failures_total", "API requests answered 503 because their audit record could not be written."))
         authFailures = registry.makeCounter(
             descriptor: Self.name("vigil_authentication_failures_total", "Requests refused with 401 (missing, unknown, expired or revoked token)."))
+        ledgerFailures = registry.makeCounter(
+            descriptor: Self.name("vigil_ledger_verification_failures_total", "Problems found by the background ledger verifier (run vigil verify)."))
         for reason in ValidationReason.allCases {
             _ = rejectedCounter(reason)
         }
@@ -68,6 +71,8 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_http_requests_total", "API requests by route and status code."),
             labels: [("method", method), ("route", route), ("code", String(code))])
     }
+
+    public func ledgerVerificationFailed() { ledgerFailures.increment() }
 
     public func sequencerDidCommit(events: Int, submissions: Int, duration: Duration, outcomes: [Sequencer.Outcome]) {
         batchEvents.record(Double(events))

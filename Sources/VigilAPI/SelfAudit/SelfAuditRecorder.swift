@@ -27,6 +27,19 @@ public struct SelfAuditRecorder: Sendable {
         public var statusCode: Int
         public var errorMessage: String?
         public var requestParams: [(key: String, value: String)]
+
+        public init(service: String, action: String, userName: String?, sourceIP: String?, userAgent: String?,
+                    requestID: String, statusCode: Int, errorMessage: String?, requestParams: [(key: String, value: String)]) {
+            self.service = service
+            self.action = action
+            self.userName = userName
+            self.sourceIP = sourceIP
+            self.userAgent = userAgent
+            self.requestID = requestID
+            self.statusCode = statusCode
+            self.errorMessage = errorMessage
+            self.requestParams = requestParams
+        }
     }
 
     public func record(_ record: Record) async throws {
