@@ -183,3 +183,27 @@ struct BackgroundVerifierTests {
         }
     }
 }
+
+@Suite("Checkpoint key rotation")
+struct KeyRotationTests {
+    @Test("after rotate-key the new key signs, the old key stays published, and old checkpoints still verify")
+    func rotation() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        try await LiveServer.run(dataDirectory: folder.path) { server in
+            _ = try await server.request(.POST, "/api/2.0/vigil/ledger/checkpoint")
+        }
+        let rotated = try await CommandRunner.run(["ledger", "rotate-key", "--data-dir", folder.path])
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        try await LiveServer.run(dataDirectory: folder.path) { server in
+            let checkpoint = try await server.request(.POST, "/api/2.0/vigil/ledger/checkpoint").json()
+            let keys = try await server.request(.GET, "/api/2.0/vigil/ledger/keys").json()
+            guard case .array(let list)? = keys["keys"] else { Issue.record("no keys"); return }
+            #expect(list.count == 2)
+            #expect(list.filter { $0["active"] == .bool(true) }.count == 1)
+            #expect(list.first { $0["active"] == .bool(true) }?["key_id"] == checkpoint["key_id"])
+        }
+        let verified = try await CommandRunner.run(["verify", "--data-dir", folder.path])
+        #expect(verified.status == 0, "\(verified.stdout)")
+    }
+}

@@ -105,12 +105,12 @@ public struct LedgerVerifier: Sendable {
             guard let body, let checkpoint = try? Checkpoint(body: body) else {
                 report.invalidCheckpointCount += 1
                 let size = UInt64(row["tree_size"] as Int64)
-                report.problems.append(.init(kind: .badSignature, range: 0...(size > 0 ? size - 1 : 0),
+                report.problems.append(.init(kind: .badSignature, range: Self.span(0, size),
                                              detail: "\(label) (tree size \(size)) is not signed by any trusted key"))
                 report.checkpointLines.append("\(label): INVALID: bad signature")
                 continue
             }
-            let range = (previous?.size ?? 0)...(checkpoint.size > 0 ? checkpoint.size - 1 : 0)
+            let range = Self.span(previous?.size ?? 0, checkpoint.size)
             var problem: String?
             if let previous, checkpoint.size < previous.size || checkpoint.timestampMillis <= previous.timestampMillis {
                 problem = "tree size or timestamp went backwards after the previous checkpoint"
@@ -142,11 +142,16 @@ public struct LedgerVerifier: Sendable {
 
         // The running tree state must match the leaves it summarises.
         if treeBroken == nil, let state = try? LedgerState.load(db), state.size == tree.size, state.root() != tree.root() {
-            report.problems.append(.init(kind: .inconsistentCheckpoints, range: 0...(tree.size > 0 ? tree.size - 1 : 0),
+            report.problems.append(.init(kind: .inconsistentCheckpoints, range: Self.span(0, tree.size),
                                          detail: "the stored tree state does not match the stored leaves"))
         }
         report.problems.sort { ($0.range.lowerBound, $0.kind.rawValue) < ($1.range.lowerBound, $1.kind.rawValue) }
         return report
+    }
+
+    /// The seqs [start, end) as a closed range; an empty span is reported as its start alone.
+    static func span(_ start: UInt64, _ end: UInt64) -> ClosedRange<UInt64> {
+        end > start ? start...(end - 1) : start...start
     }
 
     /// Consecutive seqs of one kind become one problem.

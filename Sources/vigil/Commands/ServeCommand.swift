@@ -41,7 +41,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-queued-events"), help: "Ingest queue bound; past it requests get 429 with Retry-After.")
     var maxQueuedEvents: Int = 200_000
 
+    @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed ledger checkpoints.")
+    var checkpointInterval: Int = 60
+
+    @Option(name: .customLong("verify-interval"), help: "Seconds between background re-verifications of new ledger ranges.")
+    var verifyInterval: Int = 300
+
     func validate() throws {
+        guard checkpointInterval > 0, verifyInterval > 0 else {
+            throw ValidationError("--checkpoint-interval and --verify-interval must be positive")
+        }
         guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -65,6 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits = IngestLimits(
             maxEventBytes: maxEventBytes, maxRequestBytes: maxRequestBytes, maxFutureSkewMillis: Int64(maxFutureSeconds) * 1000)
         configuration.sequencer.maxQueuedEvents = maxQueuedEvents
+        configuration.checkpointInterval = .seconds(checkpointInterval)
+        configuration.verifyInterval = .seconds(verifyInterval)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)
         }
