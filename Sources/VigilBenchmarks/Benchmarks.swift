@@ -31,6 +31,7 @@ enum Benchmarks {
         print(String(format: "(c) GET user + 24 h filter at %d events: p50 %.2f ms, p99 %.2f ms (%d queries, %.1f rows/page avg)",
                      options.stored, query.p50, query.p99, options.queries, query.rowsPerPage))
         print(String(format: "(d) peak RSS of the benchmark process: %.0f MB", Double(peakRSSKilobytes()) / 1024))
+        print(String(format: "(e) vigil verify (offline) at %d events: %.0f leaves/s (%.2f s)", options.stored, query.verifyRate, query.verifySeconds))
     }
 
     static func body(batch: Int, client: Int, end: Int64) -> [UInt8] {
@@ -90,7 +91,9 @@ enum Benchmarks {
         return Double(events) / (ContinuousClock.now - started).seconds
     }
 
-    static func queryLatency(stored: Int, queries: Int) async throws -> (p50: Double, p99: Double, rowsPerPage: Double) {
+    static func queryLatency(stored: Int, queries: Int) async throws
+        -> (p50: Double, p99: Double, rowsPerPage: Double, verifyRate: Double, verifySeconds: Double)
+    {
         let folder = try TemporaryDirectory(prefix: "vigil-bench")
         defer { folder.remove() }
         let end = SystemWallClock().nowMillis()
@@ -106,6 +109,11 @@ enum Benchmarks {
                 n += chunk.count
             }
         }
+        // (e) The offline verifier over the same file: rehash every event, rebuild the tree.
+        let verifyStarted = ContinuousClock.now
+        let report = try await LedgerVerifier(database: try VigilDatabase(path: folder.file("vigil.sqlite"), readOnly: true), keys: []).verify()
+        let verifySeconds = (ContinuousClock.now - verifyStarted).seconds
+        guard report.invalidLeafCount == 0 else { throw VigilError(.internal, "verify found problems in a clean log") }
         return try await LiveServer.run(dataDirectory: folder.path) { server in
             var latencies: [Double] = []
             var rows = 0
@@ -122,7 +130,7 @@ enum Benchmarks {
             }
             latencies.sort()
             return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                    Double(rows) / Double(queries))
+                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds)
         }
     }
 
