@@ -20,8 +20,9 @@ public final class VigilDatabase: Sendable {
         configuration.prepareDatabase { db in
             // FULL: the WAL is fsync'd at each commit (acknowledged means durable).
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 64 MiB page cache per connection keeps the event indexes hot at a million rows.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // 32 MiB page cache per connection (writer and up to 8 readers) keeps the hot index pages of a
+            // million-row log in memory without letting the caches alone pass the 300 MB memory budget.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // Checkpoint every 64 MiB of WAL instead of every 4 MiB: hot index pages are then copied back
             // once per many commits, not once per commit. Measured with this schema, 1,000-row commits:

@@ -38,34 +38,44 @@ public enum EventRow {
         return StatementArguments(values)
     }
 
-    static func decode(_ row: Row) throws -> StoredEvent {
-        let present: Int64 = row["present_structs"]
+    /// `selectColumns` qualified with a table alias, for joins (`e.seq, e.event_id, …`).
+    static func selectColumns(qualifiedBy alias: String) -> String {
+        selectColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+            .joined(separator: ", ")
+    }
+
+    /// Decodes a row whose columns are `selectColumns`, in that order, starting at column `offset`.
+    /// Columns are read by position, not name: `vigil verify` decodes every row of the log.
+    static func decode(_ row: Row, offset: Int = 0) throws -> StoredEvent {
+        let seq: Int64 = row[offset]
         var requestParams: [(key: String, value: String)]?
-        if let text: String = row["request_params"] {
+        if let text: String = row[offset + 14] {
             guard case .object(let members) = try JSONParser.parse(text) else {
-                throw VigilError(.internal, "stored request_params of seq \(row["seq"] as Int64) is not an object")
+                throw VigilError(.internal, "stored request_params of seq \(seq) is not an object")
             }
             requestParams = members.compactMap { member in
                 if case .string(let value) = member.value { return (member.key, value) }
                 return nil
             }
         }
-        let statusCode: Int64? = row["status_code"]
+        let present: Int64 = row[offset + 22]
+        let statusCode: Int64? = row[offset + 15]
         let event = AuditEvent(
-            accountID: row["account_id"], workspaceID: row["workspace_id"], version: row["version"],
-            eventTimeMillis: row["event_time"], sourceIPAddress: row["source_ip_address"], userAgent: row["user_agent"],
-            sessionID: row["session_id"],
-            userIdentity: present & 1 != 0 ? UserIdentity(email: row["user_email"], subjectName: row["user_subject_name"]) : nil,
-            serviceName: row["service_name"], actionName: row["action_name"], requestID: row["request_id"],
+            accountID: row[offset + 3], workspaceID: row[offset + 4], version: row[offset + 5],
+            eventTimeMillis: row[offset + 2], sourceIPAddress: row[offset + 6], userAgent: row[offset + 7],
+            sessionID: row[offset + 8],
+            userIdentity: present & 1 != 0 ? UserIdentity(email: row[offset + 9], subjectName: row[offset + 10]) : nil,
+            serviceName: row[offset + 11], actionName: row[offset + 12], requestID: row[offset + 13],
             requestParams: requestParams,
             response: present & 2 != 0
-                ? EventResponse(statusCode: statusCode.map { Int32(truncatingIfNeeded: $0) }, errorMessage: row["error_message"], result: row["result"])
+                ? EventResponse(statusCode: statusCode.map { Int32(truncatingIfNeeded: $0) }, errorMessage: row[offset + 16],
+                                result: row[offset + 17])
                 : nil,
-            auditLevel: row["audit_level"], eventID: row["event_id"],
+            auditLevel: row[offset + 18], eventID: row[offset + 1],
             identityMetadata: present & 4 != 0
-                ? IdentityMetadata(runBy: row["run_by"], runAs: row["run_as"], actingResource: row["acting_resource"])
+                ? IdentityMetadata(runBy: row[offset + 19], runAs: row[offset + 20], actingResource: row[offset + 21])
                 : nil
         )
-        return StoredEvent(seq: row["seq"], event: event, receivedMillis: row["received_time"])
+        return StoredEvent(seq: seq, event: event, receivedMillis: row[offset + 23])
     }
 }

@@ -49,7 +49,7 @@ public struct EventStore: Sendable {
             }
             sql += " LIMIT \(pageSize + 1)"
             let rows = try Row.fetchAll(db, SQLRequest(literal: sql))
-            let events = try rows.prefix(pageSize).map(EventRow.decode)
+            let events = try rows.prefix(pageSize).map { try EventRow.decode($0) }
             var next: EventCursor?
             if rows.count > pageSize, let last = events.last {
                 next = EventCursor(eventTimeMillis: last.event.eventTimeMillis, seq: last.seq, snapshotSeq: snapshot,
@@ -63,7 +63,7 @@ public struct EventStore: Sendable {
     public func event(id eventID: String) async throws -> StoredEvent? {
         try await database.pool.read { db in
             let request: SQLRequest<Row> = "SELECT \(sql: EventRow.selectColumns) FROM audit_events WHERE event_id = \(eventID)"
-            return try Row.fetchOne(db, request).map(EventRow.decode)
+            return try Row.fetchOne(db, request).map { try EventRow.decode($0) }
         }
     }
 

@@ -52,19 +52,19 @@ public actor BackgroundVerifier: Service {
             var tree = tree
             var problems: [VerificationReport.Problem] = []
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT l.seq AS leaf_seq, l.leaf_hash, e.* FROM ledger_leaves l LEFT JOIN audit_events e ON e.seq = l.seq
-                WHERE l.seq >= ? AND l.seq < ? ORDER BY l.seq
+                SELECT l.seq, l.leaf_hash, \(EventRow.selectColumns(qualifiedBy: "e")) FROM ledger_leaves l
+                LEFT JOIN audit_events e ON e.seq = l.seq WHERE l.seq >= ? AND l.seq < ? ORDER BY l.seq
                 """, arguments: [Int64(start), Int64(checkpoint.checkpoint.size)])
             while let row = try rows.next() {
-                let seq = UInt64(row["leaf_seq"] as Int64)
+                let seq = UInt64(row[0] as Int64)
                 guard seq == tree.size else {
                     problems.append(.init(kind: .missing, range: tree.size...seq, detail: "ledger leaves are missing"))
                     return (problems, tree)
                 }
-                let stored = [UInt8](row["leaf_hash"] as Data)
-                if row["seq"] as Int64? == nil {
+                let stored = [UInt8](row[1] as Data)
+                if row[2] as Int64? == nil {
                     problems.append(.init(kind: .missing, range: seq...seq, detail: "the ledger has a leaf but the event is gone"))
-                } else if MerkleHasher.leafHash(try EventRow.decode(row).event.canonicalBytes()) != stored {
+                } else if MerkleHasher.leafHash(try EventRow.decode(row, offset: 2).event.canonicalBytes()) != stored {
                     problems.append(.init(kind: .modified, range: seq...seq, detail: "the event's content does not match its ledger leaf"))
                 }
                 tree.append(stored)

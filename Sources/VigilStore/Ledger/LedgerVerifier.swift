@@ -49,10 +49,10 @@ public struct LedgerVerifier: Sendable {
         var nextLeaf = try leaves.next()
         var seq: UInt64 = 0
         while seq < total {
-            let eventSeq = nextEvent.map { UInt64($0["seq"] as Int64) }
-            let leafSeq = nextLeaf.map { UInt64($0["seq"] as Int64) }
+            let eventSeq = nextEvent.map { UInt64($0[0] as Int64) }
+            let leafSeq = nextLeaf.map { UInt64($0[0] as Int64) }
             let event = eventSeq == seq ? nextEvent : nil
-            let leaf: MerkleHash? = leafSeq == seq ? nextLeaf.map { [UInt8]($0["leaf_hash"] as Data) } : nil
+            let leaf: MerkleHash? = leafSeq == seq ? nextLeaf.map { [UInt8]($0[1] as Data) } : nil
             switch (event, leaf) {
             case (let row?, let stored?):
                 let recomputed = MerkleHasher.leafHash(try EventRow.decode(row).event.canonicalBytes())
