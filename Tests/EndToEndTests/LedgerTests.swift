@@ -207,3 +207,24 @@ struct KeyRotationTests {
         #expect(verified.status == 0, "\(verified.stdout)")
     }
 }
+
+@Suite("vigil verify --online")
+struct OnlineVerifyTests {
+    @Test("verifies a live server through its API and names an event altered behind its back")
+    func online() async throws {
+        try await LiveServer.run { server in
+            _ = try await server.request(.POST, "/api/2.0/audit/events", body: IngestAndQueryTests.events(0..<40, end: SystemWallClock().nowMillis()))
+            _ = try await server.request(.POST, "/api/2.0/vigil/ledger/checkpoint")
+            let environment = ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": server.adminToken]
+            let clean = try await CommandRunner.run(["verify", "--online"], environment: environment)
+            #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+            #expect(clean.stdout.contains("Result: VALID"))
+
+            let database = try DatabaseQueue(path: server.application.database.path)
+            try await database.write { db in try db.execute(sql: "UPDATE audit_events SET source_ip_address = '6.6.6.6' WHERE seq = 3") }
+            let tampered = try await CommandRunner.run(["verify", "--online"], environment: environment)
+            #expect(tampered.status == 1)
+            #expect(tampered.stdout.contains("Seq 3: INVALID: modified"), "\(tampered.stdout)")
+        }
+    }
+}

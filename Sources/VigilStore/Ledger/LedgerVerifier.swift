@@ -150,12 +150,12 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// The seqs [start, end) as a closed range; an empty span is reported as its start alone.
-    static func span(_ start: UInt64, _ end: UInt64) -> ClosedRange<UInt64> {
+    public static func span(_ start: UInt64, _ end: UInt64) -> ClosedRange<UInt64> {
         end > start ? start...(end - 1) : start...start
     }
 
     /// Consecutive seqs of one kind become one problem.
-    static func ranges(of seqs: [UInt64], kind: VerificationReport.Kind, detail: String) -> [VerificationReport.Problem] {
+    public static func ranges(of seqs: [UInt64], kind: VerificationReport.Kind, detail: String) -> [VerificationReport.Problem] {
         var problems: [VerificationReport.Problem] = []
         for seq in seqs.sorted() {
             if let last = problems.last, last.range.upperBound + 1 == seq {

@@ -22,6 +22,12 @@ public struct VerificationReport: Sendable {
         public let range: ClosedRange<UInt64>
         public let detail: String
 
+        public init(kind: Kind, range: ClosedRange<UInt64>, detail: String) {
+            self.kind = kind
+            self.range = range
+            self.detail = detail
+        }
+
         public var description: String {
             let seqs = range.lowerBound == range.upperBound ? "seq \(range.lowerBound)" : "seq \(range.lowerBound) to \(range.upperBound)"
             return "\(seqs): \(kind.rawValue): \(detail)"
@@ -38,6 +44,8 @@ public struct VerificationReport: Sendable {
     public var coveredSize: UInt64 = 0
     /// One line per checkpoint, in order.
     public var checkpointLines: [String] = []
+
+    public init() {}
 
     public var isValid: Bool { problems.isEmpty }
 }

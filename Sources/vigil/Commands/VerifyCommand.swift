@@ -10,7 +10,9 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Check that the audit log was not altered: every event against its ledger leaf, every checkpoint's signature and root.",
         discussion: """
             Offline (default): reads <data-dir>/vigil.sqlite read-only and trusts the public keys in <data-dir>/keys/*.pub \
-            or those given with --key. Prints one line per checkpoint and per range of events, then a tally. \
+            or those given with --key. Online (--online, with --host/--token or VIGIL_HOST/VIGIL_TOKEN): checks the \
+            server's newest checkpoint and every event it serves, through the API only. \
+            Prints one line per checkpoint and per range of events, then a tally. \
             Exit status: 0 when everything is valid, 1 when anything is invalid, 2 on usage errors.
             """
     )
@@ -21,13 +23,31 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("key"), help: "Trusted verifier key (name+id+base64); repeatable. Default: <data-dir>/keys/*.pub.")
     var verifierKeys: [String] = []
 
+    @Flag(help: "Verify a running server through its API instead of a data folder.")
+    var online = false
+
+    @OptionGroup var connection: ConnectionOptions
+
     func run() async throws {
-        let path = (dataDirectory as NSString).appendingPathComponent("vigil.sqlite")
-        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no Vigil database at \(path)") }
         var keys: [NoteKey] = []
         for text in verifierKeys {
             do { keys.append(try NoteKey(verifierKey: text)) } catch { throw ValidationError("--key \(text.prefix(40)): \(error)") }
         }
+        if online {
+            let client = try VigilClient(connection)
+            print("Validating audit log at \(client.baseURL)")
+            let bar = ProgressReporter()
+            let (report, usedServerKeys) = try await OnlineVerifier(client: client, pinnedKeys: keys).verify { bar.update($0, $1) }
+            bar.finish()
+            if usedServerKeys {
+                print("note: trusting the keys the server publishes; pin them with --key for an independent check")
+            }
+            print(VerifyPrinter.render(report), terminator: "")
+            if !report.isValid { throw ExitCode(1) }
+            return
+        }
+        let path = (dataDirectory as NSString).appendingPathComponent("vigil.sqlite")
+        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no Vigil database at \(path)") }
         if keys.isEmpty {
             keys = (try? Keyring(dataDirectory: dataDirectory, keyName: "").publicKeys()) ?? []
         }
