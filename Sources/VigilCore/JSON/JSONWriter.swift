@@ -25,6 +25,20 @@ public struct JSONWriter {
 
     public mutating func integer<T: BinaryInteger>(_ value: T) { rawBytes(String(value)) }
 
+    /// A JSON string holding the RFC 3339 UTC text of `millis` (`"2023-01-01T01:01:01.123Z"`).
+    public mutating func timestamp(millis: Int64) {
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.appendRFC3339(millis: millis, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON string holding the UTC date of `millis` (`"2023-01-01"`).
+    public mutating func date(millis: Int64) {
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.appendDate(millis: millis, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     public mutating func string(_ value: String?) {
         guard var value else { return null() }
         bytes.append(UInt8(ascii: "\""))

@@ -72,20 +72,57 @@ public enum Timestamp {
 
     /// `2023-01-01T01:01:01.123Z` (always three fraction digits, always UTC).
     public static func formatRFC3339(millis: Int64) -> String {
-        let (days, msOfDay) = floorDivide(millis, millisPerDay)
-        let (year, month, day) = civilFromDays(days)
-        let hour = msOfDay / 3_600_000
-        let minute = msOfDay / 60_000 % 60
-        let second = msOfDay / 1000 % 60
-        let ms = msOfDay % 1000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(Int(hour), 2)):\(pad(Int(minute), 2)):\(pad(Int(second), 2)).\(pad(Int(ms), 3))Z"
+        var bytes: [UInt8] = []
+        appendRFC3339(millis: millis, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The UTC calendar date `yyyy-MM-dd` containing the instant (Databricks' `event_date`).
     public static func formatDate(millis: Int64) -> String {
+        var bytes: [UInt8] = []
+        appendDate(millis: millis, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the RFC 3339 text to a byte buffer without building intermediate strings (the canonical
+    /// encoding writes one per event, and `vigil verify` re-encodes every event of the log).
+    public static func appendRFC3339(millis: Int64, to bytes: inout [UInt8]) {
+        let (_, msOfDay) = floorDivide(millis, millisPerDay)
+        appendDate(millis: millis, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(Int(msOfDay / 3_600_000), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(Int(msOfDay / 60_000 % 60), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(Int(msOfDay / 1000 % 60), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(Int(msOfDay % 1000), width: 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    public static func appendDate(millis: Int64, to bytes: inout [UInt8]) {
         let (days, _) = floorDivide(millis, millisPerDay)
         let (year, month, day) = civilFromDays(days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        appendDigits(year, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(month, width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(day, width: 2, to: &bytes)
+    }
+
+    private static func appendDigits(_ value: Int, width: Int, to bytes: inout [UInt8]) {
+        guard value >= 0, value < 10_000 || width > 4 else {
+            bytes.append(contentsOf: pad(value, width).utf8)
+            return
+        }
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var remaining = value
+        while divisor > 0 {
+            bytes.append(UInt8(48 + remaining / divisor % 10))
+            remaining %= divisor
+            divisor /= 10
+        }
     }
 
     /// Parses `yyyy-MM-dd` into the epoch milliseconds of that day's UTC midnight.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import VigilCore
+import Synchronization
 import VigilLedger
 
 /// Re-derives the ledger from the stored events and checks it against the stored leaves and the signed
@@ -21,58 +22,107 @@ public struct LedgerVerifier: Sendable {
         self.keys = keys
     }
 
-    /// Runs the whole check. `progress(done, total)` is called every few thousand leaves.
-    public func verify(progress: @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> VerificationReport {
-        try await database.pool.read { db in try run(db, progress: progress) }
-    }
-
-    private func run(_ db: Database, progress: (UInt64, UInt64) -> Void) throws -> VerificationReport {
-        var report = VerificationReport()
-        let leafTotal = UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM ledger_leaves") ?? 0)
-        let eventTotal = UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_events") ?? 0)
-        let total = max(leafTotal, eventTotal)
-        report.leafCount = total
-
-        // Pass 1: merge events and leaves by seq; build the tree over the stored leaves.
-        var tree = CompactRange()
-        var roots: [UInt64: MerkleHash] = [0: MerkleHasher.emptyRoot]
-        let checkpoints = try Row.fetchAll(db, sql: "SELECT id, tree_size, note FROM checkpoints ORDER BY id")
-        let checkpointSizes = Set(checkpoints.map { UInt64($0["tree_size"] as Int64) })
+    /// What one worker found in its range of seqs.
+    struct Findings: Sendable {
         var mismatches: [(seq: UInt64, recomputed: MerkleHash, stored: MerkleHash)] = []
         var missing: [UInt64] = []
         var inserted: [UInt64] = []
-        var treeBroken: UInt64?  // first seq where the stored leaves have a gap
+    }
 
-        let events = try Row.fetchCursor(db, sql: "SELECT \(EventRow.selectColumns) FROM audit_events ORDER BY seq")
-        let leaves = try Row.fetchCursor(db, sql: "SELECT seq, leaf_hash FROM ledger_leaves ORDER BY seq")
+    /// Runs the whole check. `progress(done, total)` is called every few thousand leaves.
+    ///
+    /// Rehashing the events is the costly part and runs on every core, one seq range per worker; the tree
+    /// over the stored leaves (one hash per leaf) is then rebuilt in a single ordered pass.
+    public func verify(progress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> VerificationReport {
+        let (leafTotal, eventTotal) = try await database.pool.read { db in
+            (UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM ledger_leaves") ?? 0),
+             UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_events") ?? 0))
+        }
+        let total = max(leafTotal, eventTotal)
+        let workers = UInt64(max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)))
+        let chunk = max(1, (total + workers - 1) / workers)
+        let done = ProgressCounter()
+        let findings = try await withThrowingTaskGroup(of: Findings.self) { group in
+            for start in stride(from: UInt64(0), to: total, by: Int(chunk)) {
+                let range = start..<min(start + chunk, total)
+                group.addTask {
+                    try await database.pool.read { db in
+                        try Self.compare(range, db) { count in
+                            progress(done.add(count), total)
+                        }
+                    }
+                }
+            }
+            var merged = Findings()
+            for try await part in group {
+                merged.mismatches += part.mismatches
+                merged.missing += part.missing
+                merged.inserted += part.inserted
+            }
+            merged.mismatches.sort { $0.seq < $1.seq }
+            return merged
+        }
+        progress(total, total)
+        return try await database.pool.read { db in
+            try finish(db, findings: findings, leafTotal: leafTotal, total: total)
+        }
+    }
+
+    /// Rehashes the events of `range` and compares them with their stored leaves.
+    static func compare(_ range: Range<UInt64>, _ db: Database, progress: (UInt64) -> Void) throws -> Findings {
+        var findings = Findings()
+        let bounds: StatementArguments = [Int64(range.lowerBound), Int64(range.upperBound)]
+        let events = try Row.fetchCursor(db, sql: "SELECT \(EventRow.selectColumns) FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq",
+                                         arguments: bounds)
+        let leaves = try Row.fetchCursor(db, sql: "SELECT seq, leaf_hash FROM ledger_leaves WHERE seq >= ? AND seq < ? ORDER BY seq",
+                                         arguments: bounds)
         var nextEvent = try events.next()
         var nextLeaf = try leaves.next()
-        var seq: UInt64 = 0
-        while seq < total {
-            let eventSeq = nextEvent.map { UInt64($0[0] as Int64) }
-            let leafSeq = nextLeaf.map { UInt64($0[0] as Int64) }
-            let event = eventSeq == seq ? nextEvent : nil
-            let leaf: MerkleHash? = leafSeq == seq ? nextLeaf.map { [UInt8]($0[1] as Data) } : nil
+        var sinceReport: UInt64 = 0
+        for seq in range {
+            let event = nextEvent.map { UInt64($0[0] as Int64) } == seq ? nextEvent : nil
+            let leaf: MerkleHash? = nextLeaf.map { UInt64($0[0] as Int64) } == seq ? nextLeaf.map { [UInt8]($0[1] as Data) } : nil
             switch (event, leaf) {
             case (let row?, let stored?):
                 let recomputed = MerkleHasher.leafHash(try EventRow.decode(row).event.canonicalBytes())
-                if recomputed != stored { mismatches.append((seq, recomputed, stored)) }
-            case (nil, _?): missing.append(seq)
-            case (_?, nil): inserted.append(seq)
-            case (nil, nil): missing.append(seq)
-            }
-            if let leaf, treeBroken == nil {
-                tree.append(leaf)
-                if checkpointSizes.contains(tree.size) { roots[tree.size] = tree.root() }
-            } else if leaf == nil, treeBroken == nil, seq < leafTotal {
-                treeBroken = seq
+                if recomputed != stored { findings.mismatches.append((seq, recomputed, stored)) }
+            case (nil, _?), (nil, nil): findings.missing.append(seq)
+            case (_?, nil): findings.inserted.append(seq)
             }
             if event != nil { nextEvent = try events.next() }
             if leaf != nil { nextLeaf = try leaves.next() }
-            seq += 1
-            if seq % 65_536 == 0 { progress(seq, total) }
+            sinceReport += 1
+            if sinceReport == 16_384 {
+                progress(sinceReport)
+                sinceReport = 0
+            }
         }
-        progress(total, total)
+        return findings
+    }
+
+    private func finish(_ db: Database, findings: Findings, leafTotal: UInt64, total: UInt64) throws -> VerificationReport {
+        var report = VerificationReport()
+        report.leafCount = total
+        let mismatches = findings.mismatches
+        let missing = findings.missing
+        let inserted = findings.inserted
+
+        // The tree over the stored leaves, with its root at every checkpointed size.
+        let checkpoints = try Row.fetchAll(db, sql: "SELECT id, tree_size, note FROM checkpoints ORDER BY id")
+        let checkpointSizes = Set(checkpoints.map { UInt64($0["tree_size"] as Int64) })
+        var tree = CompactRange()
+        var roots: [UInt64: MerkleHash] = [0: MerkleHasher.emptyRoot]
+        var treeBroken: UInt64?  // first seq where the stored leaves have a gap
+        let leaves = try Row.fetchCursor(db, sql: "SELECT seq, leaf_hash FROM ledger_leaves WHERE seq < ? ORDER BY seq",
+                                         arguments: [Int64(leafTotal)])
+        while let row = try leaves.next() {
+            guard UInt64(row[0] as Int64) == tree.size else {
+                treeBroken = tree.size
+                break
+            }
+            tree.append([UInt8](row[1] as Data))
+            if checkpointSizes.contains(tree.size) { roots[tree.size] = tree.root() }
+        }
 
         // Classify mismatches: two events that hash to each other's leaves were swapped.
         var byStoredLeaf: [MerkleHash: UInt64] = [:]
@@ -165,5 +215,14 @@ public struct LedgerVerifier: Sendable {
             }
         }
         return problems
+    }
+}
+
+/// Leaves rehashed so far, summed across the verifier's workers.
+final class ProgressCounter: Sendable {
+    private let count = Mutex<UInt64>(0)
+
+    func add(_ amount: UInt64) -> UInt64 {
+        count.withLock { $0 += amount; return $0 }
     }
 }
