@@ -13,8 +13,8 @@ import VigilTesting
 ///     swift run -c release VigilBenchmarks [--events-per-client N] [--stored N] [--queries N]
 ///
 /// (a) durable ingest over HTTP, 4 concurrent clients × 1,000-event batches;
-/// (b) the same rows through a plain SQLite loop (prepared statement, 1,000 rows per transaction, same
-///     schema, indexes and synchronous=FULL) and the ratio a/b;
+/// (b) the same rows (event + Merkle leaf) through a plain SQLite loop (prepared statements, 1,000 events per
+///     transaction, same schema, indexes and synchronous=FULL) and the ratio a/b;
 /// (c) p50/p99 latency of GET /api/2.0/audit/events with a user + 24-hour filter over N stored events;
 /// (d) peak resident memory of this process (server and clients share it).
 @main
@@ -22,6 +22,7 @@ enum Benchmarks {
     static func main() async throws {
         let options = BenchmarkOptions(CommandLine.arguments)
         print("Vigil benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        print(String(format: "    request-path CPU per event (parse, validate, hash; one core): %.2f µs", requestPathMicros()))
         let ingest = try await httpIngest(clients: 4, batches: options.eventsPerClient / 1000)
         let baseline = try plainSQLiteBaseline(events: 4 * options.eventsPerClient)
         print(String(format: "(a) HTTP ingest, 4 clients x 1000-event batches: %.0f events/s (%d events in %.2f s)",
@@ -66,8 +67,36 @@ enum Benchmarks {
             }
             let seconds = (ContinuousClock.now - started).seconds
             let events = clients * batches * 1000
+            // How the sequencer grouped the work: transactions, events per transaction, time spent committing.
+            let metrics = try await server.request(.GET, "/metrics").text
+            func value(_ name: String) -> Double {
+                metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            let commits = value("vigil_sequencer_batch_events_count")
+            print(String(format: "    sequencer: %.0f transactions, %.0f events each on average, %.1f s of %.1f s spent writing",
+                         commits, value("vigil_sequencer_batch_events_sum") / max(commits, 1),
+                         value("vigil_sequencer_commit_duration_seconds_sum"), seconds))
             return (Double(events) / seconds, events, seconds)
         }
+    }
+
+    /// What the server spends per event before the sequencer: splitting the body, validating, and computing
+    /// the canonical bytes and leaf hash.
+    static func requestPathMicros() -> Double {
+        let batches = (0..<20).map { body(batch: $0, client: 99, end: SystemWallClock().nowMillis()) }
+        let decoder = EventDecoder()
+        let now = SystemWallClock().nowMillis()
+        let started = ContinuousClock.now
+        var prepared = 0
+        for batch in batches {
+            var problems: [ValidationProblem] = []
+            for (index, item) in IngestBody.split(batch, format: .json, problems: &problems).enumerated() {
+                if let value = item.value, let event = decoder.decode(value, index: index, nowMillis: now, problems: &problems) {
+                    prepared += PreparedEvent(event, receivedMillis: now).leafHash.count > 0 ? 1 : 0
+                }
+            }
+        }
+        return (ContinuousClock.now - started).seconds * 1e6 / Double(max(prepared, 1))
     }
 
     static func plainSQLiteBaseline(events: Int) throws -> Double {
@@ -82,9 +111,12 @@ enum Benchmarks {
         var seq: Int64 = 0
         for chunk in stride(from: 0, to: events, by: 1000) {
             try database.pool.write { db in
+                // The same rows Vigil writes per event: the event and its Merkle leaf.
                 let statement = try db.cachedStatement(sql: EventRow.insertSQL)
+                let leaf = try db.cachedStatement(sql: "INSERT INTO ledger_leaves(seq, leaf_hash) VALUES (?, ?)")
                 for row in rows[chunk..<min(chunk + 1000, events)] {
                     try statement.execute(arguments: EventRow.arguments(row, seq: seq))
+                    try leaf.execute(arguments: [seq, Data(row.leafHash)])
                     seq += 1
                 }
             }

@@ -10,8 +10,8 @@ struct FieldReader {
         self.index = index
         self.members = members
         self.shape = shape
-        var seen = Set<String>()
-        for member in members where !seen.insert(member.key).inserted {
+        // Events have a couple of dozen members at most: a pairwise scan beats building a Set per event.
+        for (position, member) in members.enumerated() where members[..<position].contains(where: { $0.key == member.key }) {
             report(member.key, .duplicateField, "the member appears more than once")
         }
     }

@@ -43,6 +43,11 @@ public struct JSONWriter {
         guard var value else { return null() }
         bytes.append(UInt8(ascii: "\""))
         value.withUTF8 { utf8 in
+            // Fast path: most strings need no escaping and are copied in one append.
+            if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+                bytes.append(contentsOf: utf8)
+                return
+            }
             var position = 0
             while position < utf8.count {
                 let byte = utf8[position]

@@ -2,9 +2,14 @@
 public enum RandomID {
     /// `byteCount` random bytes as lowercase hex (an `event_id` is 16 bytes = 32 hex characters).
     public static func hex(byteCount: Int = 16) -> String {
+        // Eight bytes per draw: each draw of the system generator is a getrandom(2) call.
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Hex.encode(bytes)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount + 7)
+        while bytes.count < byteCount {
+            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
+        }
+        return Hex.encode(bytes.prefix(byteCount))
     }
 }
 
