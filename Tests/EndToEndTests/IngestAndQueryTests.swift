@@ -56,6 +56,9 @@ struct IngestAndQueryTests {
             #expect(one.body == EventFixtures.event(5, endMillis: end, spacingMillis: 60_000, userCount: 10).canonicalBytes())
             let missing = try await server.request(.GET, "/api/2.0/audit/events/nope")
             #expect(missing.status == 404)
+            // Reads by id are audited under their own action, with the id asked for.
+            let reads = try await server.request(.GET, "/api/2.0/audit/events?action_name=getAuditEvent")
+            #expect(try Self.eventIDs(reads).count == 2)
             #expect(try missing.json()["error_code"] == .string("RESOURCE_DOES_NOT_EXIST"))
         }
     }
