@@ -148,6 +148,13 @@ struct IngestAndQueryTests {
             let reply = try await server.request(.POST, "/api/2.0/audit/events", body: Array(lines.utf8), contentType: "application/x-ndjson")
             #expect(reply.status == 200)
             #expect(try reply.json()["accepted"] == .number("5"))
+            // Exactly one self-audit record for the request, written with its events.
+            let audit = try await server.request(.GET, "/api/2.0/audit/events?action_name=ingestAuditEvents")
+            guard case .array(let records)? = try audit.json()["events"] else { Issue.record("no audit records"); return }
+            #expect(records.count == 1)
+            #expect(records.first?["request_params"]?["accepted"] == .string("5"))
+            #expect(records.first?["response"]?["status_code"] == .number("200"))
+            #expect(records.first?["request_id"] == .string(reply.headers.first(name: "X-Request-Id") ?? "?"))
         }
     }
 

@@ -4,6 +4,14 @@ import Synchronization
 /// reference because the middleware that writes the record sees the context only as it passed it down.
 public final class AuditNote: Sendable {
     private let params = Mutex<[(key: String, value: String)]>([])
+    private let recorded = Mutex(false)
+
+    /// Set by a handler whose self-audit record was already written in its own transaction (ingest);
+    /// the middleware then does not write a second one.
+    public var isRecorded: Bool {
+        get { recorded.withLock { $0 } }
+        set { recorded.withLock { $0 = newValue } }
+    }
 
     public init() {}
 

@@ -31,7 +31,8 @@ struct AuditEventsController {
             throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes; split it into several requests")
         }
         let result = try await ingestor.ingest(
-            body: Array(buffer.readableBytesView), contentType: request.headers[.contentType], context: context)
+            body: Array(buffer.readableBytesView), contentType: request.headers[.contentType],
+            userAgent: request.headers[.userAgent], context: context)
         return JSONResponse.write { writer in
             writer.beginObject()
             writer.key("accepted"); writer.integer(result.accepted); writer.comma()

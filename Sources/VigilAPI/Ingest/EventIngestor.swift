@@ -16,7 +16,7 @@ struct EventIngestor: Sendable {
         var duplicates: Int { events.count - accepted }
     }
 
-    func ingest(body: [UInt8], contentType: String?, context: VigilRequestContext) async throws -> Result {
+    func ingest(body: [UInt8], contentType: String?, userAgent: String?, context: VigilRequestContext) async throws -> Result {
         let limits = decoder.limits
         let now = clock.nowMillis()
         var problems: [ValidationProblem] = []
@@ -46,13 +46,13 @@ struct EventIngestor: Sendable {
             countRejections(problems, eventCount: max(items.count, 1))
             throw VigilError(.validationFailed, Self.message(for: problems), problems: problems)
         }
-        switch try await sequencer.submit(prepared) {
+        switch try await sequencer.submit(prepared, trailer: selfAuditTrailer(context: context, userAgent: userAgent)) {
         case .stored(let sequenced):
             let result = Result(events: sequenced)
             metrics.eventsAccepted.increment(by: Int64(result.accepted))
             metrics.eventsDuplicate.increment(by: Int64(result.duplicates))
-            context.auditNote.set("accepted", String(result.accepted))
-            context.auditNote.set("duplicates", String(result.duplicates))
+            // The trailer wrote this request's self-audit record in the same transaction as its events.
+            context.auditNote.isRecorded = true
             return result
         case .conflict(let eventID, let existingSeq):
             let index = prepared.firstIndex { $0.event.eventID == eventID } ?? 0
@@ -72,8 +72,28 @@ struct EventIngestor: Sendable {
         }
     }
 
-    /// Each refused event counts once, under its first problem's reason; a request refused whole counts its
-    /// valid events too, under `rejected_with_batch`-free accounting: only the invalid ones are counted.
+    /// A successful ingest's self-audit record, built from the outcome and written right after the events in
+    /// their transaction: one commit per request instead of two, and the record cannot exist without the
+    /// events or the reverse. A conflict writes nothing here; the middleware records that 409 as usual.
+    private func selfAuditTrailer(context: VigilRequestContext, userAgent: String?) -> Sequencer.Trailer {
+        let route = RouteTable.entry(.post, "/api/2.0/audit/events")
+        let recorder = recorder
+        let params = context.auditNote.requestParams
+        let userName = context.principal?.userName
+        let sourceIP = context.remoteIP
+        let requestID = context.requestID
+        return { outcome in
+            guard case .stored(let sequenced) = outcome else { return nil }
+            let accepted = sequenced.filter { !$0.duplicate }.count
+            return recorder.event(for: .init(
+                service: route.service, action: route.action, userName: userName, sourceIP: sourceIP, userAgent: userAgent,
+                requestID: requestID, statusCode: 200, errorMessage: nil,
+                requestParams: params + [("accepted", String(accepted)), ("duplicates", String(sequenced.count - accepted))]))
+        }
+    }
+
+    /// Each refused event counts once, under its first problem's reason; valid events in a refused request
+    /// are not counted.
     private func countRejections(_ problems: [ValidationProblem], eventCount: Int) {
         var firstReasonByIndex: [Int: ValidationReason] = [:]
         for problem in problems where firstReasonByIndex[problem.index] == nil {

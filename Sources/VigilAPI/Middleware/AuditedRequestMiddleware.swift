@@ -45,22 +45,25 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 }
             }
             if route == nil { context.auditNote.set("path", String(request.uri.path.prefix(512))) }
-            do {
-                try await recorder.record(.init(
-                    service: service, action: action, userName: context.principal?.userName, sourceIP: context.remoteIP,
-                    userAgent: request.headers[.userAgent], requestID: context.requestID,
-                    statusCode: Int(response.status.code), errorMessage: errorMessage,
-                    requestParams: context.auditNote.requestParams
-                ))
-            } catch {
-                metrics.selfAuditFailures.increment()
-                logger.error("Request refused: its audit record could not be written", metadata: [
-                    "request_id": "\(context.requestID)", "error": "\(error)",
-                ])
-                response = APIError.errorResponse(
-                    .serviceUnavailable, "TEMPORARILY_UNAVAILABLE",
-                    "the request could not be audited, so it was not served; retry later (request id \(context.requestID))",
-                    headers: [.retryAfter: "1"])
+            // A handler may have written this request's record in the same transaction as its data (ingest).
+            if !context.auditNote.isRecorded {
+                do {
+                    try await recorder.record(.init(
+                        service: service, action: action, userName: context.principal?.userName, sourceIP: context.remoteIP,
+                        userAgent: request.headers[.userAgent], requestID: context.requestID,
+                        statusCode: Int(response.status.code), errorMessage: errorMessage,
+                        requestParams: context.auditNote.requestParams
+                    ))
+                } catch {
+                    metrics.selfAuditFailures.increment()
+                    logger.error("Request refused: its audit record could not be written", metadata: [
+                        "request_id": "\(context.requestID)", "error": "\(error)",
+                    ])
+                    response = APIError.errorResponse(
+                        .serviceUnavailable, "TEMPORARILY_UNAVAILABLE",
+                        "the request could not be audited, so it was not served; retry later (request id \(context.requestID))",
+                        headers: [.retryAfter: "1"])
+                }
             }
         }
         response.headers[.init("X-Request-Id")!] = context.requestID

@@ -43,6 +43,11 @@ public struct SelfAuditRecorder: Sendable {
     }
 
     public func record(_ record: Record) async throws {
+        _ = try await sequencer.submit([event(for: record)], priority: true)
+    }
+
+    /// The audit event for `record`, stamped now.
+    public func event(for record: Record) -> PreparedEvent {
         let now = clock.nowMillis()
         let event = AuditEvent(
             accountID: accountID, workspaceID: workspaceID, version: "2.0", eventTimeMillis: now,
@@ -53,6 +58,6 @@ public struct SelfAuditRecorder: Sendable {
             response: EventResponse(statusCode: Int32(clamping: record.statusCode), errorMessage: record.errorMessage),
             auditLevel: "WORKSPACE_LEVEL", eventID: RandomID.hex()
         )
-        _ = try await sequencer.submit([PreparedEvent(event, receivedMillis: now)], priority: true)
+        return PreparedEvent(event, receivedMillis: now)
     }
 }

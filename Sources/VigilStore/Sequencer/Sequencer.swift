@@ -33,8 +33,13 @@ public final class Sequencer: Service, Sendable {
         case conflict(eventID: String, existingSeq: Int64)
     }
 
+    /// Builds one more event from a submission's outcome, written in the same transaction right after it:
+    /// the request's own self-audit record, so that a request costs one commit, not two.
+    public typealias Trailer = @Sendable (Outcome) -> PreparedEvent?
+
     struct Submission {
         let events: [PreparedEvent]
+        let trailer: Trailer?
         let continuation: CheckedContinuation<Outcome, any Error>
     }
 
@@ -67,8 +72,8 @@ public final class Sequencer: Service, Sendable {
     /// Submits `events` and returns once they are committed and fsync'd (or refused).
     /// - Throws: `VigilError.overloaded` when the queue is full, `.unavailable` when the sequencer has shut
     ///   down or the write failed.
-    public func submit(_ events: [PreparedEvent], priority: Bool = false) async throws -> Outcome {
-        if events.isEmpty { return .stored([]) }
+    public func submit(_ events: [PreparedEvent], priority: Bool = false, trailer: Trailer? = nil) async throws -> Outcome {
+        if events.isEmpty, trailer == nil { return .stored([]) }
         return try await withCheckedThrowingContinuation { continuation in
             let refusal: VigilError? = state.withLock { state in
                 if state.isClosed { return VigilError(.unavailable, "Vigil is shutting down; retry against a running server") }
@@ -77,7 +82,7 @@ public final class Sequencer: Service, Sendable {
                     return VigilError(.overloaded, "the ingest queue is full (\(state.queuedEvents) events waiting); retry later",
                                       retryAfterSeconds: 1)
                 }
-                state.queue.append(Submission(events: events, continuation: continuation))
+                state.queue.append(Submission(events: events, trailer: trailer, continuation: continuation))
                 state.queuedEvents += events.count
                 return nil
             }
@@ -132,7 +137,7 @@ public final class Sequencer: Service, Sendable {
         let started = ContinuousClock.now
         do {
             let outcomes = try await database.pool.write { db in
-                try Self.write(batch.map(\.events), in: db)
+                try Self.write(batch.map(\.events), trailers: batch.map(\.trailer), in: db)
             }
             let elapsed = ContinuousClock.now - started
             observer?.sequencerDidCommit(
@@ -155,7 +160,7 @@ public final class Sequencer: Service, Sendable {
     /// Merkle leaves and the tree's new compact range commit together or not at all. In a running server
     /// the sequencer is the only caller; tests and the benchmark's bulk loader call it on a database no
     /// server is writing to.
-    public static func write(_ submissions: [[PreparedEvent]], in db: Database) throws -> [Outcome] {
+    public static func write(_ submissions: [[PreparedEvent]], trailers: [Trailer?] = [], in db: Database) throws -> [Outcome] {
         var tree = try LedgerState.load(db)
         let maxSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events")
         guard (maxSeq.map { $0 + 1 } ?? 0) == Int64(tree.size) else {
@@ -168,7 +173,7 @@ public final class Sequencer: Service, Sendable {
             """)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(submissions.count)
-        for events in submissions {
+        for (index, events) in submissions.enumerated() {
             let treeBefore = tree
             var outcome: Outcome = .stored([])
             try db.inSavepoint {
@@ -198,6 +203,13 @@ public final class Sequencer: Service, Sendable {
                 return .commit
             }
             outcomes.append(outcome)
+            if index < trailers.count, let trailer = trailers[index], let extra = trailer(outcome) {
+                let seq = Int64(tree.size)
+                try insert.execute(arguments: EventRow.arguments(extra, seq: seq))
+                guard db.changesCount == 1 else { throw VigilError(.internal, "trailer event \(extra.event.eventID) collided") }
+                try insertLeaf.execute(arguments: [seq, Data(extra.leafHash)])
+                tree.append(extra.leafHash)
+            }
         }
         try LedgerState.save(tree, db)
         return outcomes
