@@ -22,6 +22,12 @@ struct CLITests {
             #expect(ingest.status == 0, "\(ingest.stderr)")
             #expect(ingest.stdout.contains("25 events read: 25 stored, 0 duplicates, 0 refused"))
 
+            // A JSON array from stdin works too; its events were already stored, so they come back as duplicates.
+            let array = "[" + (0..<25).map { EventFixtures.tableJSON($0, endMillis: end) }.joined(separator: ",\n") + "]"
+            let again = try await CommandRunner.run(["events", "ingest", "-"], environment: Self.environment(server), stdin: Data(array.utf8))
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.contains("25 events read: 0 stored, 25 duplicates, 0 refused"))
+
             let list = try await CommandRunner.run(["events", "list", "--service-name", "clusters", "--output", "json", "--limit", "3"],
                                                    environment: Self.environment(server))
             #expect(list.status == 0, "\(list.stderr)")

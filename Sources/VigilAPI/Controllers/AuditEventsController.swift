@@ -114,7 +114,8 @@ struct AuditEventsController {
         return JSONResponse.write { Self.write(stored, leafHash: leaf, into: &$0, includeLedger: includeLedger) }
     }
 
-    /// `include=ledger` adds each event's `seq` and base64 `leaf_hash` after the table columns.
+    /// `include=ledger` adds each event's `seq`, base64 `leaf_hash` and the server's `received_time` after the
+    /// table columns (the canonical bytes are the table columns alone).
     static func includesLedger(_ value: String?) throws -> Bool {
         guard let value else { return false }
         guard value == "ledger" else { throw VigilError(.invalidParameter, "include must be 'ledger', got '\(value.prefix(32))'") }
@@ -126,7 +127,8 @@ struct AuditEventsController {
         stored.event.writeTableJSON(into: &writer) { writer in
             writer.comma()
             writer.key("seq"); writer.integer(stored.seq); writer.comma()
-            writer.key("leaf_hash"); writer.string(leafHash.map { Data($0).base64EncodedString() })
+            writer.key("leaf_hash"); writer.string(leafHash.map { Data($0).base64EncodedString() }); writer.comma()
+            writer.key("received_time"); writer.timestamp(millis: stored.receivedMillis)
         }
     }
 }

@@ -19,19 +19,10 @@ struct EventsIngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let client = try VigilClient(connection)
-        let data: Data
-        if file == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: file) else { throw CLIFailure("cannot read \(file)") }
-            data = contents
-        }
-        let lines = try Self.eventTexts(Array(data))
-        var progress = ProgressBar(total: lines.count)
-        var accepted = 0, duplicates = 0, refused = 0, failures: [String] = []
-        var start = 0
-        while start < lines.count {
-            let batch = lines[start..<min(start + batchSize, lines.count)]
+        var reader = try EventBatchReader(path: file, batchSize: batchSize)
+        var progress = reader.totalBytes.map { ProgressBar(total: $0, unit: "bytes") }
+        var read = 0, accepted = 0, duplicates = 0, refused = 0, failures: [String] = []
+        while let batch = try reader.nextBatch() {
             let body = Array(batch.joined(separator: "\n").utf8)
             let reply = try await sendWithRetry(client, body)
             if (200..<300).contains(reply.status), let json = try? reply.json() {
@@ -39,14 +30,14 @@ struct EventsIngestCommand: AsyncParsableCommand {
                 if case .number(let text)? = json["duplicates"] { duplicates += Int(text) ?? 0 }
             } else {
                 refused += batch.count
-                failures.append("events \(start)–\(start + batch.count - 1): \(VigilClient.failure(for: reply).message)")
+                failures.append("events \(read)–\(read + batch.count - 1): \(VigilClient.failure(for: reply).message)")
             }
-            start += batch.count
-            progress.update(done: start)
+            read += batch.count
+            progress?.update(done: reader.bytesRead)
         }
-        progress.finish()
+        progress?.finish()
         for failure in failures { FileHandle.standardError.write(Data("vigil: \(failure)\n".utf8)) }
-        print("\(lines.count) events read: \(accepted) stored, \(duplicates) duplicates, \(refused) refused")
+        print("\(read) events read: \(accepted) stored, \(duplicates) duplicates, \(refused) refused")
         if refused > 0 { throw CLIFailure("\(refused) events were refused") }
     }
 
@@ -59,20 +50,5 @@ struct EventsIngestCommand: AsyncParsableCommand {
             let wait = Int(reply.headers.first(name: "Retry-After") ?? "") ?? attempt
             try await Task.sleep(for: .seconds(min(max(wait, 1), 30)))
         }
-    }
-
-    /// One compact JSON text per event: NDJSON lines as they are, a JSON array split into its elements.
-    static func eventTexts(_ bytes: [UInt8]) throws -> [String] {
-        let firstByte = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
-        if firstByte == UInt8(ascii: "[") {
-            var parser = JSONParser(bytes: bytes)
-            do {
-                return try parser.parseArrayElements().map { JSONWriter.text(of: $0.value) }
-            } catch {
-                throw CLIFailure("the file is not a valid JSON array: \(error)")
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
-            .map(String.init).filter { !$0.allSatisfy(\.isWhitespace) }
     }
 }

@@ -43,7 +43,7 @@ struct OnlineVerifier {
                     guard case .object(let members) = event, case .number(let seqText)? = event["seq"], let seq = UInt64(seqText),
                           case .string(let leafText)? = event["leaf_hash"], let served = Data(base64Encoded: leafText)
                     else { throw CLIFailure("an event came back without seq and leaf_hash") }
-                    let canonical = JSONValue.object(members.filter { $0.key != "seq" && $0.key != "leaf_hash" })
+                    let canonical = JSONValue.object(members.filter { !["seq", "leaf_hash", "received_time"].contains($0.key) })
                     var writer = JSONWriter()
                     writer.value(canonical)
                     leaves[seq] = (Array(served), MerkleHasher.leafHash(writer.bytes))
