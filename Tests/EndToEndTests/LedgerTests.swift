@@ -113,6 +113,8 @@ struct TamperTests {
 
     @Test("each kind of tampering is reported exactly, with its range, and exit status 1", arguments: [
         ("change one byte of one event", "UPDATE audit_events SET action_name = 'logiN' WHERE seq = 7", "Seq 7: INVALID: modified"),
+        ("change the derived event_date", "UPDATE audit_events SET event_date = '1999-01-01' WHERE seq = 4", "Seq 4: INVALID: modified"),
+        ("corrupt a stored map", "UPDATE audit_events SET request_params = '{broken' WHERE seq = 6", "Seq 6: INVALID: modified"),
         ("delete one row", "DELETE FROM audit_events WHERE seq = 5", "Seq 5: INVALID: missing"),
         ("delete the last row", "DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)", "INVALID: missing"),
         ("swap two rows", "UPDATE audit_events SET seq = -1 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = 9; UPDATE audit_events SET seq = 9 WHERE seq = -1",

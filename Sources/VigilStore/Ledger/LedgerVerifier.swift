@@ -72,8 +72,11 @@ public struct LedgerVerifier: Sendable {
     static func compare(_ range: Range<UInt64>, _ db: Database, progress: (UInt64) -> Void) throws -> Findings {
         var findings = Findings()
         let bounds: StatementArguments = [Int64(range.lowerBound), Int64(range.upperBound)]
-        let events = try Row.fetchCursor(db, sql: "SELECT \(EventRow.selectColumns) FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq",
-                                         arguments: bounds)
+        // `event_date` is stored for queries but derived from `event_time`, so it is outside the canonical
+        // bytes: check it separately, or an edited date would change query results unnoticed.
+        let events = try Row.fetchCursor(db, sql: """
+            SELECT \(EventRow.selectColumns), event_date FROM audit_events WHERE seq >= ? AND seq < ? ORDER BY seq
+            """, arguments: bounds)
         let leaves = try Row.fetchCursor(db, sql: "SELECT seq, leaf_hash FROM ledger_leaves WHERE seq >= ? AND seq < ? ORDER BY seq",
                                          arguments: bounds)
         var nextEvent = try events.next()
@@ -84,8 +87,15 @@ public struct LedgerVerifier: Sendable {
             let leaf: MerkleHash? = nextLeaf.map { UInt64($0[0] as Int64) } == seq ? nextLeaf.map { [UInt8]($0[1] as Data) } : nil
             switch (event, leaf) {
             case (let row?, let stored?):
-                let recomputed = MerkleHasher.leafHash(try EventRow.decode(row).event.canonicalBytes())
-                if recomputed != stored { findings.mismatches.append((seq, recomputed, stored)) }
+                // A row that no longer decodes (e.g. request_params edited into invalid JSON) is modified too;
+                // an empty recomputed hash matches no leaf, so it is reported as such.
+                let event = try? EventRow.decode(row).event
+                let recomputed = event.map { MerkleHasher.leafHash($0.canonicalBytes()) } ?? []
+                if recomputed != stored {
+                    findings.mismatches.append((seq, recomputed, stored))
+                } else if (row[24] as String?) != event?.eventDate {
+                    findings.mismatches.append((seq, [], stored))
+                }
             case (nil, _?), (nil, nil): findings.missing.append(seq)
             case (_?, nil): findings.inserted.append(seq)
             }
