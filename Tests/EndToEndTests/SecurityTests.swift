@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import VigilCore
 import VigilServer
+import VigilStore
 import VigilTesting
 
 @Suite("Authentication and self-audit")
@@ -44,11 +45,16 @@ struct SecurityTests {
     func readsAreAudited() async throws {
         try await LiveServer.run { server in
             _ = try await server.request(.GET, "/api/2.0/audit/events?user=someone@example.com")
+            // A NUL smuggled into a query value must not corrupt the audit record (or the ledger).
+            _ = try await server.request(.GET, "/api/2.0/audit/events?user=a%00b")
             let reply = try await server.request(.GET, "/api/2.0/audit/events?action_name=listAuditEvents&order=asc")
             guard case .array(let events)? = try reply.json()["events"], let first = events.first else { Issue.record("no events"); return }
             #expect(first["user_identity"]?["email"] == .string("admin"))
             #expect(first["request_params"]?["user"] == .string("someone@example.com"))
             #expect(first["response"]?["status_code"] == .number("200"))
+            #expect(events.contains { $0["request_params"]?["user"] == .string("a\u{FFFD}b") })
+            let verify = try await LedgerVerifier(database: server.application.database, keys: []).verify()
+            #expect(verify.invalidLeafCount == 0, "\(verify.problems)")
         }
     }
 

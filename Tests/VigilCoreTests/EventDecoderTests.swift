@@ -31,6 +31,8 @@ struct EventDecoderTests {
         (#"{"service_name":"a","action_name":"b","event_time":"2023-11-14T22:00:00Z","request_params":[1]}"#, "request_params", .wrongType),
         (#"{"serviceName":"a","actionName":"b","timestamp":"1700000000000"}"#, "timestamp", .wrongType),
         (#"{"serviceName":"a","actionName":"b","timestamp":1.5e12}"#, "timestamp", .invalidEventTime),
+        (#"{"service_name":"a","action_name":"b","event_time":"2023-11-14T22:00:00Z","user_agent":"x\u0000y"}"#, "user_agent", .nulCharacter),
+        (#"{"service_name":"a","action_name":"b","event_time":"2023-11-14T22:00:00Z","request_params":{"k":"\u0000"}}"#, "request_params.k", .nulCharacter),
     ])
     func reportsReason(_ json: String, _ field: String, _ reason: ValidationReason) throws {
         let (event, problems) = try decode(json)

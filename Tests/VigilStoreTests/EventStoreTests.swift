@@ -24,6 +24,33 @@ struct EventStoreTests {
         }
     }
 
+    @Test("the verifier's column-level canonical encoding equals the event's own, for awkward values too")
+    func canonicalFromColumns() async throws {
+        try await withDatabase { database in
+            var events = (0..<20).map { EventFixtures.event($0, endMillis: Self.end) }
+            events[1].userAgent = "tab\tnewline\n quote\" backslash\\ esc\u{1B}[2J del\u{7F} sep\u{2028} é 😀"
+            events[2].userIdentity = UserIdentity(email: nil, subjectName: nil)
+            events[3].userIdentity = nil
+            events[3].response = nil
+            events[4].requestParams = []
+            events[5].requestParams = nil
+            events[6].identityMetadata = IdentityMetadata(runBy: "a", runAs: nil, actingResource: "app\u{1}")
+            events[7].response = EventResponse(statusCode: nil, errorMessage: "x", result: nil)
+            events[8].eventTimeMillis = -1
+            events[9].requestParams = [("z\"k", "{\"a\":[1,2]}"), ("a", "\u{1}")]
+            let prepared = events.map { PreparedEvent($0, receivedMillis: Self.end) }
+            let count = events.count
+            _ = try await database.pool.write { db in try Sequencer.write([prepared], in: db) }
+            try await database.pool.read { db in
+                let rows = try Row.fetchAll(db, sql: "SELECT \(EventRow.selectColumns) FROM audit_events ORDER BY seq")
+                #expect(rows.count == count)
+                for (row, event) in zip(rows, prepared.map(\.event)) {
+                    #expect(EventRow.canonicalBytes(row) == event.canonicalBytes(), "\(event.eventID)")
+                }
+            }
+        }
+    }
+
     @Test("pages walk every matching event once while new events keep arriving")
     func paginationUnderIngest() async throws {
         try await withDatabase { database in

@@ -51,13 +51,19 @@ public struct SelfAuditRecorder: Sendable {
         let now = clock.nowMillis()
         let event = AuditEvent(
             accountID: accountID, workspaceID: workspaceID, version: "2.0", eventTimeMillis: now,
-            sourceIPAddress: record.sourceIP, userAgent: record.userAgent,
+            sourceIPAddress: record.sourceIP, userAgent: record.userAgent.map(Self.storable),
             userIdentity: UserIdentity(email: record.userName),
             serviceName: record.service, actionName: record.action, requestID: record.requestID,
-            requestParams: record.requestParams,
-            response: EventResponse(statusCode: Int32(clamping: record.statusCode), errorMessage: record.errorMessage),
+            requestParams: record.requestParams.map { (Self.storable($0.key), Self.storable($0.value)) },
+            response: EventResponse(statusCode: Int32(clamping: record.statusCode), errorMessage: record.errorMessage.map(Self.storable)),
             auditLevel: "WORKSPACE_LEVEL", eventID: RandomID.hex()
         )
         return PreparedEvent(event, receivedMillis: now)
+    }
+
+    /// Request-derived text (a query value such as `%00`) may hold U+0000, which SQLite text would truncate
+    /// and the ledger would then flag: Vigil's own records replace it with U+FFFD.
+    static func storable(_ text: String) -> String {
+        text.utf8.contains(0) ? String(text.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : Character($0) }) : text
     }
 }

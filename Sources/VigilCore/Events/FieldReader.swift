@@ -31,7 +31,7 @@ struct FieldReader {
             return nil
         case .string(let text)?:
             if text.isEmpty { report(key, missing, "\(key) must not be empty"); return nil }
-            return text
+            return checkedText(text, key)
         case let other?:
             report(key, .wrongType, "got \(other.typeName), want string")
             return nil
@@ -41,7 +41,7 @@ struct FieldReader {
     mutating func optionalString(_ key: String) -> String? {
         switch value(key) {
         case nil, .null?: return nil
-        case .string(let text)?: return text
+        case .string(let text)?: return checkedText(text, key)
         case let other?:
             report(key, .wrongType, "got \(other.typeName), want string")
             return nil
@@ -113,7 +113,7 @@ struct FieldReader {
                 }
                 switch member.value {
                 case .null: break
-                case .string(let text): result[position] = text
+                case .string(let text): result[position] = checkedText(text, path)
                 default: report(path, .wrongType, "got \(member.value.typeName), want string")
                 }
             }
@@ -165,9 +165,10 @@ struct FieldReader {
                     report("\(key).\(member.key)", .duplicateField, "the key appears more than once")
                     continue
                 }
+                _ = checkedText(member.key, "\(key).\(member.key)")
                 switch member.value {
                 case .null: continue
-                case .string(let text): pairs.append((member.key, text))
+                case .string(let text): pairs.append((member.key, checkedText(text, "\(key).\(member.key)")))
                 case .number(let text): pairs.append((member.key, text))
                 case .bool(let flag): pairs.append((member.key, flag ? "true" : "false"))
                 case .array, .object: pairs.append((member.key, JSONWriter.text(of: member.value)))
@@ -178,6 +179,15 @@ struct FieldReader {
             report(key, .wrongType, "got \(other.typeName), want object")
             return nil
         }
+    }
+
+    /// Strings are stored as SQLite TEXT, whose binding ends at U+0000: refuse such strings instead of
+    /// storing a truncated value (nested JSON text is safe: the writer escapes NUL as \u0000).
+    mutating func checkedText(_ text: String, _ field: String) -> String {
+        if text.utf8.contains(0) {
+            report(field, .nulCharacter, "the string contains U+0000, which cannot be stored; remove it")
+        }
+        return text
     }
 
     mutating func reportUnknownMembers() {

@@ -39,4 +39,6 @@ public enum ValidationReason: String, Sendable, CaseIterable {
     case emptyRequest = "empty_request"
     case tooManyEvents = "too_many_events"
     case eventIDConflict = "event_id_conflict"
+    /// A string holds U+0000, which SQLite's text binding would silently truncate.
+    case nulCharacter = "nul_character"
 }

@@ -19,6 +19,11 @@ public struct JSONWriter {
         bytes.append(contentsOf: text.utf8)
     }
 
+    /// Appends bytes that already are JSON text, unchanged.
+    public mutating func rawJSON(_ buffer: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: buffer)
+    }
+
     public mutating func null() { raw("null") }
 
     public mutating func bool(_ value: Bool) { value ? raw("true") : raw("false") }
@@ -41,8 +46,13 @@ public struct JSONWriter {
 
     public mutating func string(_ value: String?) {
         guard var value else { return null() }
+        value.withUTF8 { string(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A JSON string from UTF-8 bytes (already known to be valid UTF-8), escaped as `string(_:)` does.
+    public mutating func string(utf8 buffer: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
-        value.withUTF8 { utf8 in
+        buffer.withMemoryRebound(to: UInt8.self) { utf8 in
             // Fast path: most strings need no escaping and are copied in one append.
             if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
                 bytes.append(contentsOf: utf8)

@@ -64,10 +64,8 @@ public actor BackgroundVerifier: Service {
                 let stored = [UInt8](row[1] as Data)
                 if row[2] as Int64? == nil {
                     problems.append(.init(kind: .missing, range: seq...seq, detail: "the ledger has a leaf but the event is gone"))
-                } else if !((try? EventRow.decode(row, offset: 2).event).map {
-                    MerkleHasher.leafHash($0.canonicalBytes()) == stored && (row[26] as String?) == $0.eventDate
-                } ?? false) {
-                    // A row that no longer decodes (e.g. edited request_params) counts as modified too.
+                } else if MerkleHasher.leafHash(EventRow.canonicalBytes(row, offset: 2)) != stored
+                            || (row[26] as String?) != Timestamp.formatDate(millis: row[4]) {
                     problems.append(.init(kind: .modified, range: seq...seq, detail: "the event's content does not match its ledger leaf"))
                 }
                 tree.append(stored)

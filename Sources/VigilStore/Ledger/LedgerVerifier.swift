@@ -87,14 +87,11 @@ public struct LedgerVerifier: Sendable {
             let leaf: MerkleHash? = nextLeaf.map { UInt64($0[0] as Int64) } == seq ? nextLeaf.map { [UInt8]($0[1] as Data) } : nil
             switch (event, leaf) {
             case (let row?, let stored?):
-                // A row that no longer decodes (e.g. request_params edited into invalid JSON) is modified too;
-                // an empty recomputed hash matches no leaf, so it is reported as such.
-                let event = try? EventRow.decode(row).event
-                let recomputed = event.map { MerkleHasher.leafHash($0.canonicalBytes()) } ?? []
+                let recomputed = MerkleHasher.leafHash(EventRow.canonicalBytes(row))
                 if recomputed != stored {
                     findings.mismatches.append((seq, recomputed, stored))
-                } else if (row[24] as String?) != event?.eventDate {
-                    findings.mismatches.append((seq, [], stored))
+                } else if (row[24] as String?) != Timestamp.formatDate(millis: row[2]) {
+                    findings.mismatches.append((seq, [], stored))  // an empty hash matches no leaf: reported as modified
                 }
             case (nil, _?), (nil, nil): findings.missing.append(seq)
             case (_?, nil): findings.inserted.append(seq)
