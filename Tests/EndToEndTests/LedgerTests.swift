@@ -69,12 +69,24 @@ struct LedgerTests {
         let first = try await signer.signNow()
         let second = try await signer.signNow()
         #expect(second.checkpoint.timestampMillis > first.checkpoint.timestampMillis)  // even with a frozen clock
-        // Rewrite history behind the signer's back: a leaf changes, so the tree no longer extends the checkpoint.
+        // A forged tree state (as if history had been rewritten) does not extend what the signer signed.
+        _ = try await database.pool.write { db in try Sequencer.write([[Self.prepared(9)]], in: db) }
+        let state = try await database.pool.read { db in try Data.fetchOne(db, sql: "SELECT compact_range FROM ledger_state") }
         try await database.pool.write { db in
+            try db.execute(sql: "UPDATE ledger_state SET compact_range = zeroblob(length(compact_range))")
+        }
+        await #expect(throws: VigilError.self) { try await signer.signNow() }
+        #expect(try await ledger.allCheckpoints().count == 2)
+
+        // A rewritten leaf under a signed root: a signer starting afresh rebuilds the signed tree from the
+        // leaves and refuses too.
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE ledger_state SET compact_range = ?", arguments: [state])
             try db.execute(sql: "UPDATE ledger_leaves SET leaf_hash = zeroblob(32) WHERE seq = 1")
         }
-        _ = try await database.pool.write { db in try Sequencer.write([[Self.prepared(9)]], in: db) }
-        await #expect(throws: VigilError.self) { try await signer.signNow() }
+        let restarted = CheckpointSigner(ledger: ledger, keyring: Keyring(dataDirectory: folder.path, keyName: "test/log"),
+                                         origin: "test/log", clock: FixedWallClock(millis: 1_000))
+        await #expect(throws: VigilError.self) { try await restarted.signNow() }
         #expect(try await ledger.allCheckpoints().count == 2)
     }
 

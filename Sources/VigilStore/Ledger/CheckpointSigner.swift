@@ -14,6 +14,9 @@ public actor CheckpointSigner: Service {
     private let clock: any WallClock
     private let logger: Logger
     private var key: NoteKey?
+    /// The compact range at the last signed size, rebuilt from the leaves once, then extended with each new
+    /// range: checking that a new tree extends the signed one costs the new leaves only, not the whole log.
+    private var signedRange: CompactRange?
 
     public init(ledger: LedgerStore, keyring: Keyring, origin: String, interval: Duration = .seconds(60),
                 clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "vigil.checkpoints")) {
@@ -49,32 +52,32 @@ public actor CheckpointSigner: Service {
     public func signNow() async throws -> StoredCheckpoint {
         if key == nil { try await prepare() }
         guard let key else { throw VigilError(.internal, "no checkpoint key") }
-        let head = try await ledger.treeHead()
         var timestamp = clock.nowMillis()
+        var base = CompactRange()
         if let last = try await ledger.latestCheckpoint() {
             let previous = last.checkpoint
-            guard head.size >= previous.size else {
-                throw VigilError(.internal, "tree size \(head.size) is below the last checkpoint's \(previous.size); refusing to sign")
+            if let signedRange, signedRange.size == previous.size, signedRange.root() == previous.root {
+                base = signedRange
+            } else {
+                base = try await ledger.compactRange(size: previous.size)
             }
-            if head.size > previous.size {
-                let proof = try await ledger.consistencyProof(first: previous.size, second: head.size)
-                do {
-                    if previous.size > 0 {
-                        try MerkleProofs.verifyConsistency(first: previous.size, second: head.size, firstRoot: previous.root,
-                                                           secondRoot: head.root, proof: proof.hashes)
-                    }
-                } catch {
-                    throw VigilError(.internal, "the tree is not consistent with the last checkpoint (size \(previous.size)): \(error); refusing to sign")
-                }
-            } else if head.root != previous.root {
-                throw VigilError(.internal, "same tree size \(head.size) with a different root; refusing to sign")
+            // The leaves under the signed root must still produce it: otherwise history was rewritten.
+            guard base.size == previous.size, base.root() == previous.root else {
+                throw VigilError(.internal, "the stored leaves no longer produce the root signed at size \(previous.size); refusing to sign")
             }
             // Timestamps never go backwards, even if the wall clock does.
             timestamp = max(timestamp, previous.timestampMillis + 1)
         }
+        // New tree = signed tree + the leaves appended since; it must equal the tree state the sequencer
+        // committed. This is the consistency check, and a shrunken tree fails it too.
+        let (extended, head) = try await ledger.extend(base)
+        guard extended.size == head.size, extended.root() == head.root else {
+            throw VigilError(.internal, "the tree (size \(head.size)) does not extend the last checkpoint (size \(base.size)); refusing to sign")
+        }
         let checkpoint = Checkpoint(origin: origin, size: head.size, root: head.root, timestampMillis: timestamp)
         let note = try key.sign(checkpoint.body)
         try await ledger.append(checkpoint, note: note, keyID: Hex.encode(key.keyID))
+        signedRange = extended
         guard let stored = try await ledger.latestCheckpoint() else { throw VigilError(.internal, "checkpoint vanished") }
         return stored
     }

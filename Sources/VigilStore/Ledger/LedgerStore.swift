@@ -30,6 +30,30 @@ public struct LedgerStore: Sendable {
         }
     }
 
+    /// The compact range of the first `size` stored leaves (reads them all: used once per process).
+    public func compactRange(size: UInt64) async throws -> CompactRange {
+        try await database.pool.read { db in
+            var range = CompactRange()
+            for leaf in try Self.leafHashes(upTo: size, db) { range.append(leaf) }
+            return range
+        }
+    }
+
+    /// `range` extended with the leaves stored after it, and the committed tree head, read together.
+    public func extend(_ range: CompactRange) async throws -> (CompactRange, head: (size: UInt64, root: MerkleHash)) {
+        try await database.pool.read { db in
+            let state = try LedgerState.load(db)
+            var extended = range
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, leaf_hash FROM ledger_leaves WHERE seq >= ? AND seq < ? ORDER BY seq",
+                                           arguments: [Int64(range.size), Int64(state.size)])
+            while let row = try rows.next() {
+                guard UInt64(row[0] as Int64) == extended.size else { break }
+                extended.append([UInt8](row[1] as Data))
+            }
+            return (extended, (state.size, state.root()))
+        }
+    }
+
     /// Leaf hashes of [0, size) in seq order.
     static func leafHashes(upTo size: UInt64, _ db: Database) throws -> [MerkleHash] {
         var hashes: [MerkleHash] = []
