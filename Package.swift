@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
-                "VigilStore", "VigilTesting",
+                "VigilStore", "VigilTesting", "VigilLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -34,6 +34,7 @@ public struct APIDependencies: Sendable {
 public enum APIRouter {
     public static func build(_ dependencies: APIDependencies) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
+        let ledger = LedgerStore(database: dependencies.database)
         router.add(middleware: AuditedRequestMiddleware(
             tokens: dependencies.tokens, recorder: dependencies.recorder, metrics: dependencies.metrics,
             logger: dependencies.logger))
@@ -43,10 +44,9 @@ public enum APIRouter {
                 decoder: EventDecoder(limits: dependencies.limits), sequencer: dependencies.sequencer,
                 recorder: dependencies.recorder, metrics: dependencies.metrics, clock: dependencies.clock),
             events: EventStore(database: dependencies.database),
-            ledger: LedgerStore(database: dependencies.database)
+            ledger: ledger
         ).register(on: router)
-        LedgerController(ledger: LedgerStore(database: dependencies.database), signer: dependencies.checkpointSigner)
-            .register(on: router)
+        LedgerController(ledger: ledger, signer: dependencies.checkpointSigner).register(on: router)
         TokensController(tokens: dependencies.tokens).register(on: router)
         MetricsController(metrics: dependencies.metrics, sequencer: dependencies.sequencer).register(on: router)
         return router

@@ -33,6 +33,8 @@ enum Benchmarks {
                      options.stored, query.p50, query.p99, options.queries, query.rowsPerPage))
         print(String(format: "(d) peak RSS of the benchmark process: %.0f MB", Double(peakRSSKilobytes()) / 1024))
         print(String(format: "(e) vigil verify (offline) at %d events: %.0f leaves/s (%.2f s)", options.stored, query.verifyRate, query.verifySeconds))
+        print(String(format: "(f) inclusion proof over HTTP at %d events: first %.1f ms, then p50 %.2f ms (50 random leaves)",
+                     options.stored, query.firstProof, query.proofP50))
     }
 
     static func body(batch: Int, client: Int, end: Int64) -> [UInt8] {
@@ -125,7 +127,7 @@ enum Benchmarks {
     }
 
     static func queryLatency(stored: Int, queries: Int) async throws
-        -> (p50: Double, p99: Double, rowsPerPage: Double, verifyRate: Double, verifySeconds: Double)
+        -> (p50: Double, p99: Double, rowsPerPage: Double, verifyRate: Double, verifySeconds: Double, firstProof: Double, proofP50: Double)
     {
         let folder = try TemporaryDirectory(prefix: "vigil-bench")
         defer { folder.remove() }
@@ -162,8 +164,18 @@ enum Benchmarks {
                 rows += events.count
             }
             latencies.sort()
+            // (f) Proofs against the current tree: the first fills the subtree cache, later ones reuse it.
+            var proofs: [Double] = []
+            for n in 0..<51 {
+                let started = ContinuousClock.now
+                let reply = try await server.request(.GET, "/api/2.0/vigil/ledger/proof/inclusion?seq=\((n * 7919) % stored)&tree_size=\(stored)")
+                guard reply.status == 200 else { throw VigilError(.internal, "proof answered \(reply.status): \(reply.text)") }
+                proofs.append((ContinuousClock.now - started).seconds * 1000)
+            }
+            let firstProof = proofs.removeFirst()
+            proofs.sort()
             return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds)
+                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds, firstProof, proofs[proofs.count / 2])
         }
     }
 

@@ -13,13 +13,15 @@ public struct StoredCheckpoint: Sendable, Equatable {
 
 /// Reads of the ledger: tree heads, proofs, checkpoints and keys.
 ///
-/// Proofs are computed from the stored leaf hashes of the requested tree (O(tree size) hashing, about
-/// 0.3 s per million leaves); caching perfect subtrees is the planned next step.
+/// Proofs use a cache of perfect subtree hashes (`SubtreeCache`), so they read only a few blocks of leaves.
 public struct LedgerStore: Sendable {
     public let database: VigilDatabase
+    /// Shared by every copy of this store, so proofs get faster as the cache fills.
+    let subtrees: SubtreeCache
 
-    public init(database: VigilDatabase) {
+    public init(database: VigilDatabase, subtrees: SubtreeCache = SubtreeCache()) {
         self.database = database
+        self.subtrees = subtrees
     }
 
     /// The current tree size and root, from the compact range committed with the latest events.
@@ -86,14 +88,11 @@ public struct LedgerStore: Sendable {
 
     public func inclusionProof(seq: UInt64, treeSize: UInt64) async throws -> InclusionProof {
         guard seq < treeSize else { throw VigilError(.invalidParameter, "seq \(seq) is not below tree_size \(treeSize)") }
-        return try await database.pool.read { db in
+        return try await database.pool.read { [subtrees] db in
             try checkedSize(treeSize, db)
-            let leaves = try Self.leafHashes(upTo: treeSize, db)
-            let proof = try MerkleProofs.inclusionProof(index: seq, size: treeSize) { range in
-                MerkleHasher.root(ofLeafHashes: leaves[Int(range.lowerBound)..<Int(range.upperBound)])
-            }
-            return InclusionProof(leafIndex: seq, treeSize: treeSize, leafHash: leaves[Int(seq)],
-                                  rootHash: MerkleHasher.root(ofLeafHashes: leaves[...]), hashes: proof)
+            let proof = try MerkleProofs.inclusionProof(index: seq, size: treeSize) { try subtrees.hash($0, db) }
+            return InclusionProof(leafIndex: seq, treeSize: treeSize, leafHash: try subtrees.hash(seq..<(seq + 1), db),
+                                  rootHash: try subtrees.hash(0..<treeSize, db), hashes: proof)
         }
     }
 
@@ -107,15 +106,11 @@ public struct LedgerStore: Sendable {
 
     public func consistencyProof(first: UInt64, second: UInt64) async throws -> ConsistencyProof {
         guard first <= second else { throw VigilError(.invalidParameter, "first (\(first)) must not exceed second (\(second))") }
-        return try await database.pool.read { db in
+        return try await database.pool.read { [subtrees] db in
             try checkedSize(second, db)
-            let leaves = try Self.leafHashes(upTo: second, db)
-            let proof = try MerkleProofs.consistencyProof(first: first, second: second) { range in
-                MerkleHasher.root(ofLeafHashes: leaves[Int(range.lowerBound)..<Int(range.upperBound)])
-            }
-            return ConsistencyProof(first: first, second: second,
-                                    firstRoot: MerkleHasher.root(ofLeafHashes: leaves[..<Int(first)]),
-                                    secondRoot: MerkleHasher.root(ofLeafHashes: leaves[...]), hashes: proof)
+            let proof = try MerkleProofs.consistencyProof(first: first, second: second) { try subtrees.hash($0, db) }
+            return ConsistencyProof(first: first, second: second, firstRoot: try subtrees.hash(0..<first, db),
+                                    secondRoot: try subtrees.hash(0..<second, db), hashes: proof)
         }
     }
 
