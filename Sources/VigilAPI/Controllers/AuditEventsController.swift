@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import VigilCore
 import VigilStore
 
@@ -22,16 +21,10 @@ struct AuditEventsController {
     }
 
     @Sendable func ingest(_ request: Request, context: VigilRequestContext) async throws -> Response {
-        let limit = ingestor.decoder.limits.maxRequestBytes
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch {
-            throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes; split it into several requests")
-        }
+        let body = try await RequestBody.collect(
+            request, limit: ingestor.decoder.limits.maxRequestBytes, hint: "; split it into several requests")
         let result = try await ingestor.ingest(
-            body: Array(buffer.readableBytesView), contentType: request.headers[.contentType],
+            body: body, contentType: request.headers[.contentType],
             userAgent: request.headers[.userAgent], context: context)
         return JSONResponse.write { writer in
             writer.beginObject()

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import VigilCore
@@ -89,7 +90,7 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else { throw APIError.unauthenticated }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthenticated }
-        let token = Secret(String(parts[1]).trimmingCharacters(in: " "))
+        let token = Secret(parts[1].trimmingCharacters(in: .whitespaces))
         guard let (principal, _) = try await tokens.authenticate(token) else {
             throw VigilError(.unauthenticated, "Invalid access token (unknown, expired or revoked)")
         }
@@ -108,8 +109,3 @@ struct AuditedRequestMiddleware: RouterMiddleware {
     }
 }
 
-extension String {
-    func trimmingCharacters(in character: Character) -> String {
-        String(self.drop { $0 == character }.reversed().drop { $0 == character }.reversed())
-    }
-}

@@ -7,15 +7,18 @@ import VigilCore
 struct RequestBody {
     let members: [JSONMember]
 
-    static func read(_ request: Request, allowed: Set<String>, limit: Int = 64 << 10) async throws -> RequestBody {
+    /// The whole body, or `request_too_large` (413) past `limit` bytes.
+    static func collect(_ request: Request, limit: Int, hint: String = "") async throws -> [UInt8] {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            return Array(try await request.collectBody(upTo: limit).readableBytesView)
         } catch {
-            throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes")
+            throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes\(hint)")
         }
-        let bytes = Array(buffer.readableBytesView)
+    }
+
+    static func read(_ request: Request, allowed: Set<String>, limit: Int = 64 << 10) async throws -> RequestBody {
+        let bytes = try await collect(request, limit: limit)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestBody(members: []) }
         let value: JSONValue
         do {

@@ -35,19 +35,7 @@ extension AuditEvent {
         writer.key("service_name"); writer.string(serviceName); writer.comma()
         writer.key("action_name"); writer.string(actionName); writer.comma()
         writer.key("request_id"); writer.string(requestID); writer.comma()
-        writer.key("request_params")
-        if let requestParams {
-            writer.beginObject()
-            for (position, pair) in requestParams.enumerated() {
-                if position > 0 { writer.comma() }
-                writer.key(pair.key)
-                writer.string(pair.value)
-            }
-            writer.endObject()
-        } else {
-            writer.null()
-        }
-        writer.comma()
+        writer.key("request_params"); writeRequestParams(into: &writer); writer.comma()
         writer.key("response")
         if let response {
             writer.beginObject()
@@ -86,8 +74,15 @@ extension AuditEvent {
 
     /// `request_params` as its stored JSON text (an object of strings), or nil.
     public var requestParamsJSON: String? {
-        guard let requestParams else { return nil }
+        guard requestParams != nil else { return nil }
         var writer = JSONWriter()
+        writeRequestParams(into: &writer)
+        return writer.string
+    }
+
+    /// `request_params` as a JSON object of strings in stored (sorted) key order, or `null`.
+    private func writeRequestParams(into writer: inout JSONWriter) {
+        guard let requestParams else { return writer.null() }
         writer.beginObject()
         for (position, pair) in requestParams.enumerated() {
             if position > 0 { writer.comma() }
@@ -95,6 +90,5 @@ extension AuditEvent {
             writer.string(pair.value)
         }
         writer.endObject()
-        return writer.string
     }
 }

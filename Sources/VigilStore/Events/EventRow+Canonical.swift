@@ -1,8 +1,18 @@
 import Foundation
 import GRDB
 import VigilCore
+import VigilLedger
 
 extension EventRow {
+    /// The leaf hash a stored row should have, or an empty hash (which matches no leaf) when its stored
+    /// `event_date` is not the date of its `event_time`: that column is derived, so outside the canonical
+    /// bytes, and an edited date would otherwise change query results unnoticed. `eventDateColumn` is the
+    /// row index of `event_date`, selected after `selectColumns`.
+    static func expectedLeafHash(_ row: Row, offset: Int = 0, eventDateColumn: Int) -> MerkleHash {
+        guard (row[eventDateColumn] as String?) == Timestamp.formatDate(millis: row[offset + 2]) else { return [] }
+        return MerkleHasher.leafHash(canonicalBytes(row, offset: offset))
+    }
+
     /// The canonical bytes of a stored row (columns `selectColumns` from `offset`), written straight from the
     /// column bytes without building an `AuditEvent` — `vigil verify` does this for every row of the log.
     /// It must produce exactly `EventRow.decode(row).event.canonicalBytes()`; a test holds the two together.

@@ -64,8 +64,7 @@ public actor BackgroundVerifier: Service {
                 let stored = [UInt8](row[1] as Data)
                 if row[2] as Int64? == nil {
                     problems.append(.init(kind: .missing, range: seq...seq, detail: "the ledger has a leaf but the event is gone"))
-                } else if MerkleHasher.leafHash(EventRow.canonicalBytes(row, offset: 2)) != stored
-                            || (row[26] as String?) != Timestamp.formatDate(millis: row[4]) {
+                } else if EventRow.expectedLeafHash(row, offset: 2, eventDateColumn: 26) != stored {
                     problems.append(.init(kind: .modified, range: seq...seq, detail: "the event's content does not match its ledger leaf"))
                 }
                 tree.append(stored)

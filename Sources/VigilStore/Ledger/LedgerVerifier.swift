@@ -87,12 +87,8 @@ public struct LedgerVerifier: Sendable {
             let leaf: MerkleHash? = nextLeaf.map { UInt64($0[0] as Int64) } == seq ? nextLeaf.map { [UInt8]($0[1] as Data) } : nil
             switch (event, leaf) {
             case (let row?, let stored?):
-                let recomputed = MerkleHasher.leafHash(EventRow.canonicalBytes(row))
-                if recomputed != stored {
-                    findings.mismatches.append((seq, recomputed, stored))
-                } else if (row[24] as String?) != Timestamp.formatDate(millis: row[2]) {
-                    findings.mismatches.append((seq, [], stored))  // an empty hash matches no leaf: reported as modified
-                }
+                let recomputed = EventRow.expectedLeafHash(row, eventDateColumn: 24)
+                if recomputed != stored { findings.mismatches.append((seq, recomputed, stored)) }
             case (nil, _?), (nil, nil): findings.missing.append(seq)
             case (_?, nil): findings.inserted.append(seq)
             }
