@@ -29,10 +29,12 @@ let package = Package(
             name: "VigilLedger",
             dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "VigilSQL", dependencies: ["VigilCore"]),
         .target(
             name: "VigilStore",
             dependencies: [
-                "VigilCore", "VigilLedger",
+                "VigilCore", "VigilLedger", "VigilSQL",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -42,7 +44,7 @@ let package = Package(
         .target(
             name: "VigilAPI",
             dependencies: [
-                "VigilCore", "VigilLedger", "VigilStore",
+                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -81,10 +83,11 @@ let package = Package(
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
+        .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
-                "VigilStore", "VigilTesting", "VigilLedger",
+                "VigilStore", "VigilTesting", "VigilLedger", "VigilSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

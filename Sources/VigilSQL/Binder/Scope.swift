@@ -1,0 +1,52 @@
+/// The relations a name can resolve against, innermost first; `parent` is the enclosing query's scope for
+/// correlated subqueries.
+final class Scope {
+    struct Relation {
+        /// Lower-cased qualifier paths that name this relation: its alias, or the table name and its suffixes.
+        var qualifiers: [[String]]
+        var columns: [Column]
+    }
+
+    struct Column {
+        var name: String
+        var expression: BoundExpression
+    }
+
+    var relations: [Relation] = []
+    let parent: Scope?
+
+    init(parent: Scope? = nil) {
+        self.parent = parent
+    }
+
+    var allColumns: [Column] { relations.flatMap(\.columns) }
+}
+
+/// State shared by every binder of one statement: internal alias numbering and the statement's constants.
+final class BindingContext {
+    let catalog: Catalog
+    /// Query start, milliseconds since the epoch: `current_date()` and `now()` are constant for the statement.
+    let now: Int64
+    let parameters: [String: SQLValue]
+    /// Storage columns that hold the UTC date of a timestamp column (`event_date` of `event_time`).
+    let derivedDates: [String: String]
+    private var counter = 0
+
+    init(catalog: Catalog, now: Int64, parameters: [String: SQLValue]) {
+        self.catalog = catalog
+        self.now = now
+        self.parameters = parameters
+        var derived: [String: String] = [:]
+        for table in catalog.tables {
+            for column in table.columns {
+                if case .dateOfTimestamp(let date, let timestamp) = column.source { derived[date] = timestamp }
+            }
+        }
+        derivedDates = derived
+    }
+
+    func nextAlias(_ prefix: String) -> String {
+        counter += 1
+        return "\(prefix)\(counter)"
+    }
+}

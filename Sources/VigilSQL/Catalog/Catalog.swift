@@ -1,0 +1,60 @@
+/// The tables SQL can reach: data, not code, so a later system table is one more entry. Identifiers in the
+/// emitted SQL come only from here; the SQL connection's authorizer allows reading exactly these storage tables.
+public struct Catalog: Sendable {
+    public var tables: [CatalogTable]
+
+    public init(tables: [CatalogTable]) {
+        self.tables = tables
+    }
+
+    /// Looks a table up by its full name or by a suffix of it (`audit`, `access.audit`, `system.access.audit`).
+    public func table(named parts: [String]) -> CatalogTable? {
+        let lowered = parts.map { $0.lowercased() }
+        return tables.first { table in
+            lowered.count <= table.name.count && Array(table.name.suffix(lowered.count)) == lowered
+                && (lowered.count == table.name.count || lowered.count >= 2)
+        }
+    }
+
+    /// Storage tables SQL may read, for the connection's authorizer.
+    public var storageTables: Set<String> { Set(tables.map(\.storage)) }
+}
+
+public struct CatalogTable: Sendable {
+    /// Lower-case name parts, e.g. `["system", "access", "audit"]`.
+    public var name: [String]
+    /// The SQLite table holding the rows.
+    public var storage: String
+    public var columns: [CatalogColumn]
+
+    public init(name: [String], storage: String, columns: [CatalogColumn]) {
+        self.name = name
+        self.storage = storage
+        self.columns = columns
+    }
+
+    public var qualifiedName: String { name.joined(separator: ".") }
+}
+
+public struct CatalogColumn: Sendable {
+    public enum Source: Sendable {
+        /// One storage column holds the value in Vigil's representation.
+        case column(String)
+        /// A struct flattened into one storage column per field (in the type's field order); the struct itself is
+        /// NULL when `presenceBit` is clear in `present_structs`.
+        case flattenedStruct(presenceBit: Int, fieldColumns: [String])
+        /// A DATE derived from a TIMESTAMP column (UTC day). Comparisons with a constant date are rewritten to a
+        /// range on the timestamp column so that its index serves `event_date >= current_date() - 30`.
+        case dateOfTimestamp(column: String, timestampColumn: String)
+    }
+
+    public var name: String
+    public var type: SparkType
+    public var source: Source
+
+    public init(_ name: String, _ type: SparkType, _ source: Source) {
+        self.name = name
+        self.type = type
+        self.source = source
+    }
+}

@@ -1,0 +1,37 @@
+extension Catalog {
+    /// Every system table Vigil stores today.
+    public static let system = Catalog(tables: [.accessAudit])
+}
+
+extension CatalogTable {
+    /// `system.access.audit`, as Databricks declares it (reference §1.1), over the `audit_events` table.
+    public static let accessAudit = CatalogTable(
+        name: ["system", "access", "audit"],
+        storage: "audit_events",
+        columns: [
+            CatalogColumn("account_id", .string, .column("account_id")),
+            CatalogColumn("workspace_id", .string, .column("workspace_id")),
+            CatalogColumn("version", .string, .column("version")),
+            CatalogColumn("event_time", .timestamp, .column("event_time")),
+            CatalogColumn("event_date", .date, .dateOfTimestamp(column: "event_date", timestampColumn: "event_time")),
+            CatalogColumn("source_ip_address", .string, .column("source_ip_address")),
+            CatalogColumn("user_agent", .string, .column("user_agent")),
+            CatalogColumn("session_id", .string, .column("session_id")),
+            CatalogColumn(
+                "user_identity", .struct([.init("email", .string), .init("subject_name", .string)]),
+                .flattenedStruct(presenceBit: 1, fieldColumns: ["user_email", "user_subject_name"])),
+            CatalogColumn("service_name", .string, .column("service_name")),
+            CatalogColumn("action_name", .string, .column("action_name")),
+            CatalogColumn("request_id", .string, .column("request_id")),
+            CatalogColumn("request_params", .map(.string, .string), .column("request_params")),
+            CatalogColumn(
+                "response", .struct([.init("status_code", .int), .init("error_message", .string), .init("result", .string)]),
+                .flattenedStruct(presenceBit: 2, fieldColumns: ["status_code", "error_message", "result"])),
+            CatalogColumn("audit_level", .string, .column("audit_level")),
+            CatalogColumn("event_id", .string, .column("event_id")),
+            CatalogColumn(
+                "identity_metadata",
+                .struct([.init("run_by", .string), .init("run_as", .string), .init("acting_resource", .string)]),
+                .flattenedStruct(presenceBit: 4, fieldColumns: ["run_by", "run_as", "acting_resource"])),
+        ])
+}

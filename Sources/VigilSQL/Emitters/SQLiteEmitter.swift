@@ -1,0 +1,107 @@
+/// SQLite text for a bound query. Output columns are `c0`, `c1`...; relations use the binder's internal aliases;
+/// the only other identifiers are catalog storage names. Spark semantics SQLite lacks are custom functions
+/// (`spark_*`) that the store registers on the connection (see `SparkFunctionSet`).
+public struct SQLiteEmitter: QueryEmitter {
+    public init() {}
+
+    public func emit(_ query: BoundQuery) throws(SQLError) -> (sql: String, arguments: [SQLValue]) {
+        let arguments = ArgumentList()
+        let writer = SQLiteWriter(arguments: arguments)
+        let sql = writer.query(query)
+        return (sql, arguments.values)
+    }
+}
+
+struct SQLiteWriter {
+    let arguments: ArgumentList
+
+    func query(_ query: BoundQuery) -> String {
+        var text = ""
+        if !query.ctes.isEmpty {
+            text += "WITH " + query.ctes.map { "\($0.name) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
+        }
+        text += body(query.body, asOperand: false)
+        if !query.orderBy.isEmpty {
+            text += " ORDER BY " + query.orderBy.map(order).joined(separator: ", ")
+        }
+        if let limit = query.limit { text += " LIMIT \(limit)" }
+        return text
+    }
+
+    private func body(_ body: BoundBody, asOperand: Bool) -> String {
+        switch body {
+        case .select(let select):
+            return self.select(select)
+        case .nested(let query):
+            return "SELECT * FROM (\(self.query(query)))"
+        case .setOperation(let op, let left, let right):
+            // SQLite compounds cannot nest with parentheses: a compound operand is wrapped as a subquery.
+            let leftText = operand(left)
+            let rightText = operand(right)
+            let keyword =
+                switch op {
+                case .unionAll: "UNION ALL"
+                case .union: "UNION"
+                case .except: "EXCEPT"
+                case .intersect: "INTERSECT"
+                }
+            return "\(leftText) \(keyword) \(rightText)"
+        }
+    }
+
+    private func operand(_ body: BoundBody) -> String {
+        if case .select = body { return self.body(body, asOperand: true) }
+        if case .setOperation = body { return "SELECT * FROM (\(self.body(body, asOperand: false)))" }
+        return self.body(body, asOperand: true)
+    }
+
+    private func select(_ select: BoundSelect) -> String {
+        var text = "SELECT "
+        if select.distinct { text += "DISTINCT " }
+        text += select.items.enumerated().map { "\(expression($1)) AS c\($0)" }.joined(separator: ", ")
+        if let from = select.from { text += " FROM " + self.from(from) }
+        if let condition = select.whereClause { text += " WHERE " + expression(condition) }
+        if !select.groupBy.isEmpty { text += " GROUP BY " + select.groupBy.map(expression).joined(separator: ", ") }
+        if let having = select.having { text += " HAVING " + expression(having) }
+        return text
+    }
+
+    private func from(_ from: BoundFrom) -> String {
+        switch from {
+        case .table(let storage, let alias, let filter):
+            if let filter { return "(SELECT * FROM \(quote(storage)) AS \(alias) WHERE \(expression(filter))) AS \(alias)" }
+            return "\(quote(storage)) AS \(alias)"
+        case .derived(let query, let alias):
+            return "(\(self.query(query))) AS \(alias)"
+        case .cte(let name, let alias):
+            return "\(name) AS \(alias)"
+        case .generator(let input, let alias):
+            return "json_each(\(expression(input))) AS \(alias)"
+        case .join(let kind, let left, let right, let condition):
+            var rightText = self.from(right)
+            if case .join = right { rightText = "(\(rightText))" }
+            switch kind {
+            case .cross:
+                return "\(self.from(left)) CROSS JOIN \(rightText)"
+            case .inner, .left, .right, .full:
+                let keyword = kind == .inner ? "JOIN" : kind == .left ? "LEFT JOIN" : kind == .right ? "RIGHT JOIN" : "FULL JOIN"
+                return "\(self.from(left)) \(keyword) \(rightText) ON \(condition.map(expression) ?? "1")"
+            }
+        }
+    }
+
+    func order(_ order: BoundOrder) -> String {
+        var text: String
+        switch order.target {
+        case .output(let index): text = "\(index + 1)"
+        case .expression(let expression): text = self.expression(expression)
+        }
+        if !order.ascending { text += " DESC" }
+        if let nullsFirst = order.nullsFirst { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
+        return text
+    }
+
+    func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

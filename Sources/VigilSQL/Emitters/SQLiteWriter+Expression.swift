@@ -1,0 +1,247 @@
+import Foundation
+
+extension SQLiteWriter {
+    func expression(_ expression: BoundExpression) -> String {
+        switch expression {
+        case .column(let relation, let column, _):
+            return "\(relation).\(quote(column))"
+        case .literal(let value, _):
+            return value.isNull ? "NULL" : arguments.bind(value)
+        case .operation(let op, let args, let type):
+            return operation(op, args, type)
+        case .caseWhen(let branches, let otherwise, _):
+            var text = "CASE"
+            for branch in branches { text += " WHEN \(self.expression(branch.condition)) THEN \(self.expression(branch.result))" }
+            if let otherwise { text += " ELSE \(self.expression(otherwise))" }
+            return text + " END"
+        case .aggregate(let aggregate, let args, let distinct, _):
+            return self.aggregate(aggregate, args, distinct: distinct)
+        case .window(let call, _):
+            return window(call)
+        case .subquery(let subquery, _):
+            switch subquery.kind {
+            case .scalar: return "(\(query(subquery.query)))"
+            case .exists: return "EXISTS (\(query(subquery.query)))"
+            case .in(let value, let negated): return "(\(self.expression(value)) \(negated ? "NOT IN" : "IN") (\(query(subquery.query))))"
+            }
+        }
+    }
+
+    /// A value as a JSON member inside json_object/json_array: complex values are already JSON text and must be
+    /// embedded, not quoted; booleans become true/false.
+    func jsonValue(_ value: BoundExpression) -> String {
+        switch value.type {
+        case .array, .map, .struct: return "json(\(expression(value)))"
+        case .boolean:
+            let text = expression(value)
+            return "CASE \(text) WHEN 1 THEN json('true') WHEN 0 THEN json('false') END"
+        default: return expression(value)
+        }
+    }
+
+    private func call(_ name: String, _ args: [BoundExpression]) -> String {
+        "\(name)(" + args.map(expression).joined(separator: ", ") + ")"
+    }
+
+    private func infix(_ symbol: String, _ args: [BoundExpression]) -> String {
+        "(" + args.map(expression).joined(separator: " \(symbol) ") + ")"
+    }
+
+    /// `$."name"` for json_extract; names holding a double quote go through spark_map_get instead.
+    private func jsonPath(_ name: String) -> String? {
+        name.contains("\"") ? nil : "$.\"\(name)\""
+    }
+
+    private func operation(_ op: Operation, _ args: [BoundExpression], _ type: SparkType) -> String {
+        switch op {
+        case .and: return infix("AND", args)
+        case .or: return infix("OR", args)
+        case .not: return "(NOT \(expression(args[0])))"
+        case .equal: return infix("=", args)
+        case .notEqual: return infix("<>", args)
+        case .less: return infix("<", args)
+        case .lessOrEqual: return infix("<=", args)
+        case .greater: return infix(">", args)
+        case .greaterOrEqual: return infix(">=", args)
+        case .nullSafeEqual: return infix("IS", args)
+        case .isNull: return "(\(expression(args[0])) IS NULL)"
+        case .isNotNull: return "(\(expression(args[0])) IS NOT NULL)"
+        case .inList(let negated):
+            return "(\(expression(args[0])) \(negated ? "NOT IN" : "IN") (" + args.dropFirst().map(expression).joined(separator: ", ") + "))"
+        case .add: return infix("+", args)
+        case .subtract: return infix("-", args)
+        case .multiply: return infix("*", args)
+        case .remainder: return infix("%", args)
+        case .negate: return "(- \(expression(args[0])))"
+        case .bitAnd: return infix("&", args)
+        case .bitOr: return infix("|", args)
+        case .bitXor:
+            let a = expression(args[0]), b = expression(args[1])
+            let c = expression(args[0]), d = expression(args[1])
+            return "((\(a) | \(b)) - (\(c) & \(d)))"
+        case .bitNot: return "(~ \(expression(args[0])))"
+        case .divide: return call("spark_divide", args)
+        case .integerDivide: return "CAST(\(call("spark_divide", args)) AS INTEGER)"
+        case .concat: return args.count == 1 ? expression(args[0]) : infix("||", args)
+        case .lower: return call("spark_lower", args)
+        case .upper: return call("spark_upper", args)
+        case .trim: return call("trim", args)
+        case .leftTrim: return call("ltrim", args)
+        case .rightTrim: return call("rtrim", args)
+        case .length: return call("length", args)
+        case .instr: return call("instr", args)
+        case .substring:
+            // Spark treats position 0 as 1; SQLite would return one character fewer.
+            let position = "(\(expression(args[1])) + (\(expression(args[1])) = 0))"
+            return "substr(\(expression(args[0])), \(position)" + (args.count == 3 ? ", max(\(expression(args[2])), 0))" : ")")
+        case .like(let caseInsensitive):
+            return "spark_like(\(expression(args[0])), \(expression(args[1])), \(caseInsensitive ? 1 : 0))"
+        case .rlike: return call("spark_rlike", args)
+        case .regexpExtract: return call("spark_regexp_extract", args)
+        case .regexpReplace: return call("spark_regexp_replace", args)
+        case .split: return call("spark_split", args)
+        case .mask: return call("spark_mask", args)
+        case .coalesce: return args.count == 1 ? expression(args[0]) : call("coalesce", args)
+        case .nullIf: return call("nullif", args)
+        case .greatest, .least:
+            // Spark skips NULLs; SQLite's multi-argument max/min return NULL if any is NULL.
+            let name = op == .greatest ? "max" : "min"
+            let filled = args.indices.map { index in
+                "coalesce(" + ([args[index]] + args.enumerated().filter { $0.offset != index }.map(\.element)).map(expression).joined(separator: ", ") + ")"
+            }
+            return "\(name)(" + filled.joined(separator: ", ") + ")"
+        case .abs: return call("abs", args)
+        case .round:
+            let text = call("round", args)
+            return type.isIntegral ? "CAST(\(text) AS INTEGER)" : text
+        case .floor, .ceil:
+            let x = expression(args[0]), y = expression(args[0]), z = expression(args[0])
+            return op == .floor
+                ? "(CAST(\(x) AS INTEGER) - (\(y) < CAST(\(z) AS INTEGER)))"
+                : "(CAST(\(x) AS INTEGER) + (\(y) > CAST(\(z) AS INTEGER)))"
+        case .cast:
+            return cast(args[0], to: type)
+        case .dateAddDays:
+            return "date(\(expression(args[0])), (\(expression(args[1]))) || ' days')"
+        case .timestampAddMilliseconds: return infix("+", args)
+        case .dateDiffDays:
+            return "CAST(julianday(\(expression(args[0]))) - julianday(\(expression(args[1]))) AS INTEGER)"
+        case .timestampDiffMilliseconds: return infix("-", args)
+        case .dateTrunc: return call("spark_date_trunc", args)
+        case .dateFormat: return call("spark_date_format", args)
+        case .toDate: return call("spark_to_date", args)
+        case .toTimestamp: return call("spark_to_timestamp", args)
+        case .hour: return "CAST(strftime('%H', \(expression(args[0])) / 1000, 'unixepoch') AS INTEGER)"
+        case .minute: return "CAST(strftime('%M', \(expression(args[0])) / 1000, 'unixepoch') AS INTEGER)"
+        case .second: return "CAST(strftime('%S', \(expression(args[0])) / 1000, 'unixepoch') AS INTEGER)"
+        case .dayOfWeek: return "(CAST(strftime('%w', \(expression(args[0]))) AS INTEGER) + 1)"
+        case .dayOfMonth: return "CAST(strftime('%d', \(expression(args[0]))) AS INTEGER)"
+        case .month: return "CAST(strftime('%m', \(expression(args[0]))) AS INTEGER)"
+        case .year: return "CAST(strftime('%Y', \(expression(args[0]))) AS INTEGER)"
+        case .fromUnixTime: return "spark_date_format((\(expression(args[0]))) * 1000, \(expression(args[1])))"
+        case .unixTimestamp: return "spark_floor_div(\(expression(args[0])), 1000)"
+        case .timeWindow(let size):
+            let start = "(\(expression(args[0])) - (((\(expression(args[0])) % \(size)) + \(size)) % \(size)))"
+            let again = "(\(expression(args[0])) - (((\(expression(args[0])) % \(size)) + \(size)) % \(size)))"
+            return "CASE WHEN \(expression(args[0])) IS NOT NULL THEN json_object('start', \(start), 'end', \(again) + \(size)) END"
+        case .makeStruct(let names, let presenceBit):
+            let fields = names.enumerated().map { index, name in "\(arguments.bind(.text(name))), \(jsonValue(args[index]))" }
+            let object = "json_object(" + fields.joined(separator: ", ") + ")"
+            guard let presenceBit, let presence = args.last else { return object }
+            return "CASE WHEN (\(expression(presence)) & \(presenceBit)) <> 0 THEN \(object) END"
+        case .structField(let name):
+            if let path = jsonPath(name) { return "json_extract(\(expression(args[0])), \(arguments.bind(.text(path))))" }
+            return "spark_map_get(\(expression(args[0])), \(arguments.bind(.text(name))))"
+        case .mapGet:
+            if case .literal(.text(let key), _) = args[1], let path = jsonPath(key) {
+                return "json_extract(\(expression(args[0])), \(arguments.bind(.text(path))))"
+            }
+            return call("spark_map_get", args)
+        case .arrayGet:
+            return "json_extract(\(expression(args[0])), '$[' || (\(expression(args[1]))) || ']')"
+        case .size:
+            if case .map = args[0].type {
+                return "CASE WHEN \(expression(args[0])) IS NOT NULL THEN (SELECT count(*) FROM json_each(\(expression(args[0])))) END"
+            }
+            return call("json_array_length", args)
+        case .arrayContains:
+            let array = expression(args[0])
+            let value = expression(args[1])
+            let again = expression(args[0])
+            let valueAgain = expression(args[1])
+            return "CASE WHEN \(array) IS NULL OR \(value) IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each(\(again)) WHERE value = \(valueAgain)) END"
+        case .mapKeys, .mapValues:
+            let member = op == .mapKeys ? "key" : "value"
+            let complex = op == .mapValues && { if case .array(let element) = type { element.isComplex } else { false } }()
+            return "CASE WHEN \(expression(args[0])) IS NOT NULL THEN (SELECT json_group_array(\(complex ? "json(value)" : member)) FROM json_each(\(expression(args[0])))) END"
+        case .arrayMin, .arrayMax:
+            return "(SELECT \(op == .arrayMin ? "min" : "max")(value) FROM json_each(\(expression(args[0]))))"
+        case .getJSONObject: return call("spark_get_json_object", args)
+        case .fromJSON(let schema):
+            return "spark_from_json(\(expression(args[0])), \(arguments.bind(.text(schema.description))))"
+        case .toJSON:
+            return "spark_to_json(\(expression(args[0])), \(arguments.bind(.text(args[0].type.description))))"
+        }
+    }
+
+    private func cast(_ value: BoundExpression, to type: SparkType) -> String {
+        let from = value.type
+        let text = expression(value)
+        switch (from, type) {
+        case (.null, _): return "NULL"
+        case (.int, .string), (.bigint, .string): return "CAST(\(text) AS TEXT)"
+        case (.double, .string): return "spark_double_string(\(text))"
+        case (.boolean, .string): return "CASE \(text) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
+        case (.timestamp, .string): return "spark_timestamp_string(\(text))"
+        case (_, .string): return text
+        case (.string, .int), (.string, .bigint): return "spark_cast_integer(\(text))"
+        case (.string, .double): return "spark_cast_double(\(text))"
+        case (.string, .date): return "spark_to_date(\(text), NULL)"
+        case (.string, .timestamp): return "spark_to_timestamp(\(text), NULL)"
+        case (.string, .boolean): return "spark_cast_boolean(\(text))"
+        case (.date, .timestamp): return "(CAST(strftime('%s', \(text)) AS INTEGER) * 1000)"
+        case (.timestamp, .date): return "date(\(text) / 1000.0, 'unixepoch')"
+        case (_, .double): return "CAST(\(text) AS REAL)"
+        case (.double, .int), (.double, .bigint): return "CAST(\(text) AS INTEGER)"
+        case (.int, .boolean), (.bigint, .boolean): return "(\(text) <> 0)"
+        case (.timestamp, .bigint): return "spark_floor_div(\(text), 1000)"
+        case (.bigint, .timestamp): return "(\(text) * 1000)"
+        default: return text
+        }
+    }
+
+    private func aggregate(_ aggregate: Aggregate, _ args: [BoundExpression], distinct: Bool) -> String {
+        let prefix = distinct ? "DISTINCT " : ""
+        switch aggregate {
+        case .countStar: return "count(*)"
+        case .count: return "count(\(prefix)\(expression(args[0])))"
+        case .sum: return "sum(\(prefix)\(expression(args[0])))"
+        case .avg: return "avg(\(prefix)\(expression(args[0])))"
+        case .min: return "min(\(expression(args[0])))"
+        case .max: return "max(\(expression(args[0])))"
+        case .collectList, .collectSet:
+            // Spark skips NULLs in collect_list/collect_set.
+            return "json_group_array(\(prefix)\(jsonValue(args[0]))) FILTER (WHERE \(expression(args[0])) IS NOT NULL)"
+        }
+    }
+
+    private func window(_ call: WindowCall) -> String {
+        var text: String
+        switch call.function {
+        case .rowNumber: text = "row_number()"
+        case .rank: text = "rank()"
+        case .denseRank: text = "dense_rank()"
+        case .lag, .lead:
+            text = (call.function == .lag ? "lag(" : "lead(") + call.arguments.map(expression).joined(separator: ", ") + ")"
+        case .aggregate(let aggregate, let distinct):
+            text = self.aggregate(aggregate, call.arguments, distinct: distinct)
+        }
+        var parts: [String] = []
+        if !call.partitionBy.isEmpty { parts.append("PARTITION BY " + call.partitionBy.map(expression).joined(separator: ", ")) }
+        if !call.orderBy.isEmpty { parts.append("ORDER BY " + call.orderBy.map(order).joined(separator: ", ")) }
+        if let frame = call.frame {
+            parts.append("\(frame.unit.rawValue) BETWEEN \(frame.start.sql) AND \(frame.end.sql)")
+        }
+        return text + " OVER (" + parts.joined(separator: " ") + ")"
+    }
+}

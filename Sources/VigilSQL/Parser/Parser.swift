@@ -1,0 +1,119 @@
+/// A recursive-descent parser for the read-only Spark SQL `SELECT` dialect. Anything else (DDL, DML,
+/// `ATTACH`, `PRAGMA`, several statements) is refused with the position of the offending token.
+public struct Parser {
+    var tokens: [Token]
+    var index = 0
+
+    public init(tokens: [Token]) {
+        self.tokens = tokens
+    }
+
+    /// Parses one statement; a trailing `;` is allowed.
+    public static func parse(_ text: String) throws(SQLError) -> Query {
+        var parser = Parser(tokens: try Lexer.tokenize(text))
+        return try parser.parseStatement()
+    }
+
+    static let statementKeywords: Set<String> = [
+        "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE", "ATTACH", "DETACH", "PRAGMA",
+        "VACUUM", "REPLACE", "GRANT", "REVOKE", "SET", "RESET", "USE", "ANALYZE", "REINDEX", "BEGIN", "COMMIT",
+        "ROLLBACK", "SAVEPOINT", "RELEASE", "EXPLAIN", "DESCRIBE", "DESC", "SHOW", "CACHE", "UNCACHE", "REFRESH",
+        "MSCK", "LOAD", "COPY", "OPTIMIZE", "CALL",
+    ]
+
+    /// Words that end an expression or clause, so they are never taken as implicit aliases.
+    static let reserved: Set<String> = [
+        "SELECT", "FROM", "WHERE", "GROUP", "BY", "HAVING", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "MINUS",
+        "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER", "SEMI", "ANTI", "NATURAL", "ON", "USING",
+        "LATERAL", "AS", "WITH", "AND", "OR", "NOT", "IS", "IN", "LIKE", "ILIKE", "RLIKE", "REGEXP", "BETWEEN", "CASE",
+        "WHEN", "THEN", "ELSE", "END", "DISTINCT", "ALL", "OVER", "PARTITION", "ASC", "DESC", "NULLS",
+        "OFFSET", "CLUSTER", "DISTRIBUTE", "SORT", "QUALIFY", "PIVOT", "UNPIVOT", "TABLESAMPLE",
+    ]
+
+    mutating func parseStatement() throws(SQLError) -> Query {
+        if let keyword = current.keyword, Self.statementKeywords.contains(keyword) {
+            throw SQLError(
+                .unsupported,
+                "\(keyword) statements are not supported: Vigil's SQL is read-only and runs SELECT queries only",
+                at: current.position)
+        }
+        guard current.keyword == "SELECT" || current.keyword == "WITH" || isSymbol("(") else {
+            throw SQLError(.syntax, "expected SELECT or WITH, got \(current.describedForError)", at: current.position)
+        }
+        let query = try parseQuery()
+        while isSymbol(";") { advance() }
+        guard current.kind == .end else {
+            if let keyword = current.keyword, Self.statementKeywords.contains(keyword) || keyword == "SELECT" || keyword == "WITH" {
+                throw SQLError(.unsupported, "only one statement may be run at a time", at: current.position)
+            }
+            throw SQLError(.syntax, "unexpected \(current.describedForError) after the end of the query", at: current.position)
+        }
+        return query
+    }
+
+    // MARK: Token helpers
+
+    var current: Token { tokens[index] }
+
+    func peekToken(_ ahead: Int) -> Token {
+        tokens[min(index + ahead, tokens.count - 1)]
+    }
+
+    mutating func advance() {
+        if index < tokens.count - 1 { index += 1 }
+    }
+
+    func isKeyword(_ keyword: String) -> Bool { current.keyword == keyword }
+
+    func isSymbol(_ symbol: String) -> Bool { current.kind == .symbol(symbol) }
+
+    mutating func acceptKeyword(_ keyword: String) -> Bool {
+        guard isKeyword(keyword) else { return false }
+        advance()
+        return true
+    }
+
+    mutating func acceptSymbol(_ symbol: String) -> Bool {
+        guard isSymbol(symbol) else { return false }
+        advance()
+        return true
+    }
+
+    mutating func expectKeyword(_ keyword: String) throws(SQLError) {
+        guard acceptKeyword(keyword) else {
+            throw SQLError(.syntax, "expected \(keyword), got \(current.describedForError)", at: current.position)
+        }
+    }
+
+    mutating func expectSymbol(_ symbol: String) throws(SQLError) {
+        guard acceptSymbol(symbol) else {
+            throw SQLError(.syntax, "expected '\(symbol)', got \(current.describedForError)", at: current.position)
+        }
+    }
+
+    /// An identifier: a backquoted name, or a bare word that is not reserved.
+    mutating func parseIdentifier(what: String = "a name") throws(SQLError) -> Identifier {
+        switch current.kind {
+        case .quotedIdentifier(let name):
+            let identifier = Identifier(name, at: current.position)
+            advance()
+            return identifier
+        case .word(let word) where !Self.reserved.contains(word.uppercased()):
+            let identifier = Identifier(word, at: current.position)
+            advance()
+            return identifier
+        default:
+            throw SQLError(.syntax, "expected \(what), got \(current.describedForError)", at: current.position)
+        }
+    }
+
+    /// An optional alias: `AS name` or a bare non-reserved name.
+    mutating func parseOptionalAlias() throws(SQLError) -> Identifier? {
+        if acceptKeyword("AS") { return try parseIdentifier(what: "an alias") }
+        switch current.kind {
+        case .quotedIdentifier: return try parseIdentifier()
+        case .word(let word) where !Self.reserved.contains(word.uppercased()): return try parseIdentifier()
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// The compiler's entry point: Spark SQL text in, backend SQL with bound arguments out.
+public struct SQLCompiler: Sendable {
+    public var catalog: Catalog
+    public var emitter: any QueryEmitter
+
+    public init(catalog: Catalog = .system, emitter: any QueryEmitter = SQLiteEmitter()) {
+        self.catalog = catalog
+        self.emitter = emitter
+    }
+
+    /// - Parameters:
+    ///   - now: the statement's start, milliseconds since the epoch (`current_date()`, `now()`).
+    ///   - parameters: values for `:name` markers.
+    public func compile(_ text: String, now: Int64, parameters: [String: SQLValue] = [:]) throws(SQLError) -> CompiledQuery {
+        let query = try Parser.parse(text)
+        let context = BindingContext(catalog: catalog, now: now, parameters: parameters)
+        let bound = try Binder(context: context).bind(query, outer: nil)
+        let (sql, arguments) = try emitter.emit(bound)
+        return CompiledQuery(sql: sql, arguments: arguments, columns: bound.columns)
+    }
+}
+
+/// Backend SQL ready to run: every literal is in `arguments`, never in `sql`.
+public struct CompiledQuery: Sendable {
+    public init(sql: String, arguments: [SQLValue], columns: [OutputColumn]) {
+        self.sql = sql
+        self.arguments = arguments
+        self.columns = columns
+    }
+
+    public var sql: String
+    public var arguments: [SQLValue]
+    /// Output columns with Spark names and types, in order; the backend returns them as c0, c1...
+    public var columns: [OutputColumn]
+}

@@ -1,0 +1,59 @@
+import Testing
+@testable import VigilSQL
+
+@Suite("Compiler")
+struct CompilerTests {
+    let compiler = SQLCompiler()
+    /// 2026-11-20T12:00:00Z
+    let now: Int64 = 1_795_176_000_000
+
+    @Test("every literal is a bound argument, never text in the emitted SQL")
+    func literalsAreBound() throws {
+        let compiled = try compiler.compile(
+            "SELECT 'O''Reilly; DROP TABLE x' AS s FROM system.access.audit WHERE action_name = 'changeAppsAcl' AND response.status_code = 403",
+            now: now)
+        #expect(!compiled.sql.contains("changeAppsAcl"))
+        #expect(!compiled.sql.contains("DROP"))
+        #expect(!compiled.sql.contains("403"))
+        #expect(compiled.arguments.contains(.text("changeAppsAcl")))
+        #expect(compiled.arguments.contains(.integer(403)))
+    }
+
+    @Test("current_date() - 30 and - INTERVAL 30 DAYS are the same DATE, folded into an event_time range")
+    func dateArithmeticFolds() throws {
+        let a = try compiler.compile("SELECT event_id FROM system.access.audit WHERE event_date >= current_date() - 30", now: now)
+        let b = try compiler.compile("SELECT event_id FROM system.access.audit WHERE event_date >= current_date() - INTERVAL 30 DAYS", now: now)
+        #expect(a.sql == b.sql)
+        #expect(a.arguments == b.arguments)
+        // 2026-10-21T00:00:00Z, the first instant of the day 30 days before 2026-11-20.
+        #expect(a.arguments == [.integer(1_792_540_800_000)])
+        #expect(a.sql.contains("\"event_time\" >= ?1"))
+    }
+
+    @Test("output columns carry Spark's names and types")
+    func columnNamesAndTypes() throws {
+        let compiled = try compiler.compile(
+            """
+            SELECT user_identity.email, request_params.app, request_params['k'], count(*) AS n, lower(action_name),
+              response, event_date, datediff(current_date(), event_date)
+            FROM system.access.audit GROUP BY 1, 2, 3, 5, 6, 7, 8
+            """, now: now)
+        #expect(compiled.columns.map(\.name) == [
+            "email", "app", "request_params[k]", "n", "lower(action_name)", "response", "event_date",
+            "datediff(current_date(), event_date)",
+        ])
+        #expect(compiled.columns.map(\.type.description) == [
+            "STRING", "STRING", "STRING", "BIGINT", "STRING", "STRUCT<status_code: INT, error_message: STRING, result: STRING>",
+            "DATE", "INT",
+        ])
+    }
+
+    @Test("a statement can only name catalog tables, so internal tables never appear in the SQL")
+    func onlyCatalogTables() throws {
+        let compiled = try compiler.compile("SELECT * FROM system.access.audit a JOIN system.access.audit b ON a.event_id = b.request_id", now: now)
+        #expect(compiled.sql.contains("\"audit_events\""))
+        for table in ["tokens", "principals", "ledger", "vigil_meta", "sqlite_"] {
+            #expect(!compiled.sql.contains(table))
+        }
+    }
+}
