@@ -1,0 +1,204 @@
+import Foundation
+import GRDBSQLite
+import VigilCore
+import VigilSQL
+
+/// The `spark_*` SQL functions the SQLite emitter calls where SQLite's own semantics differ from Spark's
+/// (case-sensitive LIKE, Java regexes, get_json_object, from_json, ANSI casts and division). Each one's
+/// logic lives in VigilSQL's runtime; this file only adapts it to SQLite's C function interface.
+enum SparkFunctionSet {
+    static func register(on handle: OpaquePointer) {
+        let types = TypeCache()
+        add(handle, "spark_divide", 2) { args in
+            guard let left = args[0].number, let right = args[1].number else { return .null }
+            guard right != 0 else { throw RuntimeFailure("[DIVIDE_BY_ZERO] Division by zero") }
+            return .real(left / right)
+        }
+        add(handle, "spark_floor_div", 2) { args in
+            guard let left = args[0].integer, let right = args[1].integer, right != 0 else { return .null }
+            let quotient = left / right
+            return .integer((left % right != 0 && (left < 0) != (right < 0)) ? quotient - 1 : quotient)
+        }
+        add(handle, "spark_lower", 1) { args in args[0].text.map { .text($0.lowercased()) } ?? .null }
+        add(handle, "spark_upper", 1) { args in args[0].text.map { .text($0.uppercased()) } ?? .null }
+        add(handle, "spark_mask", 1) { args in args[0].text.map { .text(SparkStrings.mask($0)) } ?? .null }
+        add(handle, "spark_like", 3) { args in
+            guard let value = args[0].text, let pattern = args[1].text else { return .null }
+            return .integer(SparkPatterns.like(value, pattern: pattern, caseInsensitive: args[2].integer == 1) ? 1 : 0)
+        }
+        add(handle, "spark_rlike", 2) { args in
+            guard let value = args[0].text, let regex = args[1].text else { return .null }
+            return .integer(try SparkPatterns.rlike(value, regex: regex) ? 1 : 0)
+        }
+        add(handle, "spark_regexp_extract", 3) { args in
+            guard let value = args[0].text, let regex = args[1].text, let group = args[2].integer else { return .null }
+            return .text(try SparkPatterns.regexpExtract(value, regex: regex, group: Int(group)))
+        }
+        add(handle, "spark_regexp_replace", 3) { args in
+            guard let value = args[0].text, let regex = args[1].text, let replacement = args[2].text else { return .null }
+            return .text(try SparkPatterns.regexpReplace(value, regex: regex, replacement: replacement))
+        }
+        add(handle, "spark_split", 3) { args in
+            guard let value = args[0].text, let regex = args[1].text else { return .null }
+            let parts = try SparkPatterns.split(value, regex: regex, limit: Int(args[2].integer ?? -1))
+            var writer = JSONWriter()
+            writer.raw("[")
+            for (index, part) in parts.enumerated() {
+                if index > 0 { writer.comma() }
+                writer.string(part)
+            }
+            writer.raw("]")
+            return .text(writer.string)
+        }
+        add(handle, "spark_date_trunc", 2) { args in
+            guard let unit = args[0].text, let millis = args[1].integer else { return .null }
+            return SparkDateTime.truncate(millis: millis, unit: unit).map { .integer($0) } ?? .null
+        }
+        add(handle, "spark_date_format", 2) { args in
+            guard let millis = args[0].integer, let pattern = args[1].text else { return .null }
+            return .text(try SparkDateTime.format(millis: millis, pattern: pattern))
+        }
+        add(handle, "spark_to_date", 2) { args in
+            guard let text = args[0].text else { return .null }
+            return SparkDateTime.parseDate(text, pattern: args[1].text).map { .text($0) } ?? .null
+        }
+        add(handle, "spark_to_timestamp", 2) { args in
+            guard let text = args[0].text else { return .null }
+            return SparkDateTime.parseTimestamp(text, pattern: args[1].text).map { .integer($0) } ?? .null
+        }
+        add(handle, "spark_timestamp_string", 1) { args in
+            args[0].integer.map { .text(SparkDateTime.castToString(millis: $0)) } ?? .null
+        }
+        add(handle, "spark_double_string", 1) { args in
+            args[0].number.map { .text(SparkStrings.doubleToString($0)) } ?? .null
+        }
+        add(handle, "spark_cast_integer", 1) { args in
+            guard let text = args[0].text else { return .null }
+            guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw RuntimeFailure("[CAST_INVALID_INPUT] The value '\(text)' of the type STRING cannot be cast to BIGINT")
+            }
+            return .integer(value)
+        }
+        add(handle, "spark_cast_double", 1) { args in
+            guard let text = args[0].text else { return .null }
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                throw RuntimeFailure("[CAST_INVALID_INPUT] The value '\(text)' of the type STRING cannot be cast to DOUBLE")
+            }
+            return .real(value)
+        }
+        add(handle, "spark_cast_boolean", 1) { args in
+            guard let text = args[0].text else { return .null }
+            switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "true", "t", "yes", "y", "1": return .integer(1)
+            case "false", "f", "no", "n", "0": return .integer(0)
+            default: throw RuntimeFailure("[CAST_INVALID_INPUT] The value '\(text)' of the type STRING cannot be cast to BOOLEAN")
+            }
+        }
+        add(handle, "spark_map_get", 2) { args in
+            guard let json = args[0].text, let key = args[1].text,
+                case .object(let members)? = try? JSONParser.parse(json),
+                let value = members.first(where: { $0.key == key })?.value
+            else { return .null }
+            return SQLValue(json: value)
+        }
+        add(handle, "spark_get_json_object", 2) { args in
+            guard let json = args[0].text, let path = args[1].text else { return .null }
+            return GetJSONObject.getJSONObject(json, path: path).map { .text($0) } ?? .null
+        }
+        add(handle, "spark_from_json", 2) { args in
+            guard let text = args[0].text, let ddl = args[1].text, let type = types.type(ddl) else { return .null }
+            return FromJSON.fromJSON(text, as: type).map { .text($0) } ?? .null
+        }
+        add(handle, "spark_to_json", 2) { args in
+            guard let text = args[0].text, let ddl = args[1].text, let type = types.type(ddl) else { return .null }
+            return .text(FromJSON.toJSON(text, as: type))
+        }
+    }
+
+    struct RuntimeFailure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// DDL strings parsed once per connection: from_json's schema is the same for every row.
+    final class TypeCache {
+        private var types: [String: SparkType] = [:]
+        func type(_ ddl: String) -> SparkType? {
+            if let type = types[ddl] { return type }
+            guard let type = try? SparkType(ddl: ddl) else { return nil }
+            types[ddl] = type
+            return type
+        }
+    }
+
+    private final class Function {
+        let body: ([SQLValue]) throws -> SQLValue
+        init(_ body: @escaping ([SQLValue]) throws -> SQLValue) { self.body = body }
+    }
+
+    private static func add(_ handle: OpaquePointer, _ name: String, _ arity: Int32, _ body: @escaping ([SQLValue]) throws -> SQLValue) {
+        let function = Unmanaged.passRetained(Function(body)).toOpaque()
+        sqlite3_create_function_v2(
+            handle, name, arity, SQLITE_UTF8 | SQLITE_DETERMINISTIC, function,
+            { context, count, values in
+                guard let context, let pointer = sqlite3_user_data(context) else { return }
+                let function = Unmanaged<Function>.fromOpaque(pointer).takeUnretainedValue()
+                var arguments: [SQLValue] = []
+                arguments.reserveCapacity(Int(count))
+                for index in 0..<Int(count) { arguments.append(SQLValue(sqlite: values?[index])) }
+                do {
+                    switch try function.body(arguments) {
+                    case .null: sqlite3_result_null(context)
+                    case .integer(let number): sqlite3_result_int64(context, number)
+                    case .real(let number): sqlite3_result_double(context, number)
+                    case .text(let text): sqlite3_result_text(context, text, -1, SQLiteText.transient)
+                    }
+                } catch {
+                    sqlite3_result_error(context, "\(error)", -1)
+                }
+            },
+            nil, nil,
+            { pointer in
+                if let pointer { Unmanaged<Function>.fromOpaque(pointer).release() }
+            })
+    }
+}
+
+extension SQLValue {
+    init(sqlite value: OpaquePointer?) {
+        guard let value else {
+            self = .null
+            return
+        }
+        switch sqlite3_value_type(value) {
+        case SQLITE_INTEGER: self = .integer(sqlite3_value_int64(value))
+        case SQLITE_FLOAT: self = .real(sqlite3_value_double(value))
+        case SQLITE_NULL: self = .null
+        default:
+            if let text = sqlite3_value_text(value) { self = .text(String(cString: text)) } else { self = .null }
+        }
+    }
+
+    /// A JSON member as SQLite would return it from json_extract: scalars as values, containers as JSON text.
+    init(json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let value): self = .integer(value ? 1 : 0)
+        case .string(let value): self = .text(value)
+        case .number(let text): self = Int64(text).map { .integer($0) } ?? Double(text).map { .real($0) } ?? .text(text)
+        case .array, .object:
+            var writer = JSONWriter()
+            writer.value(json)
+            self = .text(writer.string)
+        }
+    }
+
+    var number: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .real(let value): value
+        case .text(let value): Double(value)
+        case .null: nil
+        }
+    }
+}

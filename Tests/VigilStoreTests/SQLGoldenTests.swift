@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import VigilSQL
+import VigilStore
+import VigilTesting
+
+/// Spark SQL in, rows out: every case in Tests/SQLGolden/cases must return exactly what Apache Spark returned on
+/// the same data (scripts/spark-golden wrote the expected rows): same column names, same values, same order when
+/// the case orders its rows.
+@Suite("Spark SQL golden cases")
+struct SQLGoldenTests {
+    @Test("Vigil returns what Spark returns", arguments: SQLGolden.caseNames())
+    func matchesSpark(_ name: String) async throws {
+        let golden = try SQLGolden.load(name)
+        try await withGoldenDatabase { runner in
+            let result = try await runner.run(golden.sql, now: SQLGolden.now)
+            let rows = result.rows.map { row in zip(row, result.columns).map { SparkStrings.render($0, as: $1.type) } }
+            #expect(result.columns.map(\.name) == golden.columns)
+            if golden.ordered {
+                #expect(rows == golden.rows)
+            } else {
+                #expect(Self.sorted(rows) == Self.sorted(golden.rows))
+            }
+        }
+    }
+
+    static func sorted(_ rows: [[String?]]) -> [String] {
+        rows.map { $0.map { $0 ?? "\u{0}NULL" }.joined(separator: "\u{1}") }.sorted()
+    }
+}
+
+/// A temp database holding the golden data set, and a SQL runner over it.
+func withGoldenDatabase<T: Sendable>(_ body: (SQLStatementRunner) async throws -> T) async throws -> T {
+    try await withDatabase { database in
+        let sequencer = Sequencer(database: database)
+        let events = try SQLGolden.events()
+        try await running(sequencer) {
+            _ = try await sequencer.submit(events.map { PreparedEvent($0, receivedMillis: SQLGolden.now) })
+        }
+        return try await body(SQLStatementRunner(database: database))
+    }
+}
