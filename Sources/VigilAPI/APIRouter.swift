@@ -12,12 +12,14 @@ public struct APIDependencies: Sendable {
     public var metrics: VigilMetrics
     public var checkpointSigner: CheckpointSigner
     public var limits: IngestLimits
+    public var sql: SQLStatementRunner
+    public var statements: StatementRegistry
     public var clock: any WallClock
     public var logger: Logger
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
-                metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, clock: any WallClock,
-                logger: Logger) {
+                metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
+                clock: any WallClock, logger: Logger) {
         self.database = database
         self.sequencer = sequencer
         self.tokens = tokens
@@ -25,6 +27,8 @@ public struct APIDependencies: Sendable {
         self.metrics = metrics
         self.checkpointSigner = checkpointSigner
         self.limits = limits
+        self.sql = sql
+        self.statements = StatementRegistry()
         self.clock = clock
         self.logger = logger
     }
@@ -48,6 +52,7 @@ public enum APIRouter {
         ).register(on: router)
         LedgerController(ledger: ledger, signer: dependencies.checkpointSigner).register(on: router)
         TokensController(tokens: dependencies.tokens).register(on: router)
+        StatementsController(runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock).register(on: router)
         MetricsController(metrics: dependencies.metrics, sequencer: dependencies.sequencer).register(on: router)
         return router
     }

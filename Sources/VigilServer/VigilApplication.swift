@@ -54,7 +54,8 @@ public struct VigilApplication: Sendable {
         dependencies = APIDependencies(
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
             recorder: recorder,
-            metrics: metrics, checkpointSigner: checkpointSigner, limits: configuration.limits, clock: clock, logger: logger)
+            metrics: metrics, checkpointSigner: checkpointSigner, limits: configuration.limits,
+            sql: SQLStatementRunner(database: database, limits: configuration.sql), clock: clock, logger: logger)
     }
 
     /// The Hummingbird application. Services stop in reverse order: on SIGTERM the HTTP server stops first

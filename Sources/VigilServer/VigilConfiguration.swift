@@ -23,6 +23,8 @@ public struct VigilConfiguration: Sendable {
     public var ledgerOrigin: String?
     /// How often the background verifier re-checks new leaves against the newest checkpoint.
     public var verifyInterval: Duration = .seconds(300)
+    /// Statement timeout and row limit of Spark SQL (`--sql-timeout`, `--sql-row-limit`).
+    public var sql = SQLStatementRunner.Limits()
 
     public init(
         dataDirectory: String = "./vigil-data", host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,

@@ -32,6 +32,12 @@ public enum RouteTable {
         APIRoute(method: .get, path: "/api/2.0/vigil/ledger/keys", access: .authenticated, service: "vigil", action: "listLedgerKeys"),
         APIRoute(method: .get, path: "/api/2.0/vigil/ledger/proof/inclusion", access: .authenticated, service: "vigil", action: "getInclusionProof"),
         APIRoute(method: .get, path: "/api/2.0/vigil/ledger/proof/consistency", access: .authenticated, service: "vigil", action: "getConsistencyProof"),
+        APIRoute(method: .post, path: "/api/2.0/sql/statements", access: .authenticated, service: "databrickssql", action: "commandSubmit"),
+        APIRoute(method: .get, path: "/api/2.0/sql/statements/{statement_id}", access: .authenticated, service: "databrickssql", action: "getStatement"),
+        APIRoute(
+            method: .get, path: "/api/2.0/sql/statements/{statement_id}/result/chunks/{chunk_index}", access: .authenticated,
+            service: "databrickssql", action: "getStatementResultChunk"),
+        APIRoute(method: .post, path: "/api/2.0/sql/statements/{statement_id}/cancel", access: .authenticated, service: "databrickssql", action: "cancelStatement"),
     ]
 
     private static let byKey: [String: APIRoute] = Dictionary(
