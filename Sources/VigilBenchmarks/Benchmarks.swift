@@ -16,7 +16,9 @@ import VigilTesting
 /// (b) the same rows (event + Merkle leaf) through a plain SQLite loop (prepared statements, 1,000 events per
 ///     transaction, same schema, indexes and synchronous=FULL) and the ratio a/b;
 /// (c) p50/p99 latency of GET /api/2.0/audit/events with a user + 24-hour filter over N stored events;
-/// (d) peak resident memory of this process (server and clients share it).
+/// (d) peak resident memory of this process (server and clients share it);
+/// (e) offline verify rate, (f) inclusion proof latency;
+/// (g) Spark SQL: both seed queries and five aggregations over the same N stored events.
 @main
 enum Benchmarks {
     static func main() async throws {
@@ -35,6 +37,8 @@ enum Benchmarks {
         print(String(format: "(e) vigil verify (offline) at %d events: %.0f leaves/s (%.2f s)", options.stored, query.verifyRate, query.verifySeconds))
         print(String(format: "(f) inclusion proof over HTTP at %d events: first %.1f ms, then p50 %.2f ms (50 random leaves)",
                      options.stored, query.firstProof, query.proofP50))
+        print("(g) Spark SQL at \(options.stored) events (median of 5 runs after one warm-up; rows returned):")
+        for line in query.sql { print("    " + line) }
     }
 
     static func body(batch: Int, client: Int, end: Int64) -> [UInt8] {
@@ -127,7 +131,8 @@ enum Benchmarks {
     }
 
     static func queryLatency(stored: Int, queries: Int) async throws
-        -> (p50: Double, p99: Double, rowsPerPage: Double, verifyRate: Double, verifySeconds: Double, firstProof: Double, proofP50: Double)
+        -> (p50: Double, p99: Double, rowsPerPage: Double, verifyRate: Double, verifySeconds: Double, firstProof: Double, proofP50: Double,
+            sql: [String])
     {
         let folder = try TemporaryDirectory(prefix: "vigil-bench")
         defer { folder.remove() }
@@ -149,6 +154,7 @@ enum Benchmarks {
         let report = try await LedgerVerifier(database: try VigilDatabase(path: folder.file("vigil.sqlite"), readOnly: true), keys: []).verify()
         let verifySeconds = (ContinuousClock.now - verifyStarted).seconds
         guard report.invalidLeafCount == 0 else { throw VigilError(.internal, "verify found problems in a clean log") }
+        let sql = try await SQLBenchmark.run(database: try VigilDatabase(path: folder.file("vigil.sqlite"), readOnly: true), now: end)
         return try await LiveServer.run(dataDirectory: folder.path) { server in
             var latencies: [Double] = []
             var rows = 0
@@ -175,7 +181,7 @@ enum Benchmarks {
             let firstProof = proofs.removeFirst()
             proofs.sort()
             return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds, firstProof, proofs[proofs.count / 2])
+                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds, firstProof, proofs[proofs.count / 2], sql)
         }
     }
 

@@ -30,11 +30,28 @@ public enum EventFixtures {
             userAgent: "Apache-HttpClient/4.5.13 (Java/1.8.0_345)", sessionID: "session-\(n % 5000)",
             userIdentity: UserIdentity(email: "user\(n % userCount)@example.com"),
             serviceName: service, actionName: actions[n % actions.count], requestID: "ServiceMain-\(4_529_754_264 + n)",
-            requestParams: [("full_name_arg", "main.sales.orders_\(n % 97)"), ("workspace_id", String(1_000_000 + n % 4)),
-                            ("metastore_id", "abc-\(n % 7)")],
+            requestParams: requestParams(n),
             response: EventResponse(statusCode: n % 50 == 0 ? 403 : 200, errorMessage: n % 50 == 0 ? "PERMISSION_DENIED" : nil),
             auditLevel: "WORKSPACE_LEVEL", eventID: eventID ?? String(format32Hex: n)
         )
+    }
+}
+
+extension EventFixtures {
+    /// Parameters shaped like Databricks' for the action of event `n`: the app actions carry the JSON text the
+    /// seed SQL queries take apart (an ACL list, an App object).
+    static func requestParams(_ n: Int) -> [(String, String)] {
+        switch actions[n % actions.count] {
+        case "changeAppsAcl":
+            return [("request_object_type", "apps"), ("request_object_id", "app-\(n % 50)"),
+                    ("access_control_list", #"[{"user_name":"user\#(n % 1000)@example.com","permission_level":"CAN_USE"},{"group_name":"team-\#(n % 9)","permission_level":"CAN_MANAGE"}]"#)]
+        case "createApp":
+            let scopes = n % 3 == 0 ? #","user_api_scopes":["sql","iam.current-user:read"]"# : ""
+            return [("app", #"{"name":"app-\#(n % 50)","description":"fixture app"\#(scopes)}"#)]
+        default:
+            return [("full_name_arg", "main.sales.orders_\(n % 97)"), ("workspace_id", String(1_000_000 + n % 4)),
+                    ("metastore_id", "abc-\(n % 7)")]
+        }
     }
 }
 

@@ -1,0 +1,64 @@
+import Foundation
+import VigilStore
+
+/// (g) Spark SQL latency: the issue's two seed queries (target ≤ 100 ms each) and five aggregations (≤ 1 s each)
+/// over the stored events, run through the same compiler and read-only connection as the API.
+enum SQLBenchmark {
+    static let queries: [(name: String, sql: String)] = [
+        ("seed A (CTE + explode of from_json, 30 days)", """
+            WITH permission_changes AS (
+            SELECT event_date, workspace_id, request_params.request_object_id AS app_name, user_identity.email AS modified_by,
+            explode(from_json(request_params.access_control_list, 'array<struct<user_name:string,group_name:string,permission_level:string>>')) AS permission
+            FROM system.access.audit
+            WHERE action_name = 'changeAppsAcl' AND event_date >= current_date() - 30
+            )
+            SELECT event_date, app_name, modified_by, permission.user_name, permission.group_name, permission.permission_level
+            FROM permission_changes
+            ORDER BY event_date DESC
+            """),
+        ("seed B (get_json_object, 30 days)", """
+            SELECT event_date, get_json_object(request_params.app, '$.name') AS app_name, user_identity.email AS creator_email,
+            get_json_object(request_params.app, '$.user_api_scopes') AS user_api_scopes
+            FROM system.access.audit
+            WHERE action_name IN ('createApp', 'updateApp') AND get_json_object(request_params.app, '$.user_api_scopes') IS NOT NULL
+            AND event_date >= current_date() - INTERVAL 30 DAYS
+            """),
+        ("events per action (full scan)", "SELECT action_name, count(*) AS n FROM system.access.audit GROUP BY action_name ORDER BY n DESC"),
+        ("distinct users per workspace, 7 days", """
+            SELECT workspace_id, count(DISTINCT user_identity.email) AS users FROM system.access.audit
+            WHERE event_date >= current_date() - 7 GROUP BY 1
+            """),
+        ("events per hour, last day", """
+            SELECT date_trunc('HOUR', event_time) AS hour, count(*) AS n FROM system.access.audit
+            WHERE event_time >= now() - INTERVAL 24 HOURS GROUP BY 1 ORDER BY 1
+            """),
+        ("top 10 users by failed requests", """
+            SELECT user_identity.email, count(*) AS failures FROM system.access.audit
+            WHERE response.status_code >= 400 GROUP BY 1 ORDER BY failures DESC, 1 LIMIT 10
+            """),
+        ("per-service status summary", """
+            SELECT service_name, count(*) AS n, avg(response.status_code) AS avg_status, max(event_time) AS last_seen,
+              count(DISTINCT source_ip_address) AS ips
+            FROM system.access.audit GROUP BY service_name
+            """),
+    ]
+
+    static func run(database: VigilDatabase, now: Int64) async throws -> [String] {
+        let runner = SQLStatementRunner(database: database, limits: .init(timeout: .seconds(120), rowLimit: 1_000_000))
+        var lines: [String] = []
+        for (name, sql) in queries {
+            var timings: [Double] = []
+            var rows = 0
+            for attempt in 0..<6 {
+                let started = ContinuousClock.now
+                let result = try await runner.run(sql, now: now)
+                if attempt > 0 { timings.append((ContinuousClock.now - started).seconds * 1000) }
+                rows = result.rows.count
+            }
+            timings.sort()
+            let label = name.padding(toLength: 44, withPad: " ", startingAt: 0)
+            lines.append(label + String(format: "%8.1f ms  (%d rows)", timings[timings.count / 2], rows))
+        }
+        return lines
+    }
+}
