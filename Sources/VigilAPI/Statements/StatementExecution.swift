@@ -10,6 +10,8 @@ public final class StatementExecution: Sendable {
     }
 
     public let id: String
+    /// The principal that submitted it: only they may read its result or cancel it.
+    public let ownerID: Int64
     public let cancellation = StatementCancellation()
     private let state = Mutex<(State, Result<SQLResult, SQLError>?, [Waiter])>((.running, nil, []))
 
@@ -19,8 +21,9 @@ public final class StatementExecution: Sendable {
     }
     private let waiterCounter = Atomic<Int>(0)
 
-    public init(id: String) {
+    public init(id: String, ownerID: Int64) {
         self.id = id
+        self.ownerID = ownerID
     }
 
     public var snapshot: (state: State, outcome: Result<SQLResult, SQLError>?) {

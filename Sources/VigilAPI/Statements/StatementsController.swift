@@ -22,7 +22,7 @@ struct StatementsController {
     }
 
     @Sendable func execute(_ request: Request, context: VigilRequestContext) async throws -> Response {
-        _ = try context.requirePrincipal()
+        let principal = try context.requirePrincipal()
         let body = try await RequestBody.read(
             request,
             allowed: [
@@ -59,7 +59,7 @@ struct StatementsController {
         context.auditNote.set("warehouseId", warehouseID.map { String($0.prefix(128)) })
         context.auditNote.set("commandText", String(statement.prefix(64 << 10)))
 
-        let execution = StatementExecution(id: id)
+        let execution = StatementExecution(id: id, ownerID: principal.id)
         let settings = ResultSettings(byteLimit: byteLimit.map(Int.init))
         do {
             let compiled = try runner.compiler.compile(statement, now: clock.nowMillis(), parameters: parameters)
@@ -102,10 +102,11 @@ struct StatementsController {
     }
 
     private func find(_ context: VigilRequestContext) throws -> StatementExecution {
-        _ = try context.requirePrincipal()
+        let principal = try context.requirePrincipal()
         let id = context.parameters.get("statement_id") ?? ""
         context.auditNote.set("commandId", String(id.prefix(64)))
-        guard let execution = registry.find(id) else {
+        // Another principal's statement is reported as missing, so statement ids reveal nothing.
+        guard let execution = registry.find(id), execution.ownerID == principal.id else {
             throw VigilError(.notFound, "no statement with statement_id '\(id.prefix(64))'")
         }
         return execution
