@@ -5,10 +5,22 @@ struct BenchmarkOptions {
     var eventsPerClient = 50_000
     var stored = 1_000_000
     var queries = 500
+    /// Keep the stored-events database in this folder (and reuse it when it is already loaded).
+    var databaseFolder: String?
+    /// Skip (a), (b) and (c)-(f): load (or reuse) the store and run the SQL figures only.
+    var sqlOnly = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
+            if flag == "--sql-only" {
+                sqlOnly = true
+                continue
+            }
+            if flag == "--db" {
+                databaseFolder = iterator.next()
+                continue
+            }
             let value = iterator.next().flatMap(Int.init) ?? 0
             switch flag {
             case "--events-per-client": eventsPerClient = max(1000, value)

@@ -4,6 +4,11 @@ import Foundation
 public struct TemporaryDirectory: Sendable {
     public let path: String
 
+    /// Takes charge of a folder made elsewhere (removed by `remove()` like any other).
+    public init(existing path: String) {
+        self.path = path
+    }
+
     public init(prefix: String = "vigil-test") throws {
         let base = FileManager.default.temporaryDirectory.path
         path = (base as NSString).appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
