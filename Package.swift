@@ -42,9 +42,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "VigilAccess",
+            dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
             name: "VigilAPI",
             dependencies: [
-                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL",
+                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -52,7 +56,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAPI",
+                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
+        .testTarget(name: "VigilAccessTests", dependencies: ["VigilAccess", "VigilStore", "VigilTesting"]),
         .testTarget(
             name: "VigilStoreTests",
             dependencies: [
@@ -95,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "VigilTesting", "vigil", "VigilLedger", "VigilStore",
+                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import VigilCore
+import VigilAccess
 import VigilStore
 
 /// Everything the API needs, built once by `VigilServer`.
@@ -40,8 +41,8 @@ public enum APIRouter {
         let router = Router(context: VigilRequestContext.self)
         let ledger = LedgerStore(database: dependencies.database)
         router.add(middleware: AuditedRequestMiddleware(
-            tokens: dependencies.tokens, recorder: dependencies.recorder, metrics: dependencies.metrics,
-            logger: dependencies.logger))
+            tokens: dependencies.tokens, resolver: AccessResolver(database: dependencies.database), recorder: dependencies.recorder,
+            metrics: dependencies.metrics, logger: dependencies.logger))
         HealthController(database: dependencies.database, workspaceID: dependencies.recorder.workspaceID).register(on: router)
         AuditEventsController(
             ingestor: EventIngestor(

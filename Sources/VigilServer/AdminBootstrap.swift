@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilAccess
 import VigilStore
 
 /// First-start set-up: the `admin` user and its token.
@@ -18,6 +19,8 @@ enum AdminBootstrap {
         let principals = PrincipalStore(database: database, clock: clock)
         let tokens = TokenStore(database: database, clock: clock)
         let (admin, _) = try await principals.ensureAdmin()
+        // The admin is a member of `admins` (which makes it one) and of `users`.
+        try await Directory(database: database, clock: clock).bootstrap(admin: admin)
         let tokenFile = (configuration.dataDirectory as NSString).appendingPathComponent("admin-token")
         if let given = configuration.adminToken {
             guard given.revealedValue.utf8.count >= 16 else {

@@ -5,6 +5,14 @@ import Synchronization
 public final class AuditNote: Sendable {
     private let params = Mutex<[(key: String, value: String)]>([])
     private let recorded = Mutex(false)
+    private let actionOverride = Mutex<(service: String, action: String)?>(nil)
+
+    /// Set by a handler whose route covers several audit actions (a SCIM PATCH that adds members is
+    /// `addPrincipalsToGroup`, one that renames is `updateGroup`).
+    public var action: (service: String, action: String)? {
+        get { actionOverride.withLock { $0 } }
+        set { actionOverride.withLock { $0 = newValue } }
+    }
 
     /// Set by a handler whose self-audit record was already written in its own transaction (ingest);
     /// the middleware then does not write a second one.

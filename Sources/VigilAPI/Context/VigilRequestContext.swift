@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import VigilAccess
 import VigilStore
 
 /// Per-request state: who is calling (set by authentication), from where, under which request id, and
@@ -9,6 +10,8 @@ public struct VigilRequestContext: RequestContext {
     /// The peer address (no proxy headers are trusted).
     public let remoteIP: String?
     public var principal: Principal?
+    /// What the principal may do (set with `principal` by the middleware).
+    public var access: Access?
     public var requestID: String
     public let auditNote: AuditNote
 
@@ -16,6 +19,7 @@ public struct VigilRequestContext: RequestContext {
         coreContext = .init(source: source)
         remoteIP = source.channel.remoteAddress?.ipAddress
         principal = nil
+        access = nil
         requestID = ""
         auditNote = AuditNote()
     }
@@ -29,5 +33,10 @@ public struct VigilRequestContext: RequestContext {
     public func requirePrincipal() throws -> Principal {
         guard let principal else { throw APIError.unauthenticated }
         return principal
+    }
+
+    public func requireAccess() throws -> Access {
+        guard let access else { throw APIError.unauthenticated }
+        return access
     }
 }

@@ -57,6 +57,7 @@ struct AuditEventsController {
         filter.sourceIPAddress = try query.string("source_ip_address")
         filter.requestID = try query.string("request_id")
         filter.statusCode = try query.integer("status_code", range: 100...599).map { Int32($0) }
+        filter.allowedWorkspaceIDs = try context.requireAccess().auditScope?.workspaceIDs
         if let start = filter.startMillis, let end = filter.endMillis, start >= end {
             throw VigilError(.invalidParameter, "start_time must be before end_time")
         }
@@ -100,7 +101,11 @@ struct AuditEventsController {
             throw VigilError(.invalidParameter, "event_id must be 1 to 128 characters from [A-Za-z0-9._:-]")
         }
         context.auditNote.set("event_id", eventID)
-        guard let stored = try await events.event(id: eventID) else {
+        let allowed = try context.requireAccess().auditScope?.workspaceIDs
+        // An event of a workspace outside the caller's scope is reported as missing: its existence is not revealed.
+        guard let stored = try await events.event(id: eventID),
+            allowed.map({ $0.contains(stored.event.workspaceID ?? "") }) ?? true
+        else {
             throw VigilError(.notFound, "no audit event with event_id '\(eventID)'")
         }
         let leaf = includeLedger ? try await ledger.leafHashes(of: [stored.seq])[stored.seq] : nil

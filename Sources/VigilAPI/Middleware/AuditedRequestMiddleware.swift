@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import VigilCore
+import VigilAccess
 import VigilStore
 
 /// The one gate every request passes: assigns the request id, authenticates the bearer token, maps any
@@ -14,6 +15,7 @@ struct AuditedRequestMiddleware: RouterMiddleware {
     typealias Context = VigilRequestContext
 
     let tokens: TokenStore
+    let resolver: AccessResolver
     let recorder: SelfAuditRecorder
     let metrics: VigilMetrics
     let logger: Logger
@@ -28,12 +30,22 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         var service = route?.service ?? "vigil"
         var action = route?.action ?? "unknownEndpoint"
 
-        if route?.access == .open {
+        if route?.requirement == .open {
             response = await respond(request, context, next).0
         } else {
             do {
-                context.principal = try await authenticate(request)
-                (response, errorMessage) = await respond(request, context, next)
+                let principal = try await authenticate(request)
+                context.principal = principal
+                let access = try await resolver.access(for: principal)
+                context.access = access
+                // The one authorization decision: the route's requirement against what the caller holds. A denied
+                // request is answered 403 and audited like any other.
+                if let route, !access.allows(route.requirement) {
+                    (response, errorMessage) = APIError.response(
+                        for: VigilError(.permissionDenied, Self.denial(route.requirement, principal: principal)), requestID: context.requestID)
+                } else {
+                    (response, errorMessage) = await respond(request, context, next)
+                }
             } catch {
                 // Authentication outcomes are recorded as Databricks does: accounts/tokenLogin.
                 service = "accounts"
@@ -47,6 +59,10 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             }
             if route == nil { context.auditNote.set("path", String(request.uri.path.prefix(512))) }
             // A handler may have written this request's record in the same transaction as its data (ingest).
+            if let override = context.auditNote.action {
+                service = override.service
+                action = override.action
+            }
             if !context.auditNote.isRecorded {
                 do {
                     try await recorder.record(.init(
@@ -91,10 +107,23 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthenticated }
         let token = Secret(parts[1].trimmingCharacters(in: .whitespaces))
-        guard let (principal, _) = try await tokens.authenticate(token) else {
+        guard let (principal, tokenID) = try await tokens.authenticate(token) else {
             throw VigilError(.unauthenticated, "Invalid access token (unknown, expired or revoked)")
         }
+        try await tokens.markUsed(tokenID)
         return principal
+    }
+
+    static func denial(_ requirement: Requirement, principal: Principal) -> String {
+        let need: String =
+            switch requirement {
+            case .readAuditLog: "CAN_VIEW on audit-logs (all or a workspace)"
+            case .readWholeAuditLog, .readIdentities: "CAN_VIEW on audit-logs/all"
+            case .ingest: "CAN_USE on audit-logs/all"
+            case .administer: "membership of the admins group"
+            case .open, .authenticated: "a valid token"
+            }
+        return "\(principal.userName) does not have permission for this request; it needs \(need)"
     }
 
     /// A client's `X-Request-Id` is kept when it is short and plain (it helps correlate logs); otherwise

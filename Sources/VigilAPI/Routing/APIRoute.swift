@@ -1,43 +1,86 @@
 import Hummingbird
+import VigilAccess
 
-/// One endpoint: where it lives, whether it needs a token, and the `service_name`/`action_name` its
-/// self-audit record carries (Databricks names where one fits, reference databricks.md §1.2–1.3; Vigil's
-/// own names are listed in docs/audit-actions.md).
+/// One endpoint: where it lives, what its caller must be allowed (`Requirement`, decided by `Access.allows`
+/// in one place, the authentication middleware), and the `service_name`/`action_name` its self-audit record
+/// carries (Databricks names where one fits, reference databricks.md §1.2–1.3; Vigil's own names are listed
+/// in docs/audit-actions.md).
 public struct APIRoute: Sendable {
-    public enum Access: Sendable { case open, authenticated }
-
     public let method: HTTPRequest.Method
     public let path: String
-    public let access: Access
+    public let requirement: Requirement
     public let service: String
     public let action: String
+
+    init(_ method: HTTPRequest.Method, _ path: String, _ requirement: Requirement, _ service: String, _ action: String) {
+        self.method = method
+        self.path = path
+        self.requirement = requirement
+        self.service = service
+        self.action = action
+    }
 }
 
 /// The route table: every endpoint Vigil serves, in one place. Controllers register handlers for these
-/// entries only (`RouteTable.route(...)` traps at start-up for an unknown one, so no route escapes the
-/// table and its audit names).
+/// entries only (`RouteTable.entry(...)` traps at start-up for an unknown one, so no route escapes the
+/// table, its audit names or its access requirement).
 public enum RouteTable {
+    static let scim = "/api/2.0/preview/scim/v2"
+
     public static let all: [APIRoute] = [
-        APIRoute(method: .get, path: "/health", access: .open, service: "vigil", action: "health"),
-        APIRoute(method: .get, path: "/.well-known/databricks-config", access: .open, service: "vigil", action: "hostMetadata"),
-        APIRoute(method: .post, path: "/api/2.0/audit/events", access: .authenticated, service: "vigil", action: "ingestAuditEvents"),
-        APIRoute(method: .get, path: "/api/2.0/audit/events", access: .authenticated, service: "vigil", action: "listAuditEvents"),
-        APIRoute(method: .get, path: "/api/2.0/audit/events/{event_id}", access: .authenticated, service: "vigil", action: "getAuditEvent"),
-        APIRoute(method: .post, path: "/api/2.0/token/create", access: .authenticated, service: "accounts", action: "generateDbToken"),
-        APIRoute(method: .get, path: "/api/2.0/token/list", access: .authenticated, service: "accounts", action: "listDbTokens"),
-        APIRoute(method: .post, path: "/api/2.0/token/delete", access: .authenticated, service: "accounts", action: "revokeDbToken"),
-        APIRoute(method: .get, path: "/metrics", access: .authenticated, service: "vigil", action: "scrapeMetrics"),
-        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/checkpoint", access: .authenticated, service: "vigil", action: "getLedgerCheckpoint"),
-        APIRoute(method: .post, path: "/api/2.0/vigil/ledger/checkpoint", access: .authenticated, service: "vigil", action: "signLedgerCheckpoint"),
-        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/keys", access: .authenticated, service: "vigil", action: "listLedgerKeys"),
-        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/proof/inclusion", access: .authenticated, service: "vigil", action: "getInclusionProof"),
-        APIRoute(method: .get, path: "/api/2.0/vigil/ledger/proof/consistency", access: .authenticated, service: "vigil", action: "getConsistencyProof"),
-        APIRoute(method: .post, path: "/api/2.0/sql/statements", access: .authenticated, service: "databrickssql", action: "commandSubmit"),
-        APIRoute(method: .get, path: "/api/2.0/sql/statements/{statement_id}", access: .authenticated, service: "databrickssql", action: "getStatement"),
-        APIRoute(
-            method: .get, path: "/api/2.0/sql/statements/{statement_id}/result/chunks/{chunk_index}", access: .authenticated,
-            service: "databrickssql", action: "getStatementResultChunk"),
-        APIRoute(method: .post, path: "/api/2.0/sql/statements/{statement_id}/cancel", access: .authenticated, service: "databrickssql", action: "cancelStatement"),
+        APIRoute(.get, "/health", .open, "vigil", "health"),
+        APIRoute(.get, "/.well-known/databricks-config", .open, "vigil", "hostMetadata"),
+        APIRoute(.post, "/api/2.0/audit/events", .ingest, "vigil", "ingestAuditEvents"),
+        APIRoute(.get, "/api/2.0/audit/events", .readAuditLog, "vigil", "listAuditEvents"),
+        APIRoute(.get, "/api/2.0/audit/events/{event_id}", .readAuditLog, "vigil", "getAuditEvent"),
+        APIRoute(.post, "/api/2.0/token/create", .authenticated, "accounts", "generateDbToken"),
+        APIRoute(.get, "/api/2.0/token/list", .authenticated, "accounts", "listDbTokens"),
+        APIRoute(.post, "/api/2.0/token/delete", .authenticated, "accounts", "revokeDbToken"),
+        APIRoute(.get, "/metrics", .readWholeAuditLog, "vigil", "scrapeMetrics"),
+        APIRoute(.get, "/api/2.0/vigil/ledger/checkpoint", .readWholeAuditLog, "vigil", "getLedgerCheckpoint"),
+        APIRoute(.post, "/api/2.0/vigil/ledger/checkpoint", .administer, "vigil", "signLedgerCheckpoint"),
+        APIRoute(.get, "/api/2.0/vigil/ledger/keys", .readWholeAuditLog, "vigil", "listLedgerKeys"),
+        APIRoute(.get, "/api/2.0/vigil/ledger/proof/inclusion", .readWholeAuditLog, "vigil", "getInclusionProof"),
+        APIRoute(.get, "/api/2.0/vigil/ledger/proof/consistency", .readWholeAuditLog, "vigil", "getConsistencyProof"),
+        APIRoute(.post, "/api/2.0/sql/statements", .readAuditLog, "databrickssql", "commandSubmit"),
+        APIRoute(.get, "/api/2.0/sql/statements/{statement_id}", .authenticated, "databrickssql", "getStatement"),
+        APIRoute(.get, "/api/2.0/sql/statements/{statement_id}/result/chunks/{chunk_index}", .authenticated, "databrickssql", "getStatementResultChunk"),
+        APIRoute(.post, "/api/2.0/sql/statements/{statement_id}/cancel", .authenticated, "databrickssql", "cancelStatement"),
+        // SCIM 2.0 (reference §4.2).
+        APIRoute(.get, scim + "/Me", .authenticated, "accounts", "getCurrentUser"),
+        APIRoute(.get, scim + "/Users", .readIdentities, "accounts", "listUsers"),
+        APIRoute(.post, scim + "/Users", .administer, "accounts", "createUser"),
+        APIRoute(.get, scim + "/Users/{id}", .readIdentities, "accounts", "getUser"),
+        APIRoute(.put, scim + "/Users/{id}", .administer, "accounts", "updateUser"),
+        APIRoute(.patch, scim + "/Users/{id}", .administer, "accounts", "updateUser"),
+        APIRoute(.delete, scim + "/Users/{id}", .administer, "accounts", "deleteUser"),
+        APIRoute(.get, scim + "/ServicePrincipals", .readIdentities, "accounts", "listServicePrincipals"),
+        APIRoute(.post, scim + "/ServicePrincipals", .administer, "accounts", "createServicePrincipal"),
+        APIRoute(.get, scim + "/ServicePrincipals/{id}", .readIdentities, "accounts", "getServicePrincipal"),
+        APIRoute(.put, scim + "/ServicePrincipals/{id}", .administer, "accounts", "updateServicePrincipal"),
+        APIRoute(.patch, scim + "/ServicePrincipals/{id}", .administer, "accounts", "updateServicePrincipal"),
+        APIRoute(.delete, scim + "/ServicePrincipals/{id}", .administer, "accounts", "deleteServicePrincipal"),
+        APIRoute(.get, scim + "/Groups", .readIdentities, "accounts", "listGroups"),
+        APIRoute(.post, scim + "/Groups", .administer, "accounts", "createGroup"),
+        APIRoute(.get, scim + "/Groups/{id}", .readIdentities, "accounts", "getGroup"),
+        APIRoute(.put, scim + "/Groups/{id}", .administer, "accounts", "updateGroup"),
+        APIRoute(.patch, scim + "/Groups/{id}", .administer, "accounts", "updateGroup"),
+        APIRoute(.delete, scim + "/Groups/{id}", .administer, "accounts", "removeGroup"),
+        // Legacy Groups API 2.0 (reference §4.1).
+        APIRoute(.post, "/api/2.0/groups/create", .administer, "accounts", "createGroup"),
+        APIRoute(.post, "/api/2.0/groups/add-member", .administer, "accounts", "addPrincipalToGroup"),
+        APIRoute(.post, "/api/2.0/groups/remove-member", .administer, "accounts", "removePrincipalFromGroup"),
+        APIRoute(.get, "/api/2.0/groups/list", .readIdentities, "accounts", "listGroups"),
+        APIRoute(.get, "/api/2.0/groups/list-members", .readIdentities, "accounts", "listGroupMembers"),
+        APIRoute(.get, "/api/2.0/groups/list-parents", .readIdentities, "accounts", "listGroupParents"),
+        APIRoute(.post, "/api/2.0/groups/list-parents", .readIdentities, "accounts", "listGroupParents"),
+        APIRoute(.post, "/api/2.0/groups/delete", .administer, "accounts", "removeGroup"),
+        // Permissions API (reference §4.3).
+        APIRoute(.get, "/api/2.0/permissions/{object_type}/{object_id}", .readIdentities, "accounts", "getPermissions"),
+        APIRoute(.put, "/api/2.0/permissions/{object_type}/{object_id}", .administer, "accounts", "changePermissions"),
+        APIRoute(.patch, "/api/2.0/permissions/{object_type}/{object_id}", .administer, "accounts", "changePermissions"),
+        APIRoute(.get, "/api/2.0/permissions/{object_type}/{object_id}/permissionLevels", .readIdentities, "accounts", "getPermissionLevels"),
+        APIRoute(.get, "/api/2.0/vigil/access-review", .readIdentities, "vigil", "getAccessReview"),
     ]
 
     private static let byKey: [String: APIRoute] = Dictionary(

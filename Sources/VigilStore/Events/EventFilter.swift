@@ -16,6 +16,8 @@ public struct EventFilter: Sendable, Equatable {
     public var sourceIPAddress: String?
     public var requestID: String?
     public var statusCode: Int32?
+    /// The caller's workspace limit (workspace-scoped auditors): only these `workspace_id`s; nil = no limit.
+    public var allowedWorkspaceIDs: [String]?
 
     public init(
         startMillis: Int64? = nil, endMillis: Int64? = nil, workspaceID: String? = nil, serviceName: String? = nil,
@@ -52,6 +54,10 @@ public struct EventFilter: Sendable, Equatable {
         writer.string(sourceIPAddress); writer.comma()
         writer.string(requestID); writer.comma()
         writer.string(statusCode.map { String($0) })
+        if let allowed = allowedWorkspaceIDs {
+            writer.comma()
+            writer.string(allowed.joined(separator: ","))
+        }
         writer.endArray()
         return Hex.encode(SHA256.hash(data: writer.bytes).prefix(8))
     }

@@ -33,6 +33,7 @@ public struct EventStore: Sendable {
             if let start = filter.startMillis { sql += " AND event_time >= \(start)" }
             if let end = filter.endMillis { sql += " AND event_time < \(end)" }
             if let workspace = filter.workspaceID { sql += " AND workspace_id = \(workspace)" }
+            if let allowed = filter.allowedWorkspaceIDs { sql += " AND workspace_id IN \(allowed)" }
             if let service = filter.serviceName { sql += " AND service_name = \(service)" }
             if !filter.actionNames.isEmpty { sql += " AND action_name IN \(filter.actionNames)" }
             if let email = filter.userEmail { sql += " AND user_email = \(email)" }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 import VigilCore
 
 /// A principal as authentication sees it.
@@ -34,6 +35,9 @@ public struct TokenStore: Sendable {
     public let database: VigilDatabase
     public let clock: any WallClock
 
+    /// Days tokens were last marked used by this store (one store serves the whole process).
+    let usage = TokenUsage()
+
     public init(database: VigilDatabase, clock: any WallClock = SystemWallClock()) {
         self.database = database
         self.clock = clock
@@ -65,6 +69,18 @@ public struct TokenStore: Sendable {
             if expiry >= 0, expiry <= now { return nil }
             return (Principal(id: row["id"], userName: row["user_name"], kind: row["kind"]), row["token_id"])
         }
+    }
+
+    /// Records that `tokenID` was used today (`last_used_day`, UTC). At most one write per token per day: the
+    /// day is cached in memory and the row only touched when it changes.
+    public func markUsed(_ tokenID: String) async throws {
+        let day = String(Timestamp.formatRFC3339(millis: clock.nowMillis()).prefix(10))
+        if usage.lastDay(tokenID) == day { return }
+        try await database.pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET last_used_day = ? WHERE token_id = ? AND (last_used_day IS NULL OR last_used_day <> ?)",
+                           arguments: [day, tokenID, day])
+        }
+        usage.record(tokenID, day: day)
     }
 
     /// Creates a token for `principal`. `lifetimeSeconds` nil or ≤ 0 means it never expires.
@@ -122,5 +138,19 @@ public struct TokenStore: Sendable {
         var difference: UInt8 = 0
         for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
         return difference == 0
+    }
+}
+
+/// The day each token was last marked used in this process, so that marking costs a write once a day.
+final class TokenUsage: Sendable {
+    private let days = Mutex<[String: String]>([:])
+
+    func lastDay(_ tokenID: String) -> String? { days.withLock { $0[tokenID] } }
+
+    func record(_ tokenID: String, day: String) {
+        days.withLock { days in
+            if days.count > 100_000 { days.removeAll() }
+            days[tokenID] = day
+        }
     }
 }

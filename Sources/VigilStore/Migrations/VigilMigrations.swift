@@ -7,6 +7,7 @@ public enum VigilMigrations {
         migrator.registerMigration("001_audit_events", migrate: Migration001AuditEvents.migrate)
         migrator.registerMigration("002_identities", migrate: Migration002Identities.migrate)
         migrator.registerMigration("003_ledger", migrate: Migration003Ledger.migrate)
+        migrator.registerMigration("004_access", migrate: Migration004Access.migrate)
         return migrator
     }
 }

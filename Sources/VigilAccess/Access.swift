@@ -1,0 +1,101 @@
+import GRDB
+import VigilCore
+import VigilStore
+
+/// Which events a principal may read: all of them, or only some workspaces' (`workspace_id`).
+public enum AuditScope: Sendable, Equatable {
+    case all
+    case workspaces(Set<String>)
+
+    /// nil = no limit; otherwise the allowed `workspace_id` values.
+    public var workspaceIDs: [String]? {
+        switch self {
+        case .all: nil
+        case .workspaces(let ids): ids.sorted()
+        }
+    }
+}
+
+/// What an endpoint demands of its caller. Every route names one; `Access.allows` is the one decision.
+public enum Requirement: String, Sendable, CaseIterable {
+    /// No token needed (`/health`, `/.well-known/databricks-config`).
+    case open
+    /// Any valid token: the caller's own things (`/Me`, own tokens, own statements).
+    case authenticated
+    /// Read audit events and run SQL on them, possibly limited to some workspaces.
+    case readAuditLog
+    /// Read across the whole log (ledger proofs, checkpoints, metrics): no workspace limit.
+    case readWholeAuditLog
+    /// Ingest audit events.
+    case ingest
+    /// Read users, groups, service principals, permissions and access reviews (admins and auditors).
+    case readIdentities
+    /// Change identities, group membership, permissions, checkpoints: members of `admins`.
+    case administer
+}
+
+/// What one authenticated principal may do, computed from its groups (nested) and its grants (direct or
+/// through any group).
+public struct Access: Sendable {
+    public var principal: Principal
+    public var isAdmin: Bool
+    /// nil when the principal may not read the audit log at all.
+    public var auditScope: AuditScope?
+    public var canIngest: Bool
+
+    public func allows(_ requirement: Requirement) -> Bool {
+        if isAdmin { return true }
+        switch requirement {
+        case .open, .authenticated: return true
+        case .readAuditLog: return auditScope != nil
+        case .readWholeAuditLog: return auditScope == .all
+        case .ingest: return canIngest
+        case .readIdentities: return auditScope == .all
+        case .administer: return false
+        }
+    }
+
+    /// The admin's view: everything.
+    public static func administrator(_ principal: Principal) -> Access {
+        Access(principal: principal, isAdmin: true, auditScope: .all, canIngest: true)
+    }
+}
+
+/// Computes `Access` for a principal from the database (group closure and grants), once per request.
+public struct AccessResolver: Sendable {
+    public let database: VigilDatabase
+
+    public init(database: VigilDatabase) {
+        self.database = database
+    }
+
+    public func access(for principal: Principal) async throws -> Access {
+        try await database.pool.read { db in
+            let graph = try MembershipGraph.load(db)
+            let groups = graph.groups(ofPrincipal: principal.id)
+            let isAdmin = groups.keys.contains { graph.groupNames[$0] == Directory.adminsGroup }
+            if isAdmin { return Access.administrator(principal) }
+            let groupList = Array(groups.keys)
+            let placeholders = groupList.isEmpty ? "NULL" : Array(repeating: "?", count: groupList.count).joined(separator: ",")
+            var arguments: StatementArguments = [PermissionObjectType.auditLogs.name, principal.id]
+            arguments += StatementArguments(groupList)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT object_id, permission_level FROM permissions
+                WHERE object_type = ? AND (principal_id = ? OR group_id IN (\(placeholders)))
+                """, arguments: arguments)
+            var all = false
+            var workspaces: Set<String> = []
+            var ingest = false
+            for row in rows {
+                let objectID: String = row["object_id"]
+                let level: String = row["permission_level"]
+                if level == "CAN_VIEW" || level == "CAN_MANAGE" {
+                    if objectID == "all" { all = true } else { workspaces.insert(objectID) }
+                }
+                if (level == "CAN_USE" || level == "CAN_MANAGE") && objectID == "all" { ingest = true }
+            }
+            let scope: AuditScope? = all ? .all : workspaces.isEmpty ? nil : .workspaces(workspaces)
+            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import VigilCore
+
+/// The objects permissions can be granted on, as data: a later object type (apps, clusters, jobs, alerts) is one
+/// more entry with its levels.
+public struct PermissionObjectType: Sendable {
+    public var name: String
+    /// Levels this type allows, with the description `permissionLevels` returns.
+    public var levels: [(level: String, description: String)]
+    /// Checks an object id and a level granted on it; throws a message naming the problem.
+    public var validate: @Sendable (_ objectID: String, _ level: String?) throws -> Void
+
+    /// `audit-logs`: the audit log as a whole (`all`) or the events of one workspace (its `workspace_id`).
+    public static let auditLogs = PermissionObjectType(
+        name: "audit-logs",
+        levels: [
+            ("CAN_VIEW", "Can read audit events, their proofs and run SQL on them"),
+            ("CAN_USE", "Can ingest audit events (on audit-logs/all only)"),
+            ("CAN_MANAGE", "Can read and ingest audit events and manage who else can"),
+        ],
+        validate: { objectID, level in
+            guard objectID == "all" || (!objectID.isEmpty && objectID.count <= 64 && objectID.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw VigilError(.invalidParameter, "audit-logs object id must be 'all' or a workspace_id, got '\(objectID.prefix(64))'")
+            }
+            if let level, !["CAN_VIEW", "CAN_USE", "CAN_MANAGE"].contains(level) {
+                throw VigilError(.invalidParameter, "permission_level \(level.prefix(32)) is not valid for audit-logs; use CAN_VIEW, CAN_USE or CAN_MANAGE")
+            }
+            if level == "CAN_USE", objectID != "all" {
+                throw VigilError(.invalidParameter, "CAN_USE (ingest) can only be granted on audit-logs/all")
+            }
+        })
+
+    public static let all: [PermissionObjectType] = [.auditLogs]
+
+    public static func named(_ name: String) -> PermissionObjectType? { all.first { $0.name == name } }
+}
