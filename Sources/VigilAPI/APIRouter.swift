@@ -52,8 +52,20 @@ public enum APIRouter {
             ledger: ledger
         ).register(on: router)
         LedgerController(ledger: ledger, signer: dependencies.checkpointSigner).register(on: router)
-        TokensController(tokens: dependencies.tokens).register(on: router)
+        TokensController(tokens: dependencies.tokens, directory: Directory(database: dependencies.database, clock: dependencies.clock))
+            .register(on: router)
         StatementsController(runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock).register(on: router)
+        let directory = Directory(database: dependencies.database, clock: dependencies.clock)
+        SCIMUsersController(directory: directory).register(on: router)
+        SCIMGroupsController(directory: directory).register(on: router)
+        GroupsController(directory: directory).register(on: router)
+        PermissionsController(directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock))
+            .register(on: router)
+        let database = dependencies.database
+        let clock = dependencies.clock
+        AccessReviewController(review: { days in
+            try await AccessReview.build(database: database, now: clock.nowMillis(), days: days)
+        }).register(on: router)
         MetricsController(metrics: dependencies.metrics, sequencer: dependencies.sequencer).register(on: router)
         return router
     }

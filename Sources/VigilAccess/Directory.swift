@@ -266,6 +266,15 @@ public struct Directory: Sendable {
         }
     }
 
+    /// The principal (user or service principal) with `id`, as authentication sees it.
+    public func principal(id: Int64) async throws -> Principal? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, user_name, kind FROM principals WHERE id = ?", arguments: [id]).map {
+                Principal(id: $0["id"], userName: $0["user_name"], kind: $0["kind"])
+            }
+        }
+    }
+
     /// Which kind an id names, or nil.
     public func kind(of id: Int64) async throws -> IdentityKind? {
         try await database.pool.read { db in

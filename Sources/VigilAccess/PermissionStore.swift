@@ -10,6 +10,14 @@ public struct Grant: Sendable, Equatable {
     public var name: String
     public var displayName: String?
     public var level: String
+
+    public init(member: Member, kind: IdentityKind, name: String, displayName: String?, level: String) {
+        self.member = member
+        self.kind = kind
+        self.name = name
+        self.displayName = displayName
+        self.level = level
+    }
 }
 
 /// Direct grants on objects. Replacing (PUT) and merging (PATCH) are single transactions.

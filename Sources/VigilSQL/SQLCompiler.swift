@@ -11,9 +11,12 @@ public struct SQLCompiler: Sendable {
     /// - Parameters:
     ///   - now: the statement's start, milliseconds since the epoch (`current_date()`, `now()`).
     ///   - parameters: values for `:name` markers.
-    public func compile(_ text: String, now: Int64, parameters: [String: SQLValue] = [:]) throws(SQLError) -> CompiledQuery {
+    ///   - workspaceScope: when set, scoped tables yield only rows whose workspace is listed (workspace-limited readers).
+    public func compile(
+        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil
+    ) throws(SQLError) -> CompiledQuery {
         let query = try Parser.parse(text)
-        let context = BindingContext(catalog: catalog, now: now, parameters: parameters)
+        let context = BindingContext(catalog: catalog, now: now, parameters: parameters, workspaceScope: workspaceScope)
         let bound = try Binder(context: context).bind(query, outer: nil)
         let (sql, arguments) = try emitter.emit(bound)
         return CompiledQuery(sql: sql, arguments: arguments, columns: bound.columns)

@@ -1,4 +1,5 @@
 import Hummingbird
+import VigilAccess
 import VigilCore
 import VigilStore
 
@@ -6,11 +7,13 @@ import VigilStore
 /// the create response; it is never logged or audited.
 struct TokensController {
     let tokens: TokenStore
+    let directory: Directory
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.post, "/api/2.0/token/create"), use: create)
         router.on(RouteTable.entry(.get, "/api/2.0/token/list"), use: list)
         router.on(RouteTable.entry(.post, "/api/2.0/token/delete"), use: delete)
+        router.on(RouteTable.entry(.post, "/api/2.0/token-management/on-behalf-of/tokens"), use: createOnBehalfOf)
     }
 
     @Sendable func create(_ request: Request, context: VigilRequestContext) async throws -> Response {
@@ -23,6 +26,35 @@ struct TokensController {
             throw VigilError(.invalidParameter, "lifetime_seconds must be at most 100 years; omit it or send -1 for no expiry")
         }
         let (secret, info) = try await tokens.create(for: principal, comment: comment, lifetimeSeconds: lifetime)
+        context.auditNote.set("tokenId", info.tokenID)
+        context.auditNote.set("tokenExpirationTime", String(info.expiryTime))
+        return JSONResponse.write { writer in
+            writer.beginObject()
+            writer.key("token_value"); writer.string(secret.revealedValue); writer.comma()
+            writer.key("token_info"); Self.write(info, into: &writer)
+            writer.endObject()
+        }
+    }
+
+    /// An admin issues a token for a service principal (`application_id`, as Databricks) or, a Vigil extension,
+    /// for a user (`user_name`): users have no other way to get their first token.
+    @Sendable func createOnBehalfOf(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        let body = try await RequestBody.read(request, allowed: ["application_id", "user_name", "comment", "lifetime_seconds"])
+        let applicationID = try body.string("application_id")
+        let userName = try body.string("user_name")
+        guard (applicationID == nil) != (userName == nil) else {
+            throw VigilError(.invalidParameter, "give exactly one of application_id or user_name")
+        }
+        let comment = try body.string("comment")
+        let lifetime = try body.integer("lifetime_seconds")
+        if let comment, comment.utf8.count > 1024 { throw VigilError(.invalidParameter, "comment must be at most 1024 bytes") }
+        guard case .principal(let id)? = try await directory.resolve(userName: userName, groupName: nil, servicePrincipalName: applicationID),
+            let owner = try await directory.principal(id: id)
+        else {
+            throw VigilError(.notFound, "no \(applicationID != nil ? "service principal with application_id" : "user") '\((applicationID ?? userName ?? "").prefix(128))'")
+        }
+        context.auditNote.set("targetUserName", owner.userName)
+        let (secret, info) = try await tokens.create(for: owner, comment: comment, lifetimeSeconds: lifetime)
         context.auditNote.set("tokenId", info.tokenID)
         context.auditNote.set("tokenExpirationTime", String(info.expiryTime))
         return JSONResponse.write { writer in

@@ -36,6 +36,7 @@ public enum RouteTable {
         APIRoute(.post, "/api/2.0/token/create", .authenticated, "accounts", "generateDbToken"),
         APIRoute(.get, "/api/2.0/token/list", .authenticated, "accounts", "listDbTokens"),
         APIRoute(.post, "/api/2.0/token/delete", .authenticated, "accounts", "revokeDbToken"),
+        APIRoute(.post, "/api/2.0/token-management/on-behalf-of/tokens", .administer, "accounts", "generateDbToken"),
         APIRoute(.get, "/metrics", .readWholeAuditLog, "vigil", "scrapeMetrics"),
         APIRoute(.get, "/api/2.0/vigil/ledger/checkpoint", .readWholeAuditLog, "vigil", "getLedgerCheckpoint"),
         APIRoute(.post, "/api/2.0/vigil/ledger/checkpoint", .administer, "vigil", "signLedgerCheckpoint"),

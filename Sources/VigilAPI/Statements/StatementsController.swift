@@ -23,6 +23,7 @@ struct StatementsController {
 
     @Sendable func execute(_ request: Request, context: VigilRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
+        let scope = try context.requireAccess().auditScope?.workspaceIDs
         let body = try await RequestBody.read(
             request,
             allowed: [
@@ -62,7 +63,8 @@ struct StatementsController {
         let execution = StatementExecution(id: id, ownerID: principal.id)
         let settings = ResultSettings(byteLimit: byteLimit.map(Int.init))
         do {
-            let compiled = try runner.compiler.compile(statement, now: clock.nowMillis(), parameters: parameters)
+            let compiled = try runner.compiler.compile(
+                statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope)
             registry.add(execution)
             runner.start(compiled, rowLimit: rowLimit.map(Int.init), cancellation: execution.cancellation) { outcome in
                 execution.finish(outcome)

@@ -23,7 +23,15 @@ extension Binder {
                 if let alias { [[alias.lowered]] } else { (1...table.name.count).map { Array(table.name.suffix($0)) } }
             scope.relations.append(
                 Scope.Relation(qualifiers: qualifiers, columns: table.columns.map { Self.column($0, alias: internalName) }))
-            return .table(storage: table.storage, alias: internalName, filter: nil)
+            // A workspace-scoped caller reads only its workspaces' rows, whatever the query says: the filter sits
+            // under every reference to the table, so no join, subquery or OR can get around it.
+            var filter: BoundExpression?
+            if let scope = context.workspaceScope, let column = table.scopeColumn {
+                filter = .operation(
+                    .inList(negated: false),
+                    [.column(relation: internalName, column: column, .string)] + scope.map { BoundExpression.string($0) }, .boolean)
+            }
+            return .table(storage: table.storage, alias: internalName, filter: filter)
         case .subquery(let query, let alias, _):
             let bound = try bind(query, outer: scope.parent)
             let internalName = context.nextAlias("t")

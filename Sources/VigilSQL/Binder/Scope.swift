@@ -28,14 +28,17 @@ final class BindingContext {
     /// Query start, milliseconds since the epoch: `current_date()` and `now()` are constant for the statement.
     let now: Int64
     let parameters: [String: SQLValue]
+    /// The caller's workspace limit: scoped tables only yield rows of these workspaces. nil = no limit.
+    let workspaceScope: [String]?
     /// Storage columns that hold the UTC date of a timestamp column (`event_date` of `event_time`).
     let derivedDates: [String: String]
     private var counter = 0
 
-    init(catalog: Catalog, now: Int64, parameters: [String: SQLValue]) {
+    init(catalog: Catalog, now: Int64, parameters: [String: SQLValue], workspaceScope: [String]? = nil) {
         self.catalog = catalog
         self.now = now
         self.parameters = parameters
+        self.workspaceScope = workspaceScope
         var derived: [String: String] = [:]
         for table in catalog.tables {
             for column in table.columns {

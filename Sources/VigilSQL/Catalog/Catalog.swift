@@ -26,11 +26,14 @@ public struct CatalogTable: Sendable {
     /// The SQLite table holding the rows.
     public var storage: String
     public var columns: [CatalogColumn]
+    /// The storage column a caller's workspace limit applies to (`workspace_id`); nil = rows are not scoped.
+    public var scopeColumn: String?
 
-    public init(name: [String], storage: String, columns: [CatalogColumn]) {
+    public init(name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil) {
         self.name = name
         self.storage = storage
         self.columns = columns
+        self.scopeColumn = scopeColumn
     }
 
     public var qualifiedName: String { name.joined(separator: ".") }

@@ -33,5 +33,6 @@ extension CatalogTable {
                 "identity_metadata",
                 .struct([.init("run_by", .string), .init("run_as", .string), .init("acting_resource", .string)]),
                 .flattenedStruct(presenceBit: 4, fieldColumns: ["run_by", "run_as", "acting_resource"])),
-        ])
+        ],
+        scopeColumn: "workspace_id")
 }

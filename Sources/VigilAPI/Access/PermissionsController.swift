@@ -1,0 +1,156 @@
+import Hummingbird
+import VigilAccess
+import VigilCore
+
+/// The Permissions API (reference §4.3) for the object types of `PermissionObjectType.all`. PUT replaces the
+/// direct grants, PATCH merges them; both are audited as `change<Type>Acl` with the ACL sent as JSON text in
+/// `request_params.access_control_list`, the shape the permission-change SQL queries read.
+struct PermissionsController {
+    let directory: Directory
+    let permissions: PermissionStore
+
+    func register(on router: Router<VigilRequestContext>) {
+        let path = "/api/2.0/permissions/{object_type}/{object_id}"
+        router.on(RouteTable.entry(.get, path), use: get)
+        router.on(RouteTable.entry(.put, path), use: change)
+        router.on(RouteTable.entry(.patch, path), use: change)
+        router.on(RouteTable.entry(.get, path + "/permissionLevels"), use: levels)
+    }
+
+    func object(_ context: VigilRequestContext) throws -> (PermissionObjectType, String) {
+        let typeName = context.parameters.get("object_type") ?? ""
+        guard let type = PermissionObjectType.named(typeName) else {
+            throw VigilError(
+                .notFound, "object type '\(typeName.prefix(64))' has no permissions in Vigil; types: \(PermissionObjectType.all.map(\.name).joined(separator: ", "))")
+        }
+        let id = context.parameters.get("object_id") ?? ""
+        try type.validate(id, nil)
+        context.auditNote.set("request_object_type", type.name)
+        context.auditNote.set("request_object_id", id)
+        return (type, id)
+    }
+
+    @Sendable func get(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        let (type, id) = try object(context)
+        return try await response(type, id)
+    }
+
+    @Sendable func levels(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        let (type, _) = try object(context)
+        return JSONResponse.write { writer in
+            writer.beginObject()
+            writer.key("permission_levels")
+            writer.beginArray()
+            for (index, level) in type.levels.enumerated() {
+                if index > 0 { writer.comma() }
+                writer.beginObject()
+                writer.key("permission_level"); writer.string(level.level); writer.comma()
+                writer.key("description"); writer.string(level.description)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+    }
+
+    @Sendable func change(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        let (type, id) = try object(context)
+        let body = try await RequestBody.read(request, allowed: ["access_control_list"])
+        guard let list = body.members.first(where: { $0.key == "access_control_list" })?.value, case .array(let entries) = list else {
+            throw VigilError(.invalidParameter, "access_control_list must be an array of {user_name|group_name|service_principal_name, permission_level}")
+        }
+        var grants: [(Member, String)] = []
+        var normalized: [JSONValue] = []
+        for (index, entry) in entries.enumerated() {
+            func text(_ key: String) -> String? { if case .string(let value)? = entry[key] { value } else { nil } }
+            let names = ["user_name", "group_name", "service_principal_name"].filter { text($0) != nil }
+            guard names.count == 1 else {
+                throw VigilError(.invalidParameter, "access_control_list[\(index)] needs exactly one of user_name, group_name or service_principal_name")
+            }
+            guard let level = text("permission_level") else {
+                throw VigilError(.invalidParameter, "access_control_list[\(index)].permission_level is required")
+            }
+            try type.validate(id, level)
+            guard let member = try await directory.resolve(
+                userName: text("user_name"), groupName: text("group_name"), servicePrincipalName: text("service_principal_name"))
+            else {
+                throw VigilError(.invalidParameter, "access_control_list[\(index)]: \(names[0]) \(text(names[0])!.prefix(128)) does not exist")
+            }
+            grants.append((member, level))
+            normalized.append(.object([JSONMember(names[0], .string(text(names[0])!)), JSONMember("permission_level", .string(level))]))
+        }
+        if request.method == .put {
+            try await permissions.replace(on: type.name, id, with: grants)
+        } else {
+            try await permissions.update(on: type.name, id, with: grants)
+        }
+        context.auditNote.action = ("vigil", Self.auditAction(type.name))
+        context.auditNote.set("access_control_list", JSONWriter.text(of: .array(normalized)))
+        return try await response(type, id)
+    }
+
+    /// `audit-logs` → `changeAuditLogsAcl`, after Databricks' `changeClusterAcl`, `changeAppsAcl`.
+    static func auditAction(_ typeName: String) -> String {
+        "change" + typeName.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Acl"
+    }
+
+    /// ObjectPermissions: direct grants, grants inherited from `audit-logs/all`, and `admins` (CAN_MANAGE on
+    /// everything).
+    func response(_ type: PermissionObjectType, _ id: String) async throws -> Response {
+        let direct = try await permissions.grants(on: type.name, id)
+        let inherited = id == "all" ? [] : try await permissions.grants(on: type.name, "all")
+        var order: [String] = []
+        var entries: [String: (grant: Grant, permissions: [(String, String?)])] = [:]
+        func add(_ grant: Grant, from object: String?) {
+            let key = "\(grant.kind.rawValue):\(grant.name)"
+            if entries[key] == nil {
+                order.append(key)
+                entries[key] = (grant, [])
+            }
+            entries[key]!.permissions.append((grant.level, object))
+        }
+        if let admins = try await directory.group(named: Directory.adminsGroup) {
+            add(Grant(member: .group(admins.id), kind: .group, name: admins.displayName, displayName: admins.displayName, level: "CAN_MANAGE"),
+                from: "/\(type.name)/")
+        }
+        for grant in direct { add(grant, from: nil) }
+        for grant in inherited { add(grant, from: "/\(type.name)/all") }
+        return JSONResponse.write { writer in
+            writer.beginObject()
+            writer.key("object_id"); writer.string("/\(type.name)/\(id)"); writer.comma()
+            writer.key("object_type"); writer.string(type.name); writer.comma()
+            writer.key("access_control_list")
+            writer.beginArray()
+            for (index, key) in order.enumerated() {
+                guard let entry = entries[key] else { continue }
+                if index > 0 { writer.comma() }
+                writer.beginObject()
+                switch entry.grant.kind {
+                case .user: writer.key("user_name")
+                case .group: writer.key("group_name")
+                case .servicePrincipal: writer.key("service_principal_name")
+                }
+                writer.string(entry.grant.name); writer.comma()
+                if let display = entry.grant.displayName { writer.key("display_name"); writer.string(display); writer.comma() }
+                writer.key("all_permissions")
+                writer.beginArray()
+                for (position, permission) in entry.permissions.enumerated() {
+                    if position > 0 { writer.comma() }
+                    writer.beginObject()
+                    writer.key("permission_level"); writer.string(permission.0); writer.comma()
+                    writer.key("inherited"); writer.bool(permission.1 != nil)
+                    if let from = permission.1 {
+                        writer.comma()
+                        writer.key("inherited_from_object"); writer.beginArray(); writer.string(from); writer.endArray()
+                    }
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+    }
+}
