@@ -6,6 +6,15 @@ public struct User: Sendable, Equatable {
     public var active: Bool
     public var externalID: String?
     public var createdTime: Int64
+
+    public init(id: Int64, userName: String, displayName: String?, active: Bool, externalID: String?, createdTime: Int64) {
+        self.id = id
+        self.userName = userName
+        self.displayName = displayName
+        self.active = active
+        self.externalID = externalID
+        self.createdTime = createdTime
+    }
 }
 
 /// A service principal: a workload identity with an application id and its own tokens.

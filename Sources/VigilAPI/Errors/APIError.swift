@@ -53,6 +53,35 @@ public enum APIError {
         return (errorResponse(.internalServerError, "INTERNAL_ERROR", message), message)
     }
 
+    /// A SCIM error (RFC 7644 §3.12) that Databricks clients also read: `schemas`, `detail`, `status` (a string)
+    /// and `scimType`, plus `error_code` and `message` so the SDK maps it to the right exception either way.
+    static func scimErrorResponse(_ status: HTTPResponse.Status, message: String, headers: HTTPFields) -> Response {
+        let code: String =
+            switch status.code {
+            case 400: "INVALID_PARAMETER_VALUE"
+            case 401: "UNAUTHENTICATED"
+            case 403: "PERMISSION_DENIED"
+            case 404: "RESOURCE_DOES_NOT_EXIST"
+            case 409: "RESOURCE_ALREADY_EXISTS"
+            default: "INTERNAL_ERROR"
+            }
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("schemas"); writer.beginArray(); writer.string("urn:ietf:params:scim:api:messages:2.0:Error"); writer.endArray(); writer.comma()
+        writer.key("detail"); writer.string(message); writer.comma()
+        writer.key("status"); writer.string(String(status.code)); writer.comma()
+        if status.code == 409 { writer.key("scimType"); writer.string("uniqueness"); writer.comma() }
+        if status.code == 400, message.hasPrefix("invalid filter") { writer.key("scimType"); writer.string("invalidFilter"); writer.comma() }
+        writer.key("error_code"); writer.string(code); writer.comma()
+        writer.key("message"); writer.string(message)
+        writer.endObject()
+        // Only headers that describe the error travel over; the old body's length must not.
+        var kept = HTTPFields()
+        if let value = headers[.retryAfter] { kept[.retryAfter] = value }
+        if let value = headers[.wwwAuthenticate] { kept[.wwwAuthenticate] = value }
+        return JSONResponse.make(writer.bytes, status: status, headers: kept)
+    }
+
     /// `{"error_code": ..., "message": ..., "details": [...]}`; details list each validation problem as
     /// `{index, field, reason, message}`.
     static func errorResponse(

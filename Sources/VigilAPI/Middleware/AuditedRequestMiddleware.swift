@@ -59,6 +59,9 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             }
             if route == nil { context.auditNote.set("path", String(request.uri.path.prefix(512))) }
             // A handler may have written this request's record in the same transaction as its data (ingest).
+            if let route, route.path.hasPrefix(RouteTable.scim), response.status.code >= 400, let message = errorMessage {
+                response = APIError.scimErrorResponse(response.status, message: message, headers: response.headers)
+            }
             if let override = context.auditNote.action {
                 service = override.service
                 action = override.action

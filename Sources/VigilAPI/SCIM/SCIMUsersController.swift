@@ -29,7 +29,12 @@ struct SCIMUsersController {
         let principal = try context.requirePrincipal()
         let parents = try await directory.parents(of: .principal(principal.id))
         if let user = try await directory.user(id: principal.id) { return SCIMResponse.json(SCIMJSON.user(user, groups: parents)) }
-        if let sp = try await directory.servicePrincipal(id: principal.id) { return SCIMResponse.json(SCIMJSON.servicePrincipal(sp, groups: parents)) }
+        if let sp = try await directory.servicePrincipal(id: principal.id) {
+            // As Databricks: /Me of a service principal is a User whose userName is the application id.
+            let asUser = User(id: sp.id, userName: sp.applicationID, displayName: sp.displayName, active: sp.active,
+                              externalID: sp.externalID, createdTime: sp.createdTime)
+            return SCIMResponse.json(SCIMJSON.user(asUser, groups: parents))
+        }
         throw VigilError(.notFound, "the caller has no SCIM identity")
     }
 
@@ -187,6 +192,8 @@ struct SCIMUsersController {
         switch value {
         case .bool(let flag): return flag
         case .string(let text) where ["true", "false"].contains(text.lowercased()): return text.lowercased() == "true"
+        // Databricks' documented form: "value": [{"value": "false"}].
+        case .array(let items) where items.count == 1 && items[0]["value"] != nil: return try boolValue(items[0]["value"]!, name)
         default: throw VigilError(.invalidParameter, "\(name) must be true or false")
         }
     }

@@ -1,12 +1,24 @@
+import Foundation
 import Hummingbird
 import VigilCore
 
 /// Typed access to a request's query string that refuses unknown and malformed parameters by name.
+///
+/// Decoded as HTML forms are (`+` is a space), the way Python's `requests` and so `databricks-sdk` encode
+/// query strings (`filter=userName+eq+"a@x.com"`); a literal plus arrives as `%2B`.
 struct QueryParameters {
     private let pairs: [(key: String, value: String)]
 
     init(_ request: Request, allowed: Set<String>) throws {
-        pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        let query = request.uri.query ?? ""
+        pairs = query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
         if let unknown = pairs.first(where: { !allowed.contains($0.key) }) {
             throw VigilError(.invalidParameter, "unknown query parameter '\(unknown.key)'; allowed: \(allowed.sorted().joined(separator: ", "))")
         }
@@ -27,7 +39,9 @@ struct QueryParameters {
     }
 
     func instant(_ key: String) throws -> Int64? {
-        guard let text = try string(key) else { return nil }
+        guard let raw = try string(key) else { return nil }
+        // An unencoded `+01:00` offset arrives as a space; an instant never holds one otherwise.
+        let text = raw.replacingOccurrences(of: " ", with: "+")
         guard let millis = Timestamp.parseInstant(text) else {
             throw VigilError(.invalidParameter, "\(key) must be RFC 3339 (2024-01-01T00:00:00Z) or epoch milliseconds, got '\(text.prefix(64))'")
         }
