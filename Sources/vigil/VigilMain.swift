@@ -6,7 +6,10 @@ struct VigilCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Self-hosted audit log and monitoring server in the Databricks system.access.audit shape.",
-        subcommands: [ServeCommand.self, EventsCommand.self, SQLCommand.self, TokensCommand.self, VerifyCommand.self, LedgerCommand.self]
+        subcommands: [
+            ServeCommand.self, EventsCommand.self, SQLCommand.self, TokensCommand.self, UsersCommand.self, ServicePrincipalsCommand.self,
+            GroupsCommand.self, PermissionsCommand.self, AccessCommand.self, VerifyCommand.self, LedgerCommand.self,
+        ]
     )
 }
 

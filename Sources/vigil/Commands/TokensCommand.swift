@@ -9,21 +9,31 @@ struct TokensCommand: AsyncParsableCommand {
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a token; its value is printed once.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token (yours, or as an admin for a user or service principal); its value is printed once.")
         @OptionGroup var connection: ConnectionOptions
         @Option var comment: String?
         @Option(name: .customLong("lifetime-seconds"), help: "Expire after this many seconds (default: never).")
         var lifetimeSeconds: Int?
+        @Option(name: .customLong("user-name"), help: "Admins: issue the token for this user.") var userName: String?
+        @Option(name: .customLong("application-id"), help: "Admins: issue the token for this service principal.") var applicationID: String?
+
+        func validate() throws {
+            if userName != nil && applicationID != nil { throw ValidationError("give --user-name or --application-id, not both") }
+        }
 
         func run() async throws {
             var writer = JSONWriter()
             writer.beginObject()
+            if let userName { writer.key("user_name"); writer.string(userName); writer.comma() }
+            if let applicationID { writer.key("application_id"); writer.string(applicationID); writer.comma() }
             writer.key("comment"); writer.string(comment)
             if let lifetimeSeconds {
                 writer.comma(); writer.key("lifetime_seconds"); writer.integer(lifetimeSeconds)
             }
             writer.endObject()
-            let reply = try await VigilClient(connection).call(.POST, "/api/2.0/token/create", body: writer.bytes)
+            let path = userName != nil || applicationID != nil ? "/api/2.0/token-management/on-behalf-of/tokens" : "/api/2.0/token/create"
+            let reply = try await VigilClient(connection).call(.POST, path, body: writer.bytes)
             print(JSONWriter.text(of: reply))
         }
     }
