@@ -28,6 +28,8 @@ public enum Requirement: String, Sendable, CaseIterable {
     case readWholeAuditLog
     /// Ingest audit events.
     case ingest
+    /// Create a personal access token (CAN_USE on `authorization/tokens`).
+    case createTokens
     /// Read users, groups, service principals, permissions and access reviews (admins and auditors).
     case readIdentities
     /// Change identities, group membership, permissions, checkpoints: members of `admins`.
@@ -42,6 +44,7 @@ public struct Access: Sendable {
     /// nil when the principal may not read the audit log at all.
     public var auditScope: AuditScope?
     public var canIngest: Bool
+    public var canCreateTokens: Bool
 
     public func allows(_ requirement: Requirement) -> Bool {
         if isAdmin { return true }
@@ -50,6 +53,7 @@ public struct Access: Sendable {
         case .readAuditLog: return auditScope != nil
         case .readWholeAuditLog: return auditScope == .all
         case .ingest: return canIngest
+        case .createTokens: return canCreateTokens
         case .readIdentities: return auditScope == .all
         case .administer: return false
         }
@@ -57,7 +61,7 @@ public struct Access: Sendable {
 
     /// The admin's view: everything.
     public static func administrator(_ principal: Principal) -> Access {
-        Access(principal: principal, isAdmin: true, auditScope: .all, canIngest: true)
+        Access(principal: principal, isAdmin: true, auditScope: .all, canIngest: true, canCreateTokens: true)
     }
 }
 
@@ -77,25 +81,30 @@ public struct AccessResolver: Sendable {
             if isAdmin { return Access.administrator(principal) }
             let groupList = Array(groups.keys)
             let placeholders = groupList.isEmpty ? "NULL" : Array(repeating: "?", count: groupList.count).joined(separator: ",")
-            var arguments: StatementArguments = [PermissionObjectType.auditLogs.name, principal.id]
+            var arguments: StatementArguments = [principal.id]
             arguments += StatementArguments(groupList)
             let rows = try Row.fetchAll(db, sql: """
-                SELECT object_id, permission_level FROM permissions
-                WHERE object_type = ? AND (principal_id = ? OR group_id IN (\(placeholders)))
+                SELECT object_type, object_id, permission_level FROM permissions
+                WHERE principal_id = ? OR group_id IN (\(placeholders))
                 """, arguments: arguments)
             var all = false
             var workspaces: Set<String> = []
             var ingest = false
+            var tokens = false
             for row in rows {
                 let objectID: String = row["object_id"]
                 let level: String = row["permission_level"]
+                if (row["object_type"] as String) == PermissionObjectType.tokens.name {
+                    tokens = tokens || level == "CAN_USE" || level == "CAN_MANAGE"
+                    continue
+                }
                 if level == "CAN_VIEW" || level == "CAN_MANAGE" {
                     if objectID == "all" { all = true } else { workspaces.insert(objectID) }
                 }
                 if (level == "CAN_USE" || level == "CAN_MANAGE") && objectID == "all" { ingest = true }
             }
             let scope: AuditScope? = all ? .all : workspaces.isEmpty ? nil : .workspaces(workspaces)
-            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest)
+            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens)
         }
     }
 }

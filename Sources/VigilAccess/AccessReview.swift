@@ -54,7 +54,7 @@ public struct AccessReview: Sendable {
     public var tokens: [TokenReview]
     public var dormantUsers: [String]
 
-    /// Actions that read audit data: what a CAN_VIEW grant is used for.
+    /// Actions that read audit data: what a CAN_VIEW grant on audit-logs is used for.
     static let auditReads = [
         "listAuditEvents", "getAuditEvent", "commandSubmit", "getInclusionProof", "getConsistencyProof", "getLedgerCheckpoint",
     ]
@@ -69,6 +69,7 @@ public struct AccessReview: Sendable {
             let principals = try Row.fetchAll(db, sql: "SELECT id, user_name, kind, active FROM principals ORDER BY id")
             var lastActivity: [String: Int64] = [:]
             var lastRead: [String: Int64] = [:]
+            var lastTokenCreated: [String: Int64] = [:]
             for row in principals {
                 let name: String = row["user_name"]
                 lastActivity[name] = try Int64.fetchOne(db, sql: "SELECT max(event_time) FROM audit_events WHERE user_email = ?", arguments: [name])
@@ -76,6 +77,9 @@ public struct AccessReview: Sendable {
                 lastRead[name] = try Int64.fetchOne(db, sql: """
                     SELECT max(event_time) FROM audit_events WHERE user_email = ? AND action_name IN (\(reads)) AND status_code < 400
                     """, arguments: StatementArguments([name] + auditReads))
+                lastTokenCreated[name] = try Int64.fetchOne(db, sql: """
+                    SELECT max(event_time) FROM audit_events WHERE user_email = ? AND action_name = 'generateDbToken' AND status_code < 400
+                    """, arguments: [name])
             }
 
             var reviews: [PrincipalReview] = []
@@ -107,7 +111,9 @@ public struct AccessReview: Sendable {
 
             var unused: [UnusedGrant] = []
             for (index, grant) in grants.enumerated() {
-                let used = (holders[index] ?? []).compactMap { lastRead[$0] ?? nil }.max()
+                // A token grant is used by creating tokens; an audit-log grant by reading audit data.
+                let usage = (grant["object_type"] as String) == PermissionObjectType.tokens.name ? lastTokenCreated : lastRead
+                let used = (holders[index] ?? []).compactMap { usage[$0] ?? nil }.max()
                 guard (used ?? Int64.min) < since else { continue }
                 let object = "\(grant["object_type"] as String)/\(grant["object_id"] as String)"
                 if let group: Int64 = grant["group_id"] {

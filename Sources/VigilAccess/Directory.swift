@@ -39,6 +39,13 @@ public struct Directory: Sendable {
                 guard let group = try Self.groupID(db, named: name) else { continue }
                 try Self.insertMember(db, group: group, member: .principal(admin.id), now: now)
             }
+            // Everyone may create tokens until an admin says otherwise: seeded once, so a narrowed ACL stays narrow.
+            if try String.fetchOne(db, sql: "SELECT value FROM vigil_meta WHERE key = 'tokens_acl_seeded'") == nil,
+                let users = try Self.groupID(db, named: Self.usersGroup)
+            {
+                try PermissionStore.upsert(db, PermissionObjectType.tokens.name, "tokens", .group(users), "CAN_USE", now)
+                try db.execute(sql: "INSERT INTO vigil_meta(key, value) VALUES ('tokens_acl_seeded', '1')")
+            }
         }
     }
 

@@ -29,7 +29,21 @@ public struct PermissionObjectType: Sendable {
             }
         })
 
-    public static let all: [PermissionObjectType] = [.auditLogs]
+    /// `authorization/tokens`: who may create personal access tokens (Databricks' token usage permission).
+    /// Group `users` holds CAN_USE from the first start; an admin can narrow it.
+    public static let tokens = PermissionObjectType(
+        name: "authorization",
+        levels: [("CAN_USE", "Can create and use personal access tokens"), ("CAN_MANAGE", "Can create tokens and manage who else can")],
+        validate: { objectID, level in
+            guard objectID == "tokens" else {
+                throw VigilError(.invalidParameter, "authorization object id must be 'tokens', got '\(objectID.prefix(64))'")
+            }
+            if let level, !["CAN_USE", "CAN_MANAGE"].contains(level) {
+                throw VigilError(.invalidParameter, "permission_level \(level.prefix(32)) is not valid for authorization/tokens; use CAN_USE or CAN_MANAGE")
+            }
+        })
+
+    public static let all: [PermissionObjectType] = [.auditLogs, .tokens]
 
     public static func named(_ name: String) -> PermissionObjectType? { all.first { $0.name == name } }
 }

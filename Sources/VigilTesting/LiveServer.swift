@@ -48,14 +48,18 @@ public struct LiveServer: Sendable {
                 throw VigilError(.unavailable, "test server did not start")
             }
             let server = LiveServer(port: port, adminToken: adminToken, dataDirectory: directory, application: vigil)
+            // Close the database when the server stops, as a process exit would: a test that opens the file next
+            // (vigil verify) must not race the pool's last WAL checkpoint.
             do {
                 let result = try await body(server)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
+                try vigil.database.pool.close()
                 return result
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()
+                try? vigil.database.pool.close()
                 throw error
             }
         }

@@ -88,8 +88,11 @@ struct AccessTests {
             let review = try await AccessReview.build(database: database, now: SystemWallClock().nowMillis(), days: 30)
             #expect(review.admins == [admin.userName])
             let daveReview = try #require(review.principals.first { $0.name == "dave@x.com" })
-            #expect(daveReview.permissions == [AccessReview.EffectivePermission(object: "audit-logs/all", level: "CAN_VIEW", via: ["auditors"])])
-            #expect(review.unusedGrants.map(\.grantee) == ["auditors"])
+            #expect(daveReview.permissions == [
+                AccessReview.EffectivePermission(object: "audit-logs/all", level: "CAN_VIEW", via: ["auditors"]),
+                AccessReview.EffectivePermission(object: "authorization/tokens", level: "CAN_USE", via: ["users"]),
+            ])
+            #expect(review.unusedGrants.map(\.grantee) == ["auditors", "users"])
             #expect(review.tokens.contains { $0.owner == "dave@x.com" && $0.neverExpires })
             #expect(review.dormantUsers.contains("dave@x.com"))
         }

@@ -85,21 +85,23 @@ struct PermissionsController {
         } else {
             try await permissions.update(on: type.name, id, with: grants)
         }
-        context.auditNote.action = ("vigil", Self.auditAction(type.name))
+        context.auditNote.action = Self.auditAction(type.name)
         context.auditNote.set("access_control_list", JSONWriter.text(of: .array(normalized)))
         return try await response(type, id)
     }
 
-    /// `audit-logs` → `changeAuditLogsAcl`, after Databricks' `changeClusterAcl`, `changeAppsAcl`.
-    static func auditAction(_ typeName: String) -> String {
-        "change" + typeName.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Acl"
+    /// Token permissions are Databricks' `accounts`/`changeDbTokenAcl`; other types follow its `changeClusterAcl`,
+    /// `changeAppsAcl` pattern (`audit-logs` → `vigil`/`changeAuditLogsAcl`).
+    static func auditAction(_ typeName: String) -> (service: String, action: String) {
+        if typeName == PermissionObjectType.tokens.name { return ("accounts", "changeDbTokenAcl") }
+        return ("vigil", "change" + typeName.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Acl")
     }
 
     /// ObjectPermissions: direct grants, grants inherited from `audit-logs/all`, and `admins` (CAN_MANAGE on
     /// everything).
     func response(_ type: PermissionObjectType, _ id: String) async throws -> Response {
         let direct = try await permissions.grants(on: type.name, id)
-        let inherited = id == "all" ? [] : try await permissions.grants(on: type.name, "all")
+        let inherited = id == "all" || type.name != PermissionObjectType.auditLogs.name ? [] : try await permissions.grants(on: type.name, "all")
         var order: [String] = []
         var entries: [String: (grant: Grant, permissions: [(String, String?)])] = [:]
         func add(_ grant: Grant, from object: String?) {

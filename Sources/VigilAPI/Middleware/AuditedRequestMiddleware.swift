@@ -124,6 +124,7 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             case .readWholeAuditLog, .readIdentities: "CAN_VIEW on audit-logs/all"
             case .ingest: "CAN_USE on audit-logs/all"
             case .administer: "membership of the admins group"
+            case .createTokens: "CAN_USE on authorization/tokens"
             case .open, .authenticated: "a valid token"
             }
         return "\(principal.userName) does not have permission for this request; it needs \(need)"
