@@ -1,28 +1,14 @@
 import Foundation
 import VigilStore
+import VigilTesting
 
 /// (g) Spark SQL latency: the issue's two seed queries (target ≤ 100 ms each) and five aggregations (≤ 1 s each)
 /// over the stored events, run through the same compiler and read-only connection as the API.
 enum SQLBenchmark {
     static let queries: [(name: String, sql: String)] = [
-        ("seed A (CTE + explode of from_json, 30 days)", """
-            WITH permission_changes AS (
-            SELECT event_date, workspace_id, request_params.request_object_id AS app_name, user_identity.email AS modified_by,
-            explode(from_json(request_params.access_control_list, 'array<struct<user_name:string,group_name:string,permission_level:string>>')) AS permission
-            FROM system.access.audit
-            WHERE action_name = 'changeAppsAcl' AND event_date >= current_date() - 30
-            )
-            SELECT event_date, app_name, modified_by, permission.user_name, permission.group_name, permission.permission_level
-            FROM permission_changes
-            ORDER BY event_date DESC
-            """),
-        ("seed B (get_json_object, 30 days)", """
-            SELECT event_date, get_json_object(request_params.app, '$.name') AS app_name, user_identity.email AS creator_email,
-            get_json_object(request_params.app, '$.user_api_scopes') AS user_api_scopes
-            FROM system.access.audit
-            WHERE action_name IN ('createApp', 'updateApp') AND get_json_object(request_params.app, '$.user_api_scopes') IS NOT NULL
-            AND event_date >= current_date() - INTERVAL 30 DAYS
-            """),
+        // The seeds verbatim, from the golden cases that Spark checked.
+        ("seed A (CTE + explode of from_json, 30 days)", (try? SQLGolden.load("seed-a-app-permission-changes").sql) ?? ""),
+        ("seed B (get_json_object, 30 days)", (try? SQLGolden.load("seed-b-app-user-api-scopes").sql) ?? ""),
         ("events per action (full scan)", "SELECT action_name, count(*) AS n FROM system.access.audit GROUP BY action_name ORDER BY n DESC"),
         ("distinct users per workspace, 7 days", """
             SELECT workspace_id, count(DISTINCT user_identity.email) AS users FROM system.access.audit

@@ -82,22 +82,11 @@ struct SCIMUsersController {
         context.auditNote.set("targetUserName", user.userName)
         context.auditNote.set("targetUserId", String(id))
         let body = try await SCIMRequest.body(request)
-        var newName: String?
-        if request.method == .put {
-            guard let userName = try SCIMRequest.string(body, "userName") else { throw VigilError(.invalidParameter, "userName is required") }
-            newName = userName == user.userName ? nil : userName
-            user.displayName = try SCIMRequest.string(body, "displayName")
-            user.active = try SCIMRequest.bool(body, "active") ?? true
-            user.externalID = try SCIMRequest.string(body, "externalId")
-        } else {
-            for operation in try SCIMRequest.patchOperations(body) {
-                let changes = try Self.attributeChanges(operation)
-                if let value = changes["active"] { user.active = try Self.boolValue(value, "active") }
-                if let value = changes["displayname"] { user.displayName = Self.stringValue(value) }
-                if let value = changes["externalid"] { user.externalID = Self.stringValue(value) }
-                if let value = changes["username"], let name = Self.stringValue(value), name != user.userName { newName = name }
-            }
-        }
+        if request.method == .put, try SCIMRequest.string(body, "userName") == nil { throw VigilError(.invalidParameter, "userName is required") }
+        var attributes = Attributes(displayName: user.displayName, active: user.active, externalID: user.externalID, userName: user.userName)
+        try attributes.apply(body, replacing: request.method == .put)
+        (user.displayName, user.active, user.externalID) = (attributes.displayName, attributes.active, attributes.externalID)
+        let newName = attributes.userName == user.userName ? nil : attributes.userName
         if !user.active { context.auditNote.set("active", "false") }
         try await directory.updatePrincipal(id: id, displayName: user.displayName, active: user.active, externalID: user.externalID, userName: newName)
         let updated = try await directory.user(id: id) ?? user
@@ -157,21 +146,39 @@ struct SCIMUsersController {
         guard var sp = try await directory.servicePrincipal(id: id) else { throw VigilError(.notFound, "Service principal \(id) not found.") }
         context.auditNote.set("targetServicePrincipalName", sp.applicationID)
         context.auditNote.set("targetUserId", String(id))
-        let body = try await SCIMRequest.body(request)
-        if request.method == .put {
-            sp.displayName = try SCIMRequest.string(body, "displayName")
-            sp.active = try SCIMRequest.bool(body, "active") ?? true
-            sp.externalID = try SCIMRequest.string(body, "externalId")
-        } else {
-            for operation in try SCIMRequest.patchOperations(body) {
-                let changes = try Self.attributeChanges(operation)
-                if let value = changes["active"] { sp.active = try Self.boolValue(value, "active") }
-                if let value = changes["displayname"] { sp.displayName = Self.stringValue(value) }
-                if let value = changes["externalid"] { sp.externalID = Self.stringValue(value) }
-            }
-        }
+        var attributes = Attributes(displayName: sp.displayName, active: sp.active, externalID: sp.externalID, userName: nil)
+        try attributes.apply(try await SCIMRequest.body(request), replacing: request.method == .put)
+        (sp.displayName, sp.active, sp.externalID) = (attributes.displayName, attributes.active, attributes.externalID)
         try await directory.updatePrincipal(id: id, displayName: sp.displayName, active: sp.active, externalID: sp.externalID)
         return SCIMResponse.json(SCIMJSON.servicePrincipal(sp, groups: try await directory.parents(of: .principal(id))))
+    }
+
+    /// The attributes PUT and PATCH may change on a user or service principal.
+    struct Attributes {
+        var displayName: String?
+        var active: Bool
+        var externalID: String?
+        /// nil for service principals (their name is the application id, fixed).
+        var userName: String?
+
+        /// PUT (`replacing`) takes every attribute from the body (absent = cleared, `active` defaults to true);
+        /// PATCH applies its operations to the current values.
+        mutating func apply(_ body: [JSONMember], replacing: Bool) throws {
+            if replacing {
+                displayName = try SCIMRequest.string(body, "displayName")
+                active = try SCIMRequest.bool(body, "active") ?? true
+                externalID = try SCIMRequest.string(body, "externalId")
+                if userName != nil, let name = try SCIMRequest.string(body, "userName") { userName = name }
+                return
+            }
+            for operation in try SCIMRequest.patchOperations(body) {
+                let changes = try SCIMUsersController.attributeChanges(operation)
+                if let value = changes["active"] { active = try SCIMUsersController.boolValue(value, "active") }
+                if let value = changes["displayname"] { displayName = SCIMUsersController.stringValue(value) }
+                if let value = changes["externalid"] { externalID = SCIMUsersController.stringValue(value) }
+                if userName != nil, let value = changes["username"], let name = SCIMUsersController.stringValue(value) { userName = name }
+            }
+        }
     }
 
     /// `{"op":"replace","path":"active","value":false}` or `{"op":"replace","value":{"active":false}}` as

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// Date and time functions as Spark evaluates them, in UTC, on Vigil's representation (DATE as `YYYY-MM-DD`,
 /// TIMESTAMP as milliseconds since the epoch). Proleptic Gregorian arithmetic, valid before 1970.
@@ -10,27 +11,14 @@ public enum SparkDateTime {
         var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0, millisecond: Int64 = 0
     }
 
-    /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+    /// Days since 1970-01-01 of a civil date (VigilCore's proleptic Gregorian arithmetic).
     static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int64(Timestamp.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
     }
 
     static func civil(epochDay: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = epochDay + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (year, month, day) = Timestamp.civilFromDays(epochDay)
+        return (Int64(year), Int64(month), Int64(day))
     }
 
     static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
@@ -52,11 +40,7 @@ public enum SparkDateTime {
     }
 
     static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
-        switch month {
-        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
+        Int64(Timestamp.daysInMonth(year: Int(year), month: Int(month)))
     }
 
     static func pad(_ value: Int64, _ width: Int) -> String {
