@@ -56,4 +56,13 @@ struct CompilerTests {
             #expect(!compiled.sql.contains(table))
         }
     }
+
+    @Test("GROUP BY walks an index only when the index covers the query; otherwise it sorts (the + marker)")
+    func groupingPlan() throws {
+        let covered = try compiler.compile("SELECT action_name, count(*) FROM system.access.audit GROUP BY action_name", now: now)
+        #expect(covered.sql.contains("GROUP BY t1.\"action_name\""))
+        let uncovered = try compiler.compile(
+            "SELECT service_name, avg(response.status_code) FROM system.access.audit GROUP BY service_name", now: now)
+        #expect(uncovered.sql.contains("GROUP BY +t1.\"service_name\""))
+    }
 }

@@ -107,10 +107,37 @@ extension Binder {
             }
             if let having { try Self.checkGrouped(having, keys: groupKeys, what: "HAVING", at: select.position) }
         }
-        let bound = BoundSelect(
+        var bound = BoundSelect(
             distinct: select.distinct, items: items, from: from, whereClause: whereClause, groupBy: groupKeys,
             having: having, isAggregate: aggregated)
+        bound.sortGroups = !groupKeys.isEmpty && !indexCovers(bound)
         return (bound, columns, SelectScope(scope: scope, select: bound, groupKeys: groupKeys))
+    }
+
+    /// Whether one index of the select's single base table holds every column the select reads.
+    func indexCovers(_ select: BoundSelect) -> Bool {
+        guard case .table(let storage, let alias, let filter)? = select.from,
+            let table = context.catalog.tables.first(where: { $0.storage == storage })
+        else { return true }
+        var columns: Set<String> = []
+        func collect(_ expression: BoundExpression) {
+            switch expression {
+            case .column(let relation, let column, _): if relation == alias { columns.insert(column) }
+            case .literal: break
+            case .operation(_, let arguments, _), .aggregate(_, let arguments, _, _): arguments.forEach(collect)
+            case .caseWhen(let branches, let otherwise, _):
+                for branch in branches {
+                    collect(branch.condition)
+                    collect(branch.result)
+                }
+                otherwise.map(collect)
+            case .window(let call, _): (call.arguments + call.partitionBy).forEach(collect)
+            case .subquery: columns.insert("*")
+            }
+        }
+        (select.items + select.groupBy + [select.whereClause, select.having, filter].compactMap { $0 }).forEach(collect)
+        columns.remove("seq")
+        return table.indexes.contains { Set<String>($0).isSuperset(of: columns) }
     }
 
     static let generatorNames: Set<String> = ["explode", "explode_outer", "posexplode", "posexplode_outer"]

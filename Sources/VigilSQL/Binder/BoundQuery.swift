@@ -38,6 +38,9 @@ public struct BoundSelect: Sendable, Hashable {
     public var having: BoundExpression?
     /// Whether this select aggregates (GROUP BY or an aggregate in the select list without GROUP BY).
     public var isAggregate: Bool
+    /// Group by sorting rather than by walking an index: set when no index covers the columns the select reads,
+    /// where an index walk would fetch every row out of order (measured 4x slower at 1M events).
+    public var sortGroups: Bool = false
 }
 
 public indirect enum BoundFrom: Sendable, Hashable {

@@ -28,12 +28,16 @@ public struct CatalogTable: Sendable {
     public var columns: [CatalogColumn]
     /// The storage column a caller's workspace limit applies to (`workspace_id`); nil = rows are not scoped.
     public var scopeColumn: String?
+    /// The storage table's indexes (column lists). The binder uses them to tell a GROUP BY an index can answer
+    /// alone (a covering walk) from one that would fetch every row through an index.
+    public var indexes: [[String]]
 
-    public init(name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil) {
+    public init(name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil, indexes: [[String]] = []) {
         self.name = name
         self.storage = storage
         self.columns = columns
         self.scopeColumn = scopeColumn
+        self.indexes = indexes
     }
 
     public var qualifiedName: String { name.joined(separator: ".") }

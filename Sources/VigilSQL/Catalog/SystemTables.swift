@@ -34,5 +34,10 @@ extension CatalogTable {
                 .struct([.init("run_by", .string), .init("run_as", .string), .init("acting_resource", .string)]),
                 .flattenedStruct(presenceBit: 4, fieldColumns: ["run_by", "run_as", "acting_resource"])),
         ],
-        scopeColumn: "workspace_id")
+        scopeColumn: "workspace_id",
+        // Migration 001's indexes (every index also holds the rowid, `seq`).
+        indexes: [
+            ["event_time"], ["user_email", "event_time"], ["service_name", "event_time"], ["action_name", "event_time"],
+            ["workspace_id", "event_time"], ["source_ip_address", "event_time"], ["request_id"], ["event_id"],
+        ])
 }

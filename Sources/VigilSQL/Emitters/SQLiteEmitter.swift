@@ -61,7 +61,13 @@ struct SQLiteWriter {
         text += select.items.enumerated().map { "\(expression($1)) AS c\($0)" }.joined(separator: ", ")
         if let from = select.from { text += " FROM " + self.from(from) }
         if let condition = select.whereClause { text += " WHERE " + expression(condition) }
-        if !select.groupBy.isEmpty { text += " GROUP BY " + select.groupBy.map(expression).joined(separator: ", ") }
+        if !select.groupBy.isEmpty {
+            // Unary + keeps the value but stops SQLite from walking an index to get groups in order (`sortGroups`).
+            text += " GROUP BY " + select.groupBy.map { key in
+                if select.sortGroups, case .column = key { return "+" + expression(key) }
+                return expression(key)
+            }.joined(separator: ", ")
+        }
         if let having = select.having { text += " HAVING " + expression(having) }
         return text
     }

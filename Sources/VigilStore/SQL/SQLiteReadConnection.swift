@@ -23,8 +23,9 @@ final class SQLiteReadConnection {
         handle = pointer
         sqlite3_busy_timeout(handle, 5000)
         // Large scans (aggregations over the whole log) read through the OS page cache instead of copying pages,
-        // and big GROUP BY sorts use a second thread.
-        sqlite3_exec(handle, "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536; PRAGMA threads = 2", nil, nil, nil)
+        // and big GROUP BY sorts use a second thread. (A 64 MiB page cache on top made the per-service summary
+        // 1.36 s instead of 0.91 s: with mmap, reads do not need it and sorts paid for it.)
+        sqlite3_exec(handle, "PRAGMA mmap_size = 1073741824; PRAGMA threads = 2", nil, nil, nil)
         sqlite3_extended_result_codes(handle, 1)
         SparkFunctionSet.register(on: handle)
         // Load the schema before the authorizer exists: loading reads sqlite_master, which statements may not.
