@@ -45,8 +45,14 @@ enum Benchmarks {
         print(String(format: "(e) vigil verify (offline) at %d events: %.0f leaves/s (%.2f s)", options.stored, query.verifyRate, query.verifySeconds))
         print(String(format: "(f) inclusion proof over HTTP at %d events: first %.1f ms, then p50 %.2f ms (50 random leaves)",
                      options.stored, query.firstProof, query.proofP50))
+        // (g) last: the SQL connections map the database file, and mapped file pages count in RSS (d) would report.
+        let (path, end) = try await storedEvents(options.stored, folder: query.folder)
+        defer { TemporaryDirectory(existing: path).remove() }
         print("(g) Spark SQL at \(options.stored) events (median of 5 runs after one warm-up; rows returned):")
-        for line in query.sql { print("    " + line) }
+        for line in try await SQLBenchmark.run(database: try VigilDatabase(path: path + "/vigil.sqlite", readOnly: true), now: end) {
+            print("    " + line)
+        }
+        print(String(format: "    peak RSS after (g), mapped database pages included: %.0f MB", Double(peakRSSKilobytes()) / 1024))
     }
 
     static func body(batch: Int, client: Int, end: Int64) -> [UInt8] {
@@ -140,17 +146,16 @@ enum Benchmarks {
 
     static func queryLatency(stored: Int, queries: Int) async throws
         -> (p50: Double, p99: Double, rowsPerPage: Double, verifyRate: Double, verifySeconds: Double, firstProof: Double, proofP50: Double,
-            sql: [String])
+            folder: String)
     {
+        // The store is kept for (g); main removes it.
         let (path, end) = try await storedEvents(stored, folder: nil)
         let folder = TemporaryDirectory(existing: path)
-        defer { folder.remove() }
         // (e) The offline verifier over the same file: rehash every event, rebuild the tree.
         let verifyStarted = ContinuousClock.now
         let report = try await LedgerVerifier(database: try VigilDatabase(path: folder.file("vigil.sqlite"), readOnly: true), keys: []).verify()
         let verifySeconds = (ContinuousClock.now - verifyStarted).seconds
         guard report.invalidLeafCount == 0 else { throw VigilError(.internal, "verify found problems in a clean log") }
-        let sql = try await SQLBenchmark.run(database: try VigilDatabase(path: folder.file("vigil.sqlite"), readOnly: true), now: end)
         return try await LiveServer.run(dataDirectory: folder.path) { server in
             var latencies: [Double] = []
             var rows = 0
@@ -177,7 +182,7 @@ enum Benchmarks {
             let firstProof = proofs.removeFirst()
             proofs.sort()
             return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds, firstProof, proofs[proofs.count / 2], sql)
+                    Double(rows) / Double(queries), Double(stored) / verifySeconds, verifySeconds, firstProof, proofs[proofs.count / 2], folder.path)
         }
     }
 

@@ -99,7 +99,8 @@ struct Generator {
 
     var defaultNames: [String] {
         switch input.type {
-        case .map: withPosition ? ["pos", "key", "value"] : ["key", "value"]
+        // posexplode of a map is refused by the binder (json_each has no entry ordinal).
+        case .map: ["key", "value"]
         default: withPosition ? ["pos", "col"] : ["col"]
         }
     }
@@ -120,10 +121,6 @@ struct Generator {
         var index = 0
         switch input.type {
         case .map(let keyType, let valueType):
-            if withPosition {
-                columns.append(.init(name: names[index], expression: .column(relation: alias, column: "id", .int)))
-                index += 1
-            }
             columns.append(.init(name: names[index], expression: .column(relation: alias, column: "key", keyType)))
             columns.append(.init(name: names[index + 1], expression: .column(relation: alias, column: "value", valueType)))
         case .array(let element):

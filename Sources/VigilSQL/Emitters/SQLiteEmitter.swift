@@ -20,7 +20,7 @@ struct SQLiteWriter {
         if !query.ctes.isEmpty {
             text += "WITH " + query.ctes.map { "\($0.name) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
         }
-        text += body(query.body, asOperand: false)
+        text += body(query.body)
         if !query.orderBy.isEmpty {
             text += " ORDER BY " + query.orderBy.map(order).joined(separator: ", ")
         }
@@ -28,7 +28,7 @@ struct SQLiteWriter {
         return text
     }
 
-    private func body(_ body: BoundBody, asOperand: Bool) -> String {
+    private func body(_ body: BoundBody) -> String {
         switch body {
         case .select(let select):
             return self.select(select)
@@ -50,9 +50,8 @@ struct SQLiteWriter {
     }
 
     private func operand(_ body: BoundBody) -> String {
-        if case .select = body { return self.body(body, asOperand: true) }
-        if case .setOperation = body { return "SELECT * FROM (\(self.body(body, asOperand: false)))" }
-        return self.body(body, asOperand: true)
+        if case .setOperation = body { return "SELECT * FROM (\(self.body(body)))" }
+        return self.body(body)
     }
 
     private func select(_ select: BoundSelect) -> String {
