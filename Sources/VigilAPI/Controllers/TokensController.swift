@@ -19,13 +19,19 @@ struct TokensController {
     @Sendable func create(_ request: Request, context: VigilRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let body = try await RequestBody.read(request, allowed: ["comment", "lifetime_seconds"])
+        return try await issue(for: principal, body, context: context)
+    }
+
+    /// Creates a token for `owner` from the body's `comment` and `lifetime_seconds`, audits its id (never its
+    /// value) and answers `{token_value, token_info}`.
+    private func issue(for owner: Principal, _ body: RequestBody, context: VigilRequestContext) async throws -> Response {
         let comment = try body.string("comment")
         let lifetime = try body.integer("lifetime_seconds")
         if let comment, comment.utf8.count > 1024 { throw VigilError(.invalidParameter, "comment must be at most 1024 bytes") }
         if let lifetime, lifetime > 100 * 365 * 86_400 {
             throw VigilError(.invalidParameter, "lifetime_seconds must be at most 100 years; omit it or send -1 for no expiry")
         }
-        let (secret, info) = try await tokens.create(for: principal, comment: comment, lifetimeSeconds: lifetime)
+        let (secret, info) = try await tokens.create(for: owner, comment: comment, lifetimeSeconds: lifetime)
         context.auditNote.set("tokenId", info.tokenID)
         context.auditNote.set("tokenExpirationTime", String(info.expiryTime))
         return JSONResponse.write { writer in
@@ -45,24 +51,13 @@ struct TokensController {
         guard (applicationID == nil) != (userName == nil) else {
             throw VigilError(.invalidParameter, "give exactly one of application_id or user_name")
         }
-        let comment = try body.string("comment")
-        let lifetime = try body.integer("lifetime_seconds")
-        if let comment, comment.utf8.count > 1024 { throw VigilError(.invalidParameter, "comment must be at most 1024 bytes") }
         guard case .principal(let id)? = try await directory.resolve(userName: userName, groupName: nil, servicePrincipalName: applicationID),
             let owner = try await directory.principal(id: id)
         else {
             throw VigilError(.notFound, "no \(applicationID != nil ? "service principal with application_id" : "user") '\((applicationID ?? userName ?? "").prefix(128))'")
         }
         context.auditNote.set("targetUserName", owner.userName)
-        let (secret, info) = try await tokens.create(for: owner, comment: comment, lifetimeSeconds: lifetime)
-        context.auditNote.set("tokenId", info.tokenID)
-        context.auditNote.set("tokenExpirationTime", String(info.expiryTime))
-        return JSONResponse.write { writer in
-            writer.beginObject()
-            writer.key("token_value"); writer.string(secret.revealedValue); writer.comma()
-            writer.key("token_info"); Self.write(info, into: &writer)
-            writer.endObject()
-        }
+        return try await issue(for: owner, body, context: context)
     }
 
     @Sendable func list(_ request: Request, context: VigilRequestContext) async throws -> Response {
