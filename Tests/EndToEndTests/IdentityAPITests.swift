@@ -41,6 +41,8 @@ struct IdentityAPITests {
             #expect(bad.status == 400)
             #expect(try bad.json()["schemas"] == .array([.string("urn:ietf:params:scim:api:messages:2.0:Error")]))
             #expect(try bad.json()["status"] == .string("400"))
+            let deep = String(repeating: "%28", count: 5000) + "id%20pr" + String(repeating: "%29", count: 5000)
+            #expect(try await server.request(.GET, Self.scim + "/Users?filter=" + deep).status == 400)
 
             let list = try await Self.json(server, .GET, Self.scim + "/Users?filter=userName%20eq%20user2@x.com")
             guard case .array(let found)? = list["Resources"], let first = found.first else { Issue.record("user2 missing"); return }

@@ -69,4 +69,17 @@ struct RefusalTests {
             #expect(error.message.contains(refusal.mentions), "\(error)")
         }
     }
+
+    @Test("hostile nesting is an error, not a stack overflow")
+    func deepNesting() {
+        for text in [
+            "SELECT " + String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000),
+            "SELECT " + String(repeating: "- ", count: 100_000) + "1",
+            "SELECT " + String(repeating: "NOT ", count: 100_000) + "TRUE",
+            String(repeating: "SELECT * FROM (", count: 10_000) + "SELECT 1" + String(repeating: ")", count: 10_000),
+        ] {
+            #expect(throws: SQLError.self) { _ = try Parser.parse(text) }
+        }
+        #expect(throws: Never.self) { _ = try Parser.parse("SELECT " + String(repeating: "(", count: 50) + "1" + String(repeating: ")", count: 50)) }
+    }
 }

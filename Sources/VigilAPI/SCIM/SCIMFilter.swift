@@ -94,6 +94,8 @@ indirect enum SCIMFilter: Equatable {
     struct Parser {
         var tokens: [Token]
         var index = 0
+        /// Parenthesis nesting, bounded so a hostile filter cannot exhaust the stack.
+        var depth = 0
 
         mutating func parseOr() throws -> SCIMFilter {
             var left = try parseAnd()
@@ -117,6 +119,9 @@ indirect enum SCIMFilter: Equatable {
             guard index < tokens.count else { throw VigilError(.invalidParameter, "invalid filter: it ends too early") }
             if tokens[index] == .open {
                 index += 1
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= 50 else { throw VigilError(.invalidParameter, "invalid filter: nested deeper than 50 parentheses") }
                 let inner = try parseOr()
                 guard index < tokens.count, tokens[index] == .close else { throw VigilError(.invalidParameter, "invalid filter: missing ')'") }
                 index += 1

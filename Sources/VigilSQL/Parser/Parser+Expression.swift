@@ -2,7 +2,9 @@
 /// (`=`, `IN`, `LIKE`, `BETWEEN`, `IS NULL`) < `|` < `^` < `&` < `+ - ||` < `* / % DIV` < unary < postfix.
 extension Parser {
     mutating func parseExpression() throws(SQLError) -> Expression {
-        try parseOr()
+        try enter()
+        defer { depth -= 1 }
+        return try parseOr()
     }
 
     private mutating func parseOr() throws(SQLError) -> Expression {
@@ -29,6 +31,8 @@ extension Parser {
         if isKeyword("NOT") || isSymbol("!") {
             let position = current.position
             advance()
+            try enter()
+            defer { depth -= 1 }
             return Expression(.unary(.not, try parseNot()), at: position)
         }
         return try parsePredicate()
@@ -164,6 +168,8 @@ extension Parser {
 
     private mutating func parseUnary() throws(SQLError) -> Expression {
         let position = current.position
+        try enter()
+        defer { depth -= 1 }
         if acceptSymbol("-") {
             let operand = try parseUnary()
             return Expression(.unary(.negate, operand), at: position)

@@ -1,5 +1,7 @@
 extension Parser {
     mutating func parseQuery() throws(SQLError) -> Query {
+        try enter()
+        defer { depth -= 1 }
         var ctes: [CommonTableExpression] = []
         if acceptKeyword("WITH") {
             if isKeyword("RECURSIVE") {
@@ -221,6 +223,8 @@ extension Parser {
 
     mutating func parseFromPrimary() throws(SQLError) -> FromItem {
         let position = current.position
+        try enter()
+        defer { depth -= 1 }
         if acceptSymbol("(") {
             if isKeyword("SELECT") || isKeyword("WITH") || isSymbol("(") {
                 let query = try parseQuery()

@@ -3,6 +3,17 @@
 public struct Parser {
     var tokens: [Token]
     var index = 0
+    /// Nesting of expressions and queries being parsed. Bounded, so that a statement of a million `(` is an
+    /// error and not a stack overflow of the server.
+    var depth = 0
+    static let maxDepth = 200
+
+    mutating func enter() throws(SQLError) {
+        depth += 1
+        if depth > Self.maxDepth {
+            throw SQLError(.unsupported, "the statement nests deeper than \(Self.maxDepth) levels", at: current.position)
+        }
+    }
 
     public init(tokens: [Token]) {
         self.tokens = tokens
