@@ -80,6 +80,11 @@ enum StatementJSON {
             writer.key("position"); writer.integer(position); writer.comma()
             writer.key("type_name"); writer.string(column.type.typeName); writer.comma()
             writer.key("type_text"); writer.string(column.type.description)
+            if case .decimal(let precision, let scale) = column.type {
+                writer.comma()
+                writer.key("type_precision"); writer.integer(precision); writer.comma()
+                writer.key("type_scale"); writer.integer(scale)
+            }
             writer.endObject()
         }
         writer.endArray()

@@ -64,7 +64,11 @@ extension Binder {
                 throw SQLError(.typeMismatch, "\(name) needs a number, got \(argument.type)", at: call.arguments[0].position)
             }
             let coerced = try Lowering.coerce(argument, to: input == .null ? .double : input, at: position)
-            let type: SparkType = aggregate == .avg ? .double : (input == .double ? .double : .bigint)
+            var type: SparkType = aggregate == .avg ? .double : (input == .double ? .double : .bigint)
+            // Spark: sum(DECIMAL(p,s)) is DECIMAL(p+10,s); avg(DECIMAL(p,s)) is DECIMAL(p+4,s+4).
+            if case .decimal(let precision, let scale) = input {
+                type = aggregate == .avg ? SparkType.boundedDecimal(precision + 4, scale + 4) : SparkType.boundedDecimal(precision + 10, scale)
+            }
             return .aggregate(aggregate, [coerced], distinct: distinct, type)
         case .min, .max:
             return .aggregate(aggregate, [argument], distinct: false, argument.type)

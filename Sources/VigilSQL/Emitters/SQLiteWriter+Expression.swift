@@ -191,6 +191,10 @@ extension SQLiteWriter {
         case (.null, _): return "NULL"
         case (.int, .string), (.bigint, .string): return "CAST(\(text) AS TEXT)"
         case (.double, .string): return "spark_double_string(\(text))"
+        case (.decimal(_, let scale), .string): return "spark_decimal_string(\(text), \(scale))"
+        case (.string, .decimal(_, let scale)): return "round(spark_cast_double(\(text)), \(scale))"
+        case (_, .decimal(_, let scale)): return "round(CAST(\(text) AS REAL), \(scale))"
+        case (.decimal, .int), (.decimal, .bigint): return "CAST(\(text) AS INTEGER)"
         case (.boolean, .string): return "CASE \(text) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
         case (.timestamp, .string): return "spark_timestamp_string(\(text))"
         case (_, .string): return text

@@ -85,9 +85,19 @@ enum FunctionLibrary {
             return op(.abs, arguments, arguments[0].type)
         case "round":
             try arity(1...2)
-            let type = arguments[0].type == .string ? SparkType.double : arguments[0].type
-            guard type.isNumeric else { throw SQLError(.typeMismatch, "round needs a number, got \(arguments[0].type)", at: position) }
-            return op(.round, [try argument(0, as: type), arguments.count == 2 ? try argument(1, as: .int) : .integer(0)], type)
+            let input = arguments[0].type == .string ? SparkType.double : arguments[0].type
+            guard input.isNumeric else { throw SQLError(.typeMismatch, "round needs a number, got \(arguments[0].type)", at: position) }
+            let digits = arguments.count == 2 ? try argument(1, as: .int) : .integer(0)
+            var type = input
+            // Spark: rounding DECIMAL(p,s) to d < s digits gives DECIMAL(p - s + d + 1, d).
+            if case .decimal(let precision, let scale) = input {
+                guard case .literal(.integer(let d), _) = digits else {
+                    throw SQLError(.typeMismatch, "round of a DECIMAL needs a constant number of digits", at: position)
+                }
+                let kept = max(0, min(Int(d), scale))
+                type = kept < scale ? SparkType.boundedDecimal(precision - scale + kept + 1, kept) : input
+            }
+            return op(.round, [try argument(0, as: input), digits], type)
         case "floor", "ceil", "ceiling":
             try arity(1...1)
             return op(name == "floor" ? .floor : .ceil, [try argument(0, as: .double)], .bigint)

@@ -22,6 +22,13 @@ enum Lowering {
             }
             let digits = text.hasSuffix("D") ? String(text.dropLast()) : text
             guard let value = Double(digits) else { throw SQLError(.syntax, "invalid number \(text)", at: position) }
+            // Spark: `1.5` is DECIMAL(2,1); `1e9` and `1.5D` are DOUBLE.
+            if !text.hasSuffix("D"), !text.contains("E"), let dot = text.firstIndex(of: ".") {
+                let scale = text.distance(from: text.index(after: dot), to: text.endIndex)
+                let integerDigits = text[..<dot].drop { $0 == "0" }.count
+                let precision = max(integerDigits + scale, scale, 1)
+                if precision <= 38 { return .literal(.real(value), .decimal(precision: precision, scale: scale)) }
+            }
             return .literal(.real(value), .double)
         case .date(let text):
             guard let day = SparkDateTime.parseDate(text, pattern: nil) else {
@@ -70,10 +77,22 @@ enum Lowering {
         case .add, .subtract:
             return try additive(op == .add, l, r, at: position)
         case .multiply, .remainder:
-            let type = try numericResult(l, r, op: op.rawValue, at: position)
+            var type = try numericResult(l, r, op: op.rawValue, at: position)
+            if let (p1, s1) = decimalOperand(l, r, type), let (p2, s2) = decimalShape(r) {
+                type = op == .multiply
+                    ? SparkType.boundedDecimal(p1 + p2 + 1, s1 + s2)
+                    : SparkType.boundedDecimal(min(p1 - s1, p2 - s2) + max(s1, s2), max(s1, s2))
+            }
             return .operation(op == .multiply ? .multiply : .remainder, [try coerce(l, to: type, at: position), try coerce(r, to: type, at: position)], type)
         case .divide:
-            _ = try numericResult(l, r, op: "/", at: position)
+            let wider = try numericResult(l, r, op: "/", at: position)
+            // Spark: DECIMAL / DECIMAL (integers widened) is a DECIMAL with at least 6 fractional digits; any DOUBLE
+            // or two integers give a DOUBLE.
+            if let (p1, s1) = decimalOperand(l, r, wider), let (p2, s2) = decimalShape(r) {
+                let scale = max(6, s1 + p2 + 1)
+                let type = SparkType.boundedDecimal(p1 - s1 + s2 + scale, scale)
+                return .operation(.divide, [l, r], type)
+            }
             return .operation(.divide, [try coerce(l, to: .double, at: position), try coerce(r, to: .double, at: position)], .double)
         case .integerDivide:
             let type = try numericResult(l, r, op: "div", at: position)
@@ -89,6 +108,21 @@ enum Lowering {
         }
     }
 
+    /// The left operand's decimal shape when the operation is decimal arithmetic (a DECIMAL on either side, no DOUBLE).
+    private static func decimalOperand(_ l: BoundExpression, _ r: BoundExpression, _ wider: SparkType) -> (Int, Int)? {
+        guard wider.isDecimal, decimalShape(r) != nil else { return nil }
+        return decimalShape(l)
+    }
+
+    /// An operand's decimal precision and scale. An integer literal takes only the digits it has (Spark's
+    /// `DecimalType.fromLiteral`): `7.0 / 2` is DECIMAL(7,6), not the DECIMAL(10,0) an INT column would give.
+    static func decimalShape(_ expression: BoundExpression) -> (precision: Int, scale: Int)? {
+        if case .literal(.integer(let value), let type) = expression, type.isIntegral {
+            return (max(String(value.magnitude).count, 1), 0)
+        }
+        return expression.type.decimalShape
+    }
+
     private static func numericResult(_ l: BoundExpression, _ r: BoundExpression, op: String, at position: SourcePosition) throws(SQLError) -> SparkType {
         // ANSI: a string operand of arithmetic is cast to DOUBLE.
         let left = l.type == .string ? SparkType.double : l.type
@@ -101,6 +135,10 @@ enum Lowering {
 
     static func widerNumeric(_ a: SparkType, _ b: SparkType) -> SparkType {
         if a == .double || b == .double { return .double }
+        if a.isDecimal || b.isDecimal, let (p1, s1) = a.decimalShape ?? b.decimalShape, let (p2, s2) = b.decimalShape ?? a.decimalShape {
+            let scale = max(s1, s2)
+            return SparkType.boundedDecimal(max(p1 - s1, p2 - s2) + scale, scale)
+        }
         if a == .bigint || b == .bigint { return .bigint }
         if a == .null && b == .null { return .int }
         return .int
@@ -133,7 +171,11 @@ enum Lowering {
                 .timestampDiffMilliseconds, [try coerce(l, to: .timestamp, at: position), try coerce(r, to: .timestamp, at: position)],
                 .interval(hasTime: true))
         default:
-            let type = try numericResult(l, r, op: isAdd ? "+" : "-", at: position)
+            var type = try numericResult(l, r, op: isAdd ? "+" : "-", at: position)
+            if let (p1, s1) = decimalOperand(l, r, type), let (p2, s2) = decimalShape(r) {
+                let scale = max(s1, s2)
+                type = SparkType.boundedDecimal(max(p1 - s1, p2 - s2) + scale + 1, scale)
+            }
             return .operation(isAdd ? .add : .subtract, [try coerce(l, to: type, at: position), try coerce(r, to: type, at: position)], type)
         }
     }
@@ -263,9 +305,9 @@ enum Lowering {
                     throw SQLError(.typeMismatch, "'\(text)' cannot be cast to \(type)", at: position)
                 }
                 return .literal(.integer(value), type)
-            case .double:
+            case .double, .decimal:
                 guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                    throw SQLError(.typeMismatch, "'\(text)' cannot be cast to DOUBLE", at: position)
+                    throw SQLError(.typeMismatch, "'\(text)' cannot be cast to \(type)", at: position)
                 }
                 return .literal(.real(value), type)
             case .boolean:
@@ -283,6 +325,7 @@ enum Lowering {
             (.string, .int), (.string, .bigint), (.string, .double), (.string, .date), (.string, .timestamp), (.string, .boolean),
             (.date, .timestamp), (.timestamp, .date), (.int, .bigint), (.bigint, .int), (.int, .double), (.bigint, .double),
             (.double, .int), (.double, .bigint), (.boolean, .int), (.boolean, .bigint), (.int, .boolean), (.bigint, .boolean),
+            (_, .decimal) where from.isNumeric || from == .string, (.decimal, .int), (.decimal, .bigint), (.decimal, .double),
             (.timestamp, .bigint), (.bigint, .timestamp), (.null, _):
             return .operation(.cast, [expression], type)
         default:

@@ -285,10 +285,15 @@ extension Parser {
                 if depth == 0, current.kind == .symbol(",") { break loop }
                 text += current.kind == .symbol(":") ? ":" : ","
             case .symbol("("):
-                // DECIMAL(10, 2) / VARCHAR(20)
+                // DECIMAL(10, 2) / VARCHAR(20): the arguments go to the DDL parser.
                 advance()
-                while !isSymbol(")") && current.kind != .end { advance() }
+                text += "("
+                while !isSymbol(")") && current.kind != .end {
+                    if case .number(let number) = current.kind { text += number } else if isSymbol(",") { text += "," }
+                    advance()
+                }
                 try expectSymbol(")")
+                text += ")"
                 continue
             default:
                 break loop

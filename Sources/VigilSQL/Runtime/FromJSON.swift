@@ -36,7 +36,7 @@ public enum FromJSON {
             guard case .number(let text) = value, let number = Int64(text) else { return .null }
             if type == .int, Int32(exactly: number) == nil { return .null }
             return .number(String(number))
-        case .double:
+        case .double, .decimal:
             guard case .number(let text) = value, Double(text) != nil else { return .null }
             return value
         case .boolean:

@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 
 /// String renderings Spark defines: `mask`, Java's `Double.toString`, and the text of each value in the
@@ -43,6 +44,20 @@ public enum SparkStrings {
         return mantissa + "E" + String(exponent)
     }
 
+    /// A DECIMAL's text: rounded half-up to `scale` digits and printed with exactly that many, as Spark prints
+    /// `java.math.BigDecimal` (`3`, `3.0`, `12.345679`).
+    public static func decimalString(_ value: Double, scale: Int) -> String {
+        guard value.isFinite, var exact = Decimal(string: "\(value)") ?? Optional(Decimal(value)) else { return doubleToString(value) }
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, scale, .plain)
+        var text = NSDecimalNumber(decimal: rounded).stringValue
+        guard scale > 0 else { return text }
+        if !text.contains(".") { text += "." }
+        let fraction = text.count - 1 - (text.firstIndex(of: ".").map { text.distance(from: text.startIndex, to: $0) } ?? 0)
+        if fraction < scale { text += String(repeating: "0", count: scale - fraction) }
+        return text
+    }
+
     /// A value as the Statement Execution API shows it: a string, or nil for NULL.
     public static func render(_ value: SQLValue, as type: SparkType) -> String? {
         switch value {
@@ -50,6 +65,7 @@ public enum SparkStrings {
             return nil
         case .integer(let number):
             switch type {
+            case .decimal(_, let scale): return decimalString(Double(number), scale: scale)
             case .boolean: return number != 0 ? "true" : "false"
             case .timestamp: return SparkDateTime.isoString(millis: number)
             case .double: return doubleToString(Double(number))
@@ -57,6 +73,7 @@ public enum SparkStrings {
             }
         case .real(let number):
             switch type {
+            case .decimal(_, let scale): return decimalString(number, scale: scale)
             case .int, .bigint: return String(Int64(number))
             default: return doubleToString(number)
             }

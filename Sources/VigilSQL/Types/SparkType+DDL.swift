@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses Spark DDL type strings such as `array<struct<user_name:string,permission_level:string>>`, the
 /// schema argument of `from_json` and the target of `CAST`. Keywords are case-insensitive; struct fields
 /// accept `name:type` and `name type`, and backquoted names.
@@ -25,7 +27,8 @@ extension SparkType {
         case "string", "varchar", "char": .string
         case "int", "integer", "smallint", "tinyint", "short", "byte": .int
         case "bigint", "long": .bigint
-        case "double", "float", "real", "decimal", "numeric": .double
+        case "double", "float", "real": .double
+        case "decimal", "numeric", "dec": .decimal(precision: 10, scale: 0)
         case "boolean", "bool": .boolean
         case "date": .date
         case "timestamp", "timestamp_ltz", "timestamp_ntz": .timestamp
@@ -126,10 +129,22 @@ private struct DDLParser {
             guard let scalar = SparkType.scalar(named: name) else {
                 throw SparkType.DDLError(message: "unknown type '\(name)'", offset: start)
             }
-            // DECIMAL(10,2), VARCHAR(20): the precision is accepted and ignored.
+            // DECIMAL(10,2) keeps precision and scale; VARCHAR(20) and the like ignore theirs.
             if peek("(") {
-                while index < characters.count, characters[index] != ")" { index += 1 }
+                index += 1
+                var text = ""
+                while index < characters.count, characters[index] != ")" {
+                    text.append(characters[index])
+                    index += 1
+                }
                 try expect(")")
+                if case .decimal = scalar {
+                    let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    guard let precision = numbers.first ?? nil, (1...38).contains(precision),
+                        numbers.count <= 2, let scale = numbers.count == 2 ? numbers[1] : 0, (0...precision).contains(scale)
+                    else { throw SparkType.DDLError(message: "DECIMAL needs (precision 1-38, scale 0-precision)", offset: start) }
+                    return .decimal(precision: precision, scale: scale)
+                }
             }
             return scalar
         }

@@ -1,12 +1,14 @@
 /// A Spark SQL data type, as the binder infers it and as `manifest.schema.columns` reports it.
 ///
-/// Decimal literals are typed `DOUBLE` (Vigil has no DECIMAL arithmetic); every other type is Spark's own.
+/// DECIMAL values are computed as doubles in the backend; the type keeps Spark's precision and scale (its
+/// result-type rules included), so results are rounded and printed as Spark prints them.
 public indirect enum SparkType: Sendable, Hashable, CustomStringConvertible {
     case null
     case boolean
     case int
     case bigint
     case double
+    case decimal(precision: Int, scale: Int)
     case string
     case date
     case timestamp
@@ -34,6 +36,7 @@ public indirect enum SparkType: Sendable, Hashable, CustomStringConvertible {
         case .int: "INT"
         case .bigint: "LONG"
         case .double: "DOUBLE"
+        case .decimal: "DECIMAL"
         case .string: "STRING"
         case .date: "DATE"
         case .timestamp: "TIMESTAMP"
@@ -52,6 +55,7 @@ public indirect enum SparkType: Sendable, Hashable, CustomStringConvertible {
         case .int: "INT"
         case .bigint: "BIGINT"
         case .double: "DOUBLE"
+        case .decimal(let precision, let scale): "DECIMAL(\(precision),\(scale))"
         case .string: "STRING"
         case .date: "DATE"
         case .timestamp: "TIMESTAMP"
@@ -64,12 +68,36 @@ public indirect enum SparkType: Sendable, Hashable, CustomStringConvertible {
 
     public var isNumeric: Bool {
         switch self {
-        case .int, .bigint, .double: true
+        case .int, .bigint, .double, .decimal: true
         default: false
         }
     }
 
     public var isIntegral: Bool { self == .int || self == .bigint }
+
+    public var isDecimal: Bool {
+        if case .decimal = self { return true }
+        return false
+    }
+
+    /// Precision and scale when used in decimal arithmetic: integers widen to DECIMAL(10,0) and DECIMAL(20,0).
+    var decimalShape: (precision: Int, scale: Int)? {
+        switch self {
+        case .decimal(let precision, let scale): (precision, scale)
+        case .int: (10, 0)
+        case .bigint: (20, 0)
+        default: nil
+        }
+    }
+
+    /// Spark's `DecimalType.bounded` with precision-loss adjustment: at most 38 digits, keeping at least
+    /// min(scale, 6) fractional digits.
+    static func boundedDecimal(_ precision: Int, _ scale: Int) -> SparkType {
+        if precision <= 38 { return .decimal(precision: precision, scale: scale) }
+        let integerDigits = precision - scale
+        let scale = max(38 - integerDigits, min(scale, 6))
+        return .decimal(precision: 38, scale: scale)
+    }
 
     /// Arrays, maps and structs: held as JSON text by the SQLite emitter.
     public var isComplex: Bool {

@@ -69,6 +69,10 @@ enum SparkFunctionSet {
         add(handle, "spark_timestamp_string", 1) { args in
             args[0].integer.map { .text(SparkDateTime.castToString(millis: $0)) } ?? .null
         }
+        add(handle, "spark_decimal_string", 2) { args in
+            guard let value = args[0].number, let scale = args[1].integer else { return .null }
+            return .text(SparkStrings.decimalString(value, scale: Int(scale)))
+        }
         add(handle, "spark_double_string", 1) { args in
             args[0].number.map { .text(SparkStrings.doubleToString($0)) } ?? .null
         }
