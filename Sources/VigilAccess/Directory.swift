@@ -121,6 +121,9 @@ public struct Directory: Sendable {
                 }
                 try db.execute(sql: "UPDATE principals SET user_name = ? WHERE id = ? AND kind = 'user'", arguments: [userName, id])
             }
+            if !active, let admins = try Self.groupID(db, named: Self.adminsGroup), try Self.isLastAdmin(db, principal: id, group: admins) {
+                throw VigilError(.invalidParameter, "Deactivating the last direct member of admins would leave Vigil without an administrator.")
+            }
             try db.execute(sql: "UPDATE principals SET display_name = ?, active = ?, external_id = ? WHERE id = ?",
                            arguments: [displayName, active, externalID, id])
             guard db.changesCount == 1 else { throw VigilError(.notFound, "No principal with id \(id).") }
@@ -136,6 +139,9 @@ public struct Directory: Sendable {
             }
             if (row["user_name"] as String) == PrincipalStore.adminUserName, (row["kind"] as String) == "user" {
                 throw VigilError(.invalidParameter, "The bootstrap admin user cannot be deleted.")
+            }
+            if let admins = try Self.groupID(db, named: Self.adminsGroup), try Self.isLastAdmin(db, principal: id, group: admins) {
+                throw VigilError(.invalidParameter, "Deleting the last direct member of admins would leave Vigil without an administrator.")
             }
             try db.execute(sql: "DELETE FROM tokens WHERE principal_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM principals WHERE id = ?", arguments: [id])

@@ -67,13 +67,23 @@ struct AccessTests {
         }
     }
 
-    @Test("the last admin cannot be removed from admins, and the built-in groups cannot be deleted")
+    @Test("the last admin cannot be removed, deleted or deactivated, and the built-in groups cannot be deleted")
     func lastAdmin() async throws {
         try await withDirectory { _, directory, admin in
             let admins = try #require(try await directory.group(named: Directory.adminsGroup))
             await #expect(throws: VigilError.self) { try await directory.removeMember(.principal(admin.id), from: admins.id) }
             await #expect(throws: VigilError.self) { try await directory.deleteGroup(id: admins.id) }
             await #expect(throws: VigilError.self) { try await directory.deletePrincipal(id: admin.id) }
+            // A second admin can take over; then the first may leave, but the last one can neither be deleted,
+            // deactivated nor removed.
+            let ops = try await directory.createUser(userName: "ops@x.com", displayName: nil, active: true, externalID: nil)
+            try await directory.addMember(.principal(ops.id), to: admins.id)
+            try await directory.removeMember(.principal(admin.id), from: admins.id)
+            await #expect(throws: VigilError.self) { try await directory.deletePrincipal(id: ops.id) }
+            await #expect(throws: VigilError.self) {
+                try await directory.updatePrincipal(id: ops.id, displayName: nil, active: false, externalID: nil)
+            }
+            await #expect(throws: VigilError.self) { try await directory.removeMember(.principal(ops.id), from: admins.id) }
         }
     }
 
