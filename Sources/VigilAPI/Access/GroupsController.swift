@@ -43,16 +43,16 @@ struct GroupsController {
 
     /// The member a request names: `user_name`, `group_name` or `service_principal_name` (exactly one).
     func member(_ values: [String: String]) async throws -> (Member, String) {
-        let given = ["user_name", "group_name", "service_principal_name"].filter { values[$0] != nil }
-        guard given.count == 1 else {
+        let given = ["user_name", "group_name", "service_principal_name"].compactMap { key in values[key].map { (key, $0) } }
+        guard given.count == 1, let (key, name) = given.first else {
             throw VigilError(.invalidParameter, "give exactly one of user_name, group_name or service_principal_name")
         }
         guard let member = try await directory.resolve(
             userName: values["user_name"], groupName: values["group_name"], servicePrincipalName: values["service_principal_name"])
         else {
-            throw VigilError(.notFound, "\(given[0]) \(values[given[0]]!) does not exist.")
+            throw VigilError(.notFound, "\(key) \(name) does not exist.")
         }
-        return (member, values[given[0]]!)
+        return (member, name)
     }
 
     @Sendable func create(_ request: Request, context: VigilRequestContext) async throws -> Response {

@@ -64,8 +64,8 @@ struct PermissionsController {
         var normalized: [JSONValue] = []
         for (index, entry) in entries.enumerated() {
             func text(_ key: String) -> String? { if case .string(let value)? = entry[key] { value } else { nil } }
-            let names = ["user_name", "group_name", "service_principal_name"].filter { text($0) != nil }
-            guard names.count == 1 else {
+            let named = ["user_name", "group_name", "service_principal_name"].compactMap { key in text(key).map { (key, $0) } }
+            guard named.count == 1, let (key, name) = named.first else {
                 throw VigilError(.invalidParameter, "access_control_list[\(index)] needs exactly one of user_name, group_name or service_principal_name")
             }
             guard let level = text("permission_level") else {
@@ -75,10 +75,10 @@ struct PermissionsController {
             guard let member = try await directory.resolve(
                 userName: text("user_name"), groupName: text("group_name"), servicePrincipalName: text("service_principal_name"))
             else {
-                throw VigilError(.invalidParameter, "access_control_list[\(index)]: \(names[0]) \(text(names[0])!.prefix(128)) does not exist")
+                throw VigilError(.invalidParameter, "access_control_list[\(index)]: \(key) \(name.prefix(128)) does not exist")
             }
             grants.append((member, level))
-            normalized.append(.object([JSONMember(names[0], .string(text(names[0])!)), JSONMember("permission_level", .string(level))]))
+            normalized.append(.object([JSONMember(key, .string(name)), JSONMember("permission_level", .string(level))]))
         }
         if request.method == .put {
             try await permissions.replace(on: type.name, id, with: grants)

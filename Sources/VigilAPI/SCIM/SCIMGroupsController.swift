@@ -78,7 +78,7 @@ struct SCIMGroupsController {
             case ("remove", "members"?):
                 removed += try SCIMRequest.memberIDs(operation.value)
             case ("remove", let filter?) where SCIMRequest.memberFilterID(filter) != nil:
-                removed.append(SCIMRequest.memberFilterID(filter)!)
+                removed += [SCIMRequest.memberFilterID(filter)].compactMap { $0 }
             case ("replace", "members"?):
                 let wanted = Set(try SCIMRequest.memberIDs(operation.value))
                 let current = Set(try await directory.members(of: group.id).map(\.id))
