@@ -9,6 +9,15 @@ extension Binder {
         if let window = call.window {
             return try bindWindowFunction(call, spec: window, at: position, scope: scope)
         }
+        if name == "count_if" {
+            guard allowAggregates else { throw SQLError(.invalidGrouping, "aggregate function count_if is not allowed here", at: position) }
+            guard call.arguments.count == 1, !call.star, call.window == nil else {
+                throw SQLError(.wrongArguments, "count_if takes one boolean argument", at: position)
+            }
+            let condition = try Lowering.coerce(try bindExpression(call.arguments[0], scope: scope, allowAggregates: false), to: .boolean, at: position)
+            // count() of a CASE without ELSE: 0, not NULL, over no rows, as Spark.
+            return .aggregate(.count, [.caseWhen([BoundWhen(condition: condition, result: .integer(1))], otherwise: nil, .int)], distinct: false, .bigint)
+        }
         if let aggregate = Self.aggregates[name] {
             guard allowAggregates else {
                 throw SQLError(.invalidGrouping, "aggregate function \(name) is not allowed here", at: position)

@@ -131,6 +131,14 @@ public enum Operation: Sendable, Hashable {
     /// array[index], 0-based.
     case arrayGet
     case size, arrayContains, mapKeys, mapValues, arrayMin, arrayMax
+    /// sort_array(a, ascending): NULLs first when ascending, last when descending.
+    case sortArray(ascending: Bool)
+    /// array_sort(a): ascending, NULLs last.
+    case arraySort
+    /// array_distinct(a): first occurrences, in order.
+    case arrayDistinct
+    /// concat_ws(sep, ...): NULL arguments skipped; array arguments contribute their elements.
+    case concatWithSeparator
     case getJSONObject
     case fromJSON(SparkType)
     case toJSON

@@ -160,22 +160,26 @@ extension SQLiteWriter {
         case .arrayGet:
             return "json_extract(\(expression(args[0])), '$[' || (\(expression(args[1]))) || ']')"
         case .size:
-            if case .map = args[0].type {
-                return "CASE WHEN \(expression(args[0])) IS NOT NULL THEN (SELECT count(*) FROM json_each(\(expression(args[0])))) END"
-            }
+            if case .map = args[0].type { return "spark_array_op(\(arguments.bind(.text("map_size"))), \(expression(args[0])))" }
             return call("json_array_length", args)
         case .arrayContains:
-            let array = expression(args[0])
-            let value = expression(args[1])
-            let again = expression(args[0])
-            let valueAgain = expression(args[1])
-            return "CASE WHEN \(array) IS NULL OR \(value) IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each(\(again)) WHERE value = \(valueAgain)) END"
+            return "spark_array_contains(\(expression(args[0])), \(jsonValue(args[1])))"
         case .mapKeys, .mapValues:
-            let member = op == .mapKeys ? "key" : "value"
-            let complex = op == .mapValues && { if case .array(let element) = type { element.isComplex } else { false } }()
-            return "CASE WHEN \(expression(args[0])) IS NOT NULL THEN (SELECT json_group_array(\(complex ? "json(value)" : member)) FROM json_each(\(expression(args[0])))) END"
+            return "spark_array_op(\(arguments.bind(.text(op == .mapKeys ? "map_keys" : "map_values"))), \(expression(args[0])))"
         case .arrayMin, .arrayMax:
-            return "(SELECT \(op == .arrayMin ? "min" : "max")(value) FROM json_each(\(expression(args[0]))))"
+            return "spark_array_extreme(\(expression(args[0])), \(op == .arrayMin ? 0 : 1))"
+        // Collection functions run in Swift (spark_array_op): a json_each subquery cannot take an aggregate such as
+        // collect_set(x) as its input.
+        case .sortArray(let ascending):
+            return "spark_array_op(\(arguments.bind(.text(ascending ? "sort_asc" : "sort_desc"))), \(expression(args[0])))"
+        case .arraySort:
+            return "spark_array_op(\(arguments.bind(.text("sort_nulls_last"))), \(expression(args[0])))"
+        case .arrayDistinct:
+            return "spark_array_op(\(arguments.bind(.text("distinct"))), \(expression(args[0])))"
+        case .concatWithSeparator:
+            // Array arguments arrive as JSON text; spark_concat_ws is told which ones by a leading type list.
+            let kinds = args.dropFirst().map { if case .array = $0.type { "a" } else { "s" } }.joined()
+            return "spark_concat_ws(\(arguments.bind(.text(kinds))), " + args.map(expression).joined(separator: ", ") + ")"
         case .getJSONObject: return call("spark_get_json_object", args)
         case .fromJSON(let schema):
             return "spark_from_json(\(expression(args[0])), \(arguments.bind(.text(schema.description))))"

@@ -147,6 +147,33 @@ enum FunctionLibrary {
                 throw SQLError(.typeMismatch, "\(name) needs an array, got \(arguments[0].type)", at: position)
             }
             return op(name == "array_min" ? .arrayMin : .arrayMax, arguments, element)
+        case "sort_array", "array_sort", "array_distinct":
+            try arity(name == "sort_array" ? 1...2 : 1...1)
+            guard case .array = arguments[0].type else {
+                throw SQLError(.typeMismatch, "\(name) needs an array, got \(arguments[0].type)", at: position)
+            }
+            if name == "sort_array" {
+                var ascending = true
+                if arguments.count == 2 {
+                    guard case .literal(.integer(let flag), .boolean) = arguments[1] else {
+                        throw SQLError(.typeMismatch, "the second argument of sort_array must be true or false", at: call.arguments[1].position)
+                    }
+                    ascending = flag != 0
+                }
+                return op(.sortArray(ascending: ascending), [arguments[0]], arguments[0].type)
+            }
+            return op(name == "array_sort" ? .arraySort : .arrayDistinct, [arguments[0]], arguments[0].type)
+        case "concat_ws":
+            try arity(1...64)
+            var args = [try argument(0, as: .string)]
+            for index in arguments.indices.dropFirst() {
+                if case .array = arguments[index].type {
+                    args.append(.operation(.cast, [arguments[index]], .array(.string)))
+                } else {
+                    args.append(try argument(index, as: .string))
+                }
+            }
+            return op(.concatWithSeparator, args, .string)
         case "element_at":
             try arity(2...2)
             if case .array = arguments[0].type {

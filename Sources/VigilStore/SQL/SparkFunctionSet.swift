@@ -69,6 +69,31 @@ enum SparkFunctionSet {
         add(handle, "spark_timestamp_string", 1) { args in
             args[0].integer.map { .text(SparkDateTime.castToString(millis: $0)) } ?? .null
         }
+        add(handle, "spark_array_op", 2) { args in
+            guard let operation = args[0].text, let json = args[1].text else { return .null }
+            return SparkCollections.apply(operation, json).map { .text($0) } ?? .null
+        }
+        add(handle, "spark_array_contains", 2) { args in
+            guard let json = args[0].text, !args[1].isNull else { return .null }
+            return SparkCollections.contains(json, args[1]).map { .integer($0 ? 1 : 0) } ?? .null
+        }
+        add(handle, "spark_array_extreme", 2) { args in
+            guard let json = args[0].text, let which = args[1].integer else { return .null }
+            return SparkCollections.extreme(json, maximum: which == 1).map { SQLValue(json: $0) } ?? .null
+        }
+        add(handle, "spark_concat_ws", -1) { args in
+            guard args.count >= 2, let kinds = args[0].text, let separator = args[1].text else { return .null }
+            var parts: [String] = []
+            for (kind, value) in zip(kinds, args.dropFirst(2)) {
+                guard let text = value.text else { continue }
+                if kind == "a", case .array(let items)? = try? JSONParser.parse(text) {
+                    for case .string(let item) in items { parts.append(item) }
+                } else if kind == "s" {
+                    parts.append(text)
+                }
+            }
+            return .text(parts.joined(separator: separator))
+        }
         add(handle, "spark_decimal_string", 2) { args in
             guard let value = args[0].number, let scale = args[1].integer else { return .null }
             return .text(SparkStrings.decimalString(value, scale: Int(scale)))
