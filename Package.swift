@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "VigilAccess",
-            dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilCore", "VigilStore", "VigilSQL", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "VigilAPI",

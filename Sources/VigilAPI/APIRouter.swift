@@ -51,6 +51,10 @@ public enum APIRouter {
             events: EventStore(database: dependencies.database),
             ledger: ledger
         ).register(on: router)
+        NodeTimelineController(
+            decoder: NodeTimelineDecoder(limits: dependencies.limits), store: NodeTimelineStore(database: dependencies.database),
+            clock: dependencies.clock
+        ).register(on: router)
         LedgerController(ledger: ledger, signer: dependencies.checkpointSigner).register(on: router)
         TokensController(tokens: dependencies.tokens, directory: Directory(database: dependencies.database, clock: dependencies.clock))
             .register(on: router)

@@ -12,11 +12,15 @@ public struct SQLCompiler: Sendable {
     ///   - now: the statement's start, milliseconds since the epoch (`current_date()`, `now()`).
     ///   - parameters: values for `:name` markers.
     ///   - workspaceScope: when set, scoped tables yield only rows whose workspace is listed (workspace-limited readers).
+    ///   - computedTables: the rows of `information_schema` tables, as the caller may see them; without it those
+    ///     tables cannot be read.
     public func compile(
-        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil
+        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil,
+        computedTables: (any ComputedTableSource)? = nil
     ) throws(SQLError) -> CompiledQuery {
         let query = try Parser.parse(text)
-        let context = BindingContext(catalog: catalog, now: now, parameters: parameters, workspaceScope: workspaceScope)
+        let context = BindingContext(
+            catalog: catalog, now: now, parameters: parameters, workspaceScope: workspaceScope, computedTables: computedTables)
         let bound = try Binder(context: context).bind(query, outer: nil)
         let (sql, arguments) = try emitter.emit(bound)
         return CompiledQuery(sql: sql, arguments: arguments, columns: bound.columns)

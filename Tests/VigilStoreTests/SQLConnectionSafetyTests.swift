@@ -16,7 +16,7 @@ struct SQLConnectionSafetyTests {
 
     @Test("raw SQL outside the catalog is refused by the connection itself", arguments: forbidden)
     func refused(_ sql: String) async throws {
-        try await withGoldenDatabase { runner in
+        try await withGoldenDatabase { runner, _ in
             let outcome = await run(runner, CompiledQuery(sql: sql, arguments: [], columns: []))
             guard case .failure(let error) = outcome else {
                 Issue.record("\(sql) ran")
@@ -46,7 +46,7 @@ struct SQLConnectionSafetyTests {
 
     @Test("the row limit cuts the result and says so")
     func rowLimit() async throws {
-        try await withGoldenDatabase { runner in
+        try await withGoldenDatabase { runner, _ in
             let result = try await runner.run("SELECT event_id FROM system.access.audit", now: SQLGolden.now, rowLimit: 7)
             #expect(result.rows.count == 7)
             #expect(result.truncated)
@@ -58,7 +58,7 @@ struct SQLConnectionSafetyTests {
 
     @Test("Spark runtime errors surface as SQL errors, not crashes or silent NULLs")
     func runtimeErrors() async throws {
-        try await withGoldenDatabase { runner in
+        try await withGoldenDatabase { runner, _ in
             for sql in [
                 "SELECT response.status_code / 0 FROM system.access.audit",
                 "SELECT CAST(action_name AS INT) FROM system.access.audit",

@@ -12,8 +12,8 @@ struct SQLGoldenTests {
     @Test("Vigil returns what Spark returns", arguments: SQLGolden.caseNames())
     func matchesSpark(_ name: String) async throws {
         let golden = try SQLGolden.load(name)
-        try await withGoldenDatabase { runner in
-            let result = try await runner.run(golden.sql, now: SQLGolden.now)
+        try await withGoldenDatabase { runner, informationSchema in
+            let result = try await runner.run(golden.sql, now: SQLGolden.now, computedTables: informationSchema)
             let rows = result.rows.map { row in zip(row, result.columns).map { SparkStrings.render($0, as: $1.type) } }
             #expect(result.columns.map(\.name) == golden.columns)
             if golden.ordered {
@@ -24,19 +24,37 @@ struct SQLGoldenTests {
         }
     }
 
+    @Test(
+        "information_schema holds the catalog's tables and the privileges the fixture's grants amount to",
+        arguments: CatalogTable.informationSchema.map(\.name))
+    func informationSchemaRows(_ name: [String]) async throws {
+        let table = try #require(Catalog.system.table(named: name))
+        try await withGoldenDatabase { runner, informationSchema in
+            let result = try await runner.run("SELECT * FROM \(table.qualifiedName)", now: SQLGolden.now, computedTables: informationSchema)
+            #expect(result.columns.map(\.name) == table.columns.map(\.name))
+            let rows = result.rows.map { row in zip(row, result.columns).map { SparkStrings.render($0, as: $1.type) } }
+            #expect(Self.sorted(rows) == Self.sorted(try SQLGolden.informationSchemaRows(table)))
+        }
+    }
+
     static func sorted(_ rows: [[String?]]) -> [String] {
         rows.map { $0.map { $0 ?? "\u{0}NULL" }.joined(separator: "\u{1}") }.sorted()
     }
 }
 
-/// A temp database holding the golden data set, and a SQL runner over it.
-func withGoldenDatabase<T: Sendable>(_ body: (SQLStatementRunner) async throws -> T) async throws -> T {
+/// A temp database holding the golden data set (audit events, node timeline, the access fixture), a SQL runner
+/// over it, and the admin's view of the information schema.
+func withGoldenDatabase<T: Sendable>(
+    _ body: (SQLStatementRunner, any ComputedTableSource) async throws -> T
+) async throws -> T {
     try await withDatabase { database in
         let sequencer = Sequencer(database: database)
         let events = try SQLGolden.events()
         try await running(sequencer) {
             _ = try await sequencer.submit(events.map { PreparedEvent($0, receivedMillis: SQLGolden.now) })
         }
-        return try await body(SQLStatementRunner(database: database))
+        _ = try await NodeTimelineStore(database: database).insert(try SQLGolden.nodeTimelineRows(), receivedMillis: SQLGolden.now)
+        let informationSchema = try await SQLGolden.setUpAccess(database)
+        return try await body(SQLStatementRunner(database: database), informationSchema)
     }
 }

@@ -33,6 +33,7 @@ public enum RouteTable {
         APIRoute(.post, "/api/2.0/audit/events", .ingest, "vigil", "ingestAuditEvents"),
         APIRoute(.get, "/api/2.0/audit/events", .readAuditLog, "vigil", "listAuditEvents"),
         APIRoute(.get, "/api/2.0/audit/events/{event_id}", .readAuditLog, "vigil", "getAuditEvent"),
+        APIRoute(.post, "/api/2.0/vigil/compute/node-timeline", .ingest, "vigil", "ingestNodeTimeline"),
         APIRoute(.post, "/api/2.0/token/create", .createTokens, "accounts", "generateDbToken"),
         APIRoute(.get, "/api/2.0/token/list", .authenticated, "accounts", "listDbTokens"),
         APIRoute(.post, "/api/2.0/token/delete", .authenticated, "accounts", "revokeDbToken"),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VigilAccess
 import VigilCore
 import VigilSQL
 import VigilStore
@@ -23,7 +24,8 @@ struct StatementsController {
 
     @Sendable func execute(_ request: Request, context: VigilRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let scope = try context.requireAccess().auditScope?.workspaceIDs
+        let access = try context.requireAccess()
+        let scope = access.auditScope?.workspaceIDs
         let body = try await RequestBody.read(
             request,
             allowed: [
@@ -64,7 +66,8 @@ struct StatementsController {
         let settings = ResultSettings(byteLimit: byteLimit.map(Int.init))
         do {
             let compiled = try runner.compiler.compile(
-                statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope)
+                statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope,
+                computedTables: InformationSchema(database: runner.database, catalog: runner.compiler.catalog, access: access))
             registry.add(execution)
             runner.start(compiled, rowLimit: rowLimit.map(Int.init), cancellation: execution.cancellation) { outcome in
                 execution.finish(outcome)

@@ -60,14 +60,14 @@ struct FieldReader {
         return optionalString(key)
     }
 
-    mutating func rfc3339(_ key: String) -> Int64? {
+    mutating func rfc3339(_ key: String, missing: ValidationReason = .missingEventTime, invalid: ValidationReason = .invalidEventTime) -> Int64? {
         switch value(key) {
         case nil, .null?:
-            report(key, .missingEventTime, "\(key) is required")
+            report(key, missing, "\(key) is required")
             return nil
         case .string(let text)?:
             guard let millis = Timestamp.parseRFC3339(text) else {
-                report(key, .invalidEventTime, "got \"\(text.prefix(64))\", want RFC 3339 such as 2024-01-01T12:00:00.000Z")
+                report(key, invalid, "got \"\(text.prefix(64))\", want RFC 3339 such as 2024-01-01T12:00:00.000Z")
                 return nil
             }
             return millis
@@ -191,9 +191,12 @@ struct FieldReader {
     }
 
     mutating func reportUnknownMembers() {
-        let known = shape.allKeys
+        reportUnknownMembers(known: shape.allKeys, shapeName: shape == DeliveryShape.self ? "delivery" : "table")
+    }
+
+    mutating func reportUnknownMembers(known: Set<String>, shapeName: String) {
         for member in members where !known.contains(member.key) {
-            report(member.key, .unknownField, "not a member of the \(shape == DeliveryShape.self ? "delivery" : "table") shape")
+            report(member.key, .unknownField, "not a member of the \(shapeName) shape")
         }
     }
 }

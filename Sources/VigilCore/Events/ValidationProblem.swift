@@ -41,4 +41,15 @@ public enum ValidationReason: String, Sendable, CaseIterable {
     case eventIDConflict = "event_id_conflict"
     /// A string holds U+0000, which SQLite's text binding would silently truncate.
     case nulCharacter = "nul_character"
+    // Node timeline rows (`POST /api/2.0/vigil/compute/node-timeline`).
+    /// A required member (`cluster_id`, `instance_id`, `start_time`, `end_time`) is absent, null or empty.
+    case missingField = "missing_field"
+    /// A timestamp is not RFC 3339, or lies ahead of the server clock.
+    case invalidTimestamp = "invalid_timestamp"
+    /// `end_time` is not after `start_time`.
+    case invalidInterval = "invalid_interval"
+    /// A number outside its range: a percentage outside 0–100, a negative or non-integer byte count.
+    case outOfRange = "out_of_range"
+    /// A row with the same `cluster_id`, `instance_id` and `start_time` is stored with other values.
+    case rowConflict = "row_conflict"
 }

@@ -23,6 +23,10 @@ extension Binder {
                 if let alias { [[alias.lowered]] } else { (1...table.name.count).map { Array(table.name.suffix($0)) } }
             scope.relations.append(
                 Scope.Relation(qualifiers: qualifiers, columns: table.columns.map { Self.column($0, alias: internalName) }))
+            if table.isComputed {
+                let rows = try context.rows(of: table, at: name[0].position)
+                return .rows(rows, columns: table.columns.map(\.name), alias: internalName)
+            }
             // A workspace-scoped caller reads only its workspaces' rows, whatever the query says: the filter sits
             // under every reference to the table, so no join, subquery or OR can get around it.
             var filter: BoundExpression?

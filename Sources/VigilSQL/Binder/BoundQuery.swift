@@ -46,6 +46,9 @@ public struct BoundSelect: Sendable, Hashable {
 public indirect enum BoundFrom: Sendable, Hashable {
     /// A catalog table under an internal alias; `filter` restricts the rows a caller may see.
     case table(storage: String, alias: String, filter: BoundExpression?)
+    /// A computed table's rows (`information_schema`), carried as values the emitter binds: `columns` names each
+    /// row position.
+    case rows([[SQLValue]], columns: [String], alias: String)
     case derived(BoundQuery, alias: String)
     case cte(name: String, alias: String)
     case join(JoinKind, BoundFrom, BoundFrom, on: BoundExpression?)

@@ -32,10 +32,18 @@ final class BindingContext {
     let workspaceScope: [String]?
     /// Storage columns that hold the UTC date of a timestamp column (`event_date` of `event_time`).
     let derivedDates: [String: String]
+    /// Where computed tables' rows come from; nil = computed tables cannot be read in this statement.
+    let computedTables: (any ComputedTableSource)?
+    /// Rows already fetched for a computed table (by storage name), so a table read twice is asked for once.
+    private var computedRows: [String: [[SQLValue]]] = [:]
     private var counter = 0
 
-    init(catalog: Catalog, now: Int64, parameters: [String: SQLValue], workspaceScope: [String]? = nil) {
+    init(
+        catalog: Catalog, now: Int64, parameters: [String: SQLValue], workspaceScope: [String]? = nil,
+        computedTables: (any ComputedTableSource)? = nil
+    ) {
         self.catalog = catalog
+        self.computedTables = computedTables
         self.now = now
         self.parameters = parameters
         self.workspaceScope = workspaceScope
@@ -46,6 +54,16 @@ final class BindingContext {
             }
         }
         derivedDates = derived
+    }
+
+    func rows(of table: CatalogTable, at position: SourcePosition) throws(SQLError) -> [[SQLValue]] {
+        if let rows = computedRows[table.storage] { return rows }
+        guard let computedTables else {
+            throw SQLError(.tableNotFound, "table \(table.qualifiedName) is not available to this statement", at: position)
+        }
+        let rows = try computedTables.rows(of: table)
+        computedRows[table.storage] = rows
+        return rows
     }
 
     func nextAlias(_ prefix: String) -> String {

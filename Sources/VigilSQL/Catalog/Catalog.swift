@@ -16,15 +16,20 @@ public struct Catalog: Sendable {
         }
     }
 
-    /// Storage tables SQL may read, for the connection's authorizer.
-    public var storageTables: Set<String> { Set(tables.map(\.storage)) }
+    /// Storage tables SQL may read, for the connection's authorizer (computed tables have none).
+    public var storageTables: Set<String> { Set(tables.filter { !$0.isComputed }.map(\.storage)) }
 }
 
 public struct CatalogTable: Sendable {
     /// Lower-case name parts, e.g. `["system", "access", "audit"]`.
     public var name: [String]
-    /// The SQLite table holding the rows.
+    /// The SQLite table holding the rows; for a computed table, only a name that identifies it.
     public var storage: String
+    /// The rows are not stored but derived from Vigil's own state when a statement reads the table
+    /// (`information_schema`), through the statement's `ComputedTableSource`.
+    public var isComputed: Bool
+    /// What the table holds, as `information_schema.tables.comment` reports it.
+    public var comment: String
     public var columns: [CatalogColumn]
     /// The storage column a caller's workspace limit applies to (`workspace_id`); nil = rows are not scoped.
     public var scopeColumn: String?
@@ -32,9 +37,14 @@ public struct CatalogTable: Sendable {
     /// alone (a covering walk) from one that would fetch every row through an index.
     public var indexes: [[String]]
 
-    public init(name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil, indexes: [[String]] = []) {
+    public init(
+        name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil, indexes: [[String]] = [],
+        isComputed: Bool = false, comment: String = ""
+    ) {
         self.name = name
         self.storage = storage
+        self.isComputed = isComputed
+        self.comment = comment
         self.columns = columns
         self.scopeColumn = scopeColumn
         self.indexes = indexes

@@ -1,6 +1,7 @@
 extension Catalog {
     /// Every system table Vigil stores today.
-    public static let system = Catalog(tables: [.accessAudit])
+    public static let system = Catalog(
+        tables: [.accessAudit, .computeNodeTimeline] + CatalogTable.informationSchema)
 }
 
 extension CatalogTable {
@@ -39,5 +40,34 @@ extension CatalogTable {
         indexes: [
             ["event_time"], ["user_email", "event_time"], ["service_name", "event_time"], ["action_name", "event_time"],
             ["workspace_id", "event_time"], ["source_ip_address", "event_time"], ["request_id"], ["event_id"],
-        ])
+        ],
+        comment: "Audit events: who did what, to which resource, when, from where, with what outcome")
+
+    /// `system.compute.node_timeline`, as Databricks declares it (reference §3): one row per instance per minute
+    /// of CPU, memory, network and disk use, over the `node_timeline` table (migration 005).
+    public static let computeNodeTimeline = CatalogTable(
+        name: ["system", "compute", "node_timeline"],
+        storage: "node_timeline",
+        columns: [
+            CatalogColumn("account_id", .string, .column("account_id")),
+            CatalogColumn("workspace_id", .string, .column("workspace_id")),
+            CatalogColumn("cluster_id", .string, .column("cluster_id")),
+            CatalogColumn("instance_id", .string, .column("instance_id")),
+            CatalogColumn("start_time", .timestamp, .column("start_time")),
+            CatalogColumn("end_time", .timestamp, .column("end_time")),
+            CatalogColumn("driver", .boolean, .column("driver")),
+            CatalogColumn("cpu_user_percent", .double, .column("cpu_user_percent")),
+            CatalogColumn("cpu_system_percent", .double, .column("cpu_system_percent")),
+            CatalogColumn("cpu_wait_percent", .double, .column("cpu_wait_percent")),
+            CatalogColumn("mem_used_percent", .double, .column("mem_used_percent")),
+            CatalogColumn("mem_swap_percent", .double, .column("mem_swap_percent")),
+            CatalogColumn("network_sent_bytes", .bigint, .column("network_sent_bytes")),
+            CatalogColumn("network_received_bytes", .bigint, .column("network_received_bytes")),
+            CatalogColumn("disk_free_bytes_per_mount_point", .map(.string, .bigint), .column("disk_free_bytes_per_mount_point")),
+            CatalogColumn("node_type", .string, .column("node_type")),
+        ],
+        scopeColumn: "workspace_id",
+        // Migration 005's indexes.
+        indexes: [["start_time"], ["cluster_id", "instance_id", "start_time"], ["workspace_id", "start_time"]],
+        comment: "Utilization of compute nodes: one row per instance per minute")
 }

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// SQLite text for a bound query. Output columns are `c0`, `c1`...; relations use the binder's internal aliases;
 /// the only other identifiers are catalog storage names. Spark semantics SQLite lacks are custom functions
 /// (`spark_*`) that the store registers on the connection (see `SparkFunctionSet`).
@@ -76,6 +78,11 @@ struct SQLiteWriter {
         case .table(let storage, let alias, let filter):
             if let filter { return "(SELECT * FROM \(quote(storage)) AS \(alias) WHERE \(expression(filter))) AS \(alias)" }
             return "\(quote(storage)) AS \(alias)"
+        case .rows(let rows, let columns, let alias):
+            // One bound argument holds every row as a JSON array of arrays, so a computed table of any size needs
+            // no more placeholders than SQLite allows; json_each unpacks it.
+            let items = columns.enumerated().map { "json_extract(value, '$[\($0)]') AS \(quote($1))" }.joined(separator: ", ")
+            return "(SELECT \(items) FROM json_each(\(arguments.bind(.text(Self.json(rows)))))) AS \(alias)"
         case .derived(let query, let alias):
             return "(\(self.query(query))) AS \(alias)"
         case .cte(let name, let alias):
@@ -104,6 +111,27 @@ struct SQLiteWriter {
         if !order.ascending { text += " DESC" }
         if let nullsFirst = order.nullsFirst { text += nullsFirst ? " NULLS FIRST" : " NULLS LAST" }
         return text
+    }
+
+    static func json(_ rows: [[SQLValue]]) -> String {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for (index, row) in rows.enumerated() {
+            if index > 0 { writer.comma() }
+            writer.beginArray()
+            for (position, value) in row.enumerated() {
+                if position > 0 { writer.comma() }
+                switch value {
+                case .null: writer.null()
+                case .integer(let number): writer.integer(number)
+                case .real(let number): writer.rawBytes(number.isFinite ? "\(number)" : "null")
+                case .text(let text): writer.string(text)
+                }
+            }
+            writer.endArray()
+        }
+        writer.endArray()
+        return writer.string
     }
 
     func quote(_ identifier: String) -> String {

@@ -8,6 +8,7 @@ public enum VigilMigrations {
         migrator.registerMigration("002_identities", migrate: Migration002Identities.migrate)
         migrator.registerMigration("003_ledger", migrate: Migration003Ledger.migrate)
         migrator.registerMigration("004_access", migrate: Migration004Access.migrate)
+        migrator.registerMigration("005_node_timeline", migrate: Migration005NodeTimeline.migrate)
         return migrator
     }
 }

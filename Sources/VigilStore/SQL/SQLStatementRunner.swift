@@ -19,23 +19,25 @@ public final class SQLStatementRunner: Sendable {
 
     public let compiler: SQLCompiler
     public let limits: Limits
+    public let database: VigilDatabase
     private let path: String
     private let idle = Mutex<[ConnectionBox]>([])
     private let queue = DispatchQueue(label: "vigil.sql", attributes: .concurrent)
 
     public init(database: VigilDatabase, compiler: SQLCompiler = SQLCompiler(), limits: Limits = Limits()) {
         self.path = database.path
+        self.database = database
         self.compiler = compiler
         self.limits = limits
     }
 
     /// Compiles `text` at `now` (milliseconds since the epoch) and runs it. Compile errors and runtime errors
-    /// are `SQLError`s.
+    /// are `SQLError`s. `computedTables` supplies `information_schema` rows (see `InformationSchema`).
     public func run(
         _ text: String, now: Int64, parameters: [String: SQLValue] = [:], rowLimit: Int? = nil,
-        cancellation: StatementCancellation = StatementCancellation()
+        computedTables: (any ComputedTableSource)? = nil, cancellation: StatementCancellation = StatementCancellation()
     ) async throws(SQLError) -> SQLResult {
-        let compiled = try compiler.compile(text, now: now, parameters: parameters)
+        let compiled = try compiler.compile(text, now: now, parameters: parameters, computedTables: computedTables)
         let result: Result<SQLResult, SQLError> = await withCheckedContinuation { continuation in
             start(compiled, rowLimit: rowLimit, cancellation: cancellation) { continuation.resume(returning: $0) }
         }
