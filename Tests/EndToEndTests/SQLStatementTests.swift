@@ -23,7 +23,9 @@ struct SQLStatementTests {
         }
     }
 
-    static func execute(_ server: LiveServer, _ statement: String, extra: String = "") async throws -> (Int, JSONValue) {
+    static func execute(
+        _ server: LiveServer, _ statement: String, extra: String = "", token: TokenChoice = .admin
+    ) async throws -> (Int, JSONValue) {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("statement"); writer.string(statement); writer.comma()
@@ -31,7 +33,7 @@ struct SQLStatementTests {
         writer.endObject()
         var body = writer.string
         if !extra.isEmpty { body = String(body.dropLast()) + "," + extra + "}" }
-        let response = try await server.request(.POST, "/api/2.0/sql/statements", json: body)
+        let response = try await server.request(.POST, "/api/2.0/sql/statements", json: body, token: token)
         return (response.status, try response.json())
     }
 
