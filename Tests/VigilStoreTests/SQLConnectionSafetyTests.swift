@@ -44,6 +44,23 @@ struct SQLConnectionSafetyTests {
         }
     }
 
+    @Test("a catastrophically backtracking regex stops at the time limit instead of running on inside one row")
+    func regexTimeout() async throws {
+        try await withDatabase { database in
+            let runner = SQLStatementRunner(database: database, limits: .init(timeout: .milliseconds(300), rowLimit: 10))
+            // (a+)+b against 40 a's and a c backtracks for far longer than any test run.
+            for function in ["'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac' RLIKE '(a+)+b'",
+                             "regexp_replace('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac', '(a+)+b', 'x')"] {
+                do throws(SQLError) {
+                    _ = try await runner.run("SELECT \(function)", now: SQLGolden.now)
+                    Issue.record("the statement finished")
+                } catch {
+                    #expect(error.code == .timeout, "\(error)")
+                }
+            }
+        }
+    }
+
     @Test("the row limit cuts the result and says so")
     func rowLimit() async throws {
         try await withGoldenDatabase { runner, _ in

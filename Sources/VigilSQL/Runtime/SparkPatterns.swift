@@ -60,33 +60,70 @@ public enum SparkPatterns {
         return p == tokens.count
     }
 
-    public static func rlike(_ value: String, regex pattern: String) throws -> Bool {
-        let range = NSRange(value.startIndex..., in: value)
-        return try regex(pattern).firstMatch(in: value, range: range) != nil
+    /// Says whether the running statement must stop (its time limit passed or it was canceled). ICU calls back
+    /// periodically even inside a catastrophically backtracking match, so a regex cannot outlive its statement.
+    public typealias Interruption = () -> Bool
+
+    /// Matches of `expression` in `value` (only the first when `first`), or an error when `interrupted` said stop.
+    static func matches(
+        _ expression: NSRegularExpression, in value: String, first: Bool, interrupted: Interruption
+    ) throws -> [NSTextCheckingResult] {
+        var found: [NSTextCheckingResult] = []
+        var stopped = false
+        // The block is declared escaping but runs only during the call.
+        withoutActuallyEscaping(interrupted) { interrupted in
+            expression.enumerateMatches(in: value, options: .reportProgress, range: NSRange(value.startIndex..., in: value)) { match, _, stop in
+                if let match {
+                    found.append(match)
+                    if first { stop.pointee = true }
+                } else if interrupted() {
+                    stopped = true
+                    stop.pointee = true
+                }
+            }
+        }
+        if stopped { throw PatternError(description: "the statement was stopped while matching a regular expression") }
+        return found
     }
 
-    public static func regexpExtract(_ value: String, regex pattern: String, group: Int) throws -> String {
+    public static func rlike(_ value: String, regex pattern: String, interrupted: Interruption = { false }) throws -> Bool {
+        try !matches(regex(pattern), in: value, first: true, interrupted: interrupted).isEmpty
+    }
+
+    public static func regexpExtract(
+        _ value: String, regex pattern: String, group: Int, interrupted: Interruption = { false }
+    ) throws -> String {
         let expression = try regex(pattern)
         guard group >= 0, group <= expression.numberOfCaptureGroups else {
             throw PatternError(description: "[INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX] regexp_extract group \(group) is not in 0...\(expression.numberOfCaptureGroups)")
         }
-        guard let match = expression.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)),
+        guard let match = try matches(expression, in: value, first: true, interrupted: interrupted).first,
             let range = Range(match.range(at: group), in: value)
         else { return "" }
         return String(value[range])
     }
 
-    public static func regexpReplace(_ value: String, regex pattern: String, replacement: String) throws -> String {
-        try regex(pattern).stringByReplacingMatches(
-            in: value, range: NSRange(value.startIndex..., in: value), withTemplate: replacement)
+    public static func regexpReplace(
+        _ value: String, regex pattern: String, replacement: String, interrupted: Interruption = { false }
+    ) throws -> String {
+        let expression = try regex(pattern)
+        var result = ""
+        var start = value.startIndex
+        for match in try matches(expression, in: value, first: false, interrupted: interrupted) {
+            guard let range = Range(match.range, in: value) else { continue }
+            result += value[start..<range.lowerBound]
+            result += expression.replacementString(for: match, in: value, offset: 0, template: replacement)
+            start = range.upperBound
+        }
+        return result + value[start...]
     }
 
     /// Java's String.split with Spark's default limit -1 (trailing empty strings kept).
-    public static func split(_ value: String, regex pattern: String, limit: Int = -1) throws -> [String] {
+    public static func split(_ value: String, regex pattern: String, limit: Int = -1, interrupted: Interruption = { false }) throws -> [String] {
         let expression = try regex(pattern)
         var parts: [String] = []
         var start = value.startIndex
-        for match in expression.matches(in: value, range: NSRange(value.startIndex..., in: value)) {
+        for match in try matches(expression, in: value, first: false, interrupted: interrupted) {
             if limit > 0, parts.count == limit - 1 { break }
             guard let range = Range(match.range, in: value) else { continue }
             // A zero-width match at the very start does not produce a leading empty string.

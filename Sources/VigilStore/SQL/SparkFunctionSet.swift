@@ -7,7 +7,8 @@ import VigilSQL
 /// (case-sensitive LIKE, Java regexes, get_json_object, from_json, ANSI casts and division). Each one's
 /// logic lives in VigilSQL's runtime; this file only adapts it to SQLite's C function interface.
 enum SparkFunctionSet {
-    static func register(on handle: OpaquePointer) {
+    /// - Parameter interrupted: whether the running statement must stop; regex functions check it while they match.
+    static func register(on handle: OpaquePointer, interrupted: @escaping SparkPatterns.Interruption) {
         let types = TypeCache()
         add(handle, "spark_divide", 2) { args in
             guard let left = args[0].number, let right = args[1].number else { return .null }
@@ -28,19 +29,19 @@ enum SparkFunctionSet {
         }
         add(handle, "spark_rlike", 2) { args in
             guard let value = args[0].text, let regex = args[1].text else { return .null }
-            return .integer(try SparkPatterns.rlike(value, regex: regex) ? 1 : 0)
+            return .integer(try SparkPatterns.rlike(value, regex: regex, interrupted: interrupted) ? 1 : 0)
         }
         add(handle, "spark_regexp_extract", 3) { args in
             guard let value = args[0].text, let regex = args[1].text, let group = args[2].integer else { return .null }
-            return .text(try SparkPatterns.regexpExtract(value, regex: regex, group: Int(group)))
+            return .text(try SparkPatterns.regexpExtract(value, regex: regex, group: Int(group), interrupted: interrupted))
         }
         add(handle, "spark_regexp_replace", 3) { args in
             guard let value = args[0].text, let regex = args[1].text, let replacement = args[2].text else { return .null }
-            return .text(try SparkPatterns.regexpReplace(value, regex: regex, replacement: replacement))
+            return .text(try SparkPatterns.regexpReplace(value, regex: regex, replacement: replacement, interrupted: interrupted))
         }
         add(handle, "spark_split", 3) { args in
             guard let value = args[0].text, let regex = args[1].text else { return .null }
-            let parts = try SparkPatterns.split(value, regex: regex, limit: Int(args[2].integer ?? -1))
+            let parts = try SparkPatterns.split(value, regex: regex, limit: Int(args[2].integer ?? -1), interrupted: interrupted)
             var writer = JSONWriter()
             writer.raw("[")
             for (index, part) in parts.enumerated() {
