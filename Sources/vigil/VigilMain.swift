@@ -7,7 +7,7 @@ struct VigilCommand: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Self-hosted audit log and monitoring server in the Databricks system.access.audit shape.",
         subcommands: [
-            ServeCommand.self, EventsCommand.self, SQLCommand.self, TokensCommand.self, UsersCommand.self, ServicePrincipalsCommand.self,
+            ServeCommand.self, EventsCommand.self, NodeTimelineCommand.self, SQLCommand.self, TokensCommand.self, UsersCommand.self, ServicePrincipalsCommand.self,
             GroupsCommand.self, PermissionsCommand.self, AccessCommand.self, VerifyCommand.self, LedgerCommand.self,
         ]
     )

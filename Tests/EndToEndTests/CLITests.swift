@@ -41,6 +41,33 @@ struct CLITests {
         }
     }
 
+    @Test("node-timeline ingest sends rows in batches, names a refused row, and vigil sql reads them back")
+    func nodeTimelineIngest() async throws {
+        try await LiveServer.run { server in
+            let folder = try TemporaryDirectory()
+            defer { folder.remove() }
+            let end = SystemWallClock().nowMillis()
+            let rows = (0..<12).map { ComputeAndInformationSchemaTests.row($0, end: end).replacingOccurrences(of: "\n", with: "") }
+            try rows.joined(separator: "\n").write(toFile: folder.file("nodes.ndjson"), atomically: true, encoding: .utf8)
+            let environment = Self.environment(server)
+            let ingest = try await CommandRunner.run(["node-timeline", "ingest", folder.file("nodes.ndjson"), "--batch-size", "5"], environment: environment)
+            #expect(ingest.status == 0, "\(ingest.stderr)")
+            #expect(ingest.stdout.contains("12 rows read: 12 stored, 0 duplicates, 0 refused"))
+
+            let bad = #"{"cluster_id":"c","instance_id":"i","start_time":"2024-01-01T00:00:00Z","end_time":"2023-01-01T00:00:00Z"}"#
+            let refused = try await CommandRunner.run(["node-timeline", "ingest", "-"], environment: environment, stdin: Data(bad.utf8))
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("end_time: invalid_interval"), "\(refused.stderr)")
+            #expect(refused.stdout.contains("1 rows read: 0 stored, 0 duplicates, 1 refused"))
+
+            let sql = try await CommandRunner.run(
+                ["sql", "SELECT instance_id, count(*) AS samples FROM system.compute.node_timeline GROUP BY 1 ORDER BY 1", "--output", "csv"],
+                environment: environment)
+            #expect(sql.status == 0, "\(sql.stderr)")
+            #expect(sql.stdout == "instance_id,samples\r\ni-0,6\r\ni-1,6\r\n")
+        }
+    }
+
     @Test("the table view shows control characters and ANSI escapes escaped, never raw")
     func escapesHostileValues() async throws {
         try await LiveServer.run { server in

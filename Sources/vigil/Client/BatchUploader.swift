@@ -1,0 +1,46 @@
+import Foundation
+import VigilCore
+
+/// Sends the records of an NDJSON file or JSON array (or stdin) to an ingest endpoint in batches, retrying
+/// batches refused as overloaded (429/503) after Retry-After, with a progress bar on a terminal and a summary.
+/// `vigil events ingest` and `vigil node-timeline ingest` differ only in the endpoint and the noun.
+struct BatchUploader {
+    let client: VigilClient
+    let path: String
+    /// "events", "rows": what the summary counts.
+    let noun: String
+
+    func upload(file: String, batchSize: Int) async throws {
+        var reader = try EventBatchReader(path: file, batchSize: batchSize)
+        var progress = reader.totalBytes.map { ProgressBar(total: $0, unit: "bytes") }
+        var read = 0, accepted = 0, duplicates = 0, refused = 0, failures: [String] = []
+        while let batch = try reader.nextBatch() {
+            let body = Array(batch.joined(separator: "\n").utf8)
+            let reply = try await sendWithRetry(body)
+            if (200..<300).contains(reply.status), let json = try? reply.json() {
+                if case .number(let text)? = json["accepted"] { accepted += Int(text) ?? 0 }
+                if case .number(let text)? = json["duplicates"] { duplicates += Int(text) ?? 0 }
+            } else {
+                refused += batch.count
+                failures.append("\(noun) \(read)–\(read + batch.count - 1): \(VigilClient.failure(for: reply).message)")
+            }
+            read += batch.count
+            progress?.update(done: reader.bytesRead)
+        }
+        progress?.finish()
+        for failure in failures { FileHandle.standardError.write(Data("vigil: \(failure)\n".utf8)) }
+        print("\(read) \(noun) read: \(accepted) stored, \(duplicates) duplicates, \(refused) refused")
+        if refused > 0 { throw CLIFailure("\(refused) \(noun) were refused") }
+    }
+
+    private func sendWithRetry(_ body: [UInt8]) async throws -> VigilClient.Reply {
+        var attempt = 0
+        while true {
+            let reply = try await client.send(.POST, path, body: body, contentType: "application/x-ndjson")
+            guard reply.status == 429 || reply.status == 503, attempt < 8 else { return reply }
+            attempt += 1
+            let wait = Int(reply.headers.first(name: "Retry-After") ?? "") ?? attempt
+            try await Task.sleep(for: .seconds(min(max(wait, 1), 30)))
+        }
+    }
+}
