@@ -53,7 +53,7 @@ public enum APIRouter {
         ).register(on: router)
         NodeTimelineController(
             decoder: NodeTimelineDecoder(limits: dependencies.limits), store: NodeTimelineStore(database: dependencies.database),
-            clock: dependencies.clock
+            metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)
         LedgerController(ledger: ledger, signer: dependencies.checkpointSigner).register(on: router)
         TokensController(tokens: dependencies.tokens, directory: Directory(database: dependencies.database, clock: dependencies.clock))

@@ -53,6 +53,12 @@ struct ComputeAndInformationSchemaTests {
             })
             #expect(types == ["BIGINT", "DOUBLE", "BIGINT", "BIGINT"])
 
+            let metrics = try await server.request(.GET, "/metrics").text
+            for line in ["vigil_node_timeline_rows_accepted_total 4", "vigil_node_timeline_rows_duplicate_total 4",
+                         #"vigil_node_timeline_rows_rejected_total{reason="row_conflict"} 2"#] {
+                #expect(metrics.contains(line + "\n"), "\(line)")
+            }
+
             let audited = try await server.request(.GET, "/api/2.0/audit/events?action_name=ingestNodeTimeline&page_size=10").json()
             guard case .array(let events)? = audited["events"] else { Issue.record("no events: \(audited)"); return }
             #expect(events.count == 3)
@@ -89,6 +95,10 @@ struct ComputeAndInformationSchemaTests {
             let (_, counted) = try await SQLStatementTests.execute(server, "SELECT count(*) FROM system.compute.node_timeline")
             #expect(counted["result"]?["data_array"] == .array([.array([.string("0")])]))
             #expect(try await server.request(.POST, Self.path, json: "[]").status == 400)
+            // Each refused row counts once, under its first problem.
+            let metrics = try await server.request(.GET, "/metrics").text
+            #expect(metrics.contains(#"vigil_node_timeline_rows_rejected_total{reason="missing_field"} 1"# + "\n"))
+            #expect(metrics.contains(#"vigil_node_timeline_rows_rejected_total{reason="not_an_object"} 1"# + "\n"))
         }
     }
 

@@ -8,6 +8,7 @@ import VigilStore
 struct NodeTimelineController {
     let decoder: NodeTimelineDecoder
     let store: NodeTimelineStore
+    let metrics: VigilMetrics
     let clock: any WallClock
 
     func register(on router: Router<VigilRequestContext>) {
@@ -41,9 +42,18 @@ struct NodeTimelineController {
         }
         context.auditNote.set("row_count", String(items.count))
         guard problems.isEmpty else {
+            metrics.countRejections(problems, counter: metrics.nodeRowRejectedCounter)
             throw VigilError(.validationFailed, EventIngestor.message(for: problems), problems: problems)
         }
-        let result = try await store.insert(rows, receivedMillis: now)
+        let result: NodeTimelineStore.InsertResult
+        do {
+            result = try await store.insert(rows, receivedMillis: now)
+        } catch let error as VigilError where error.code == .alreadyExists {
+            metrics.nodeRowRejectedCounter(.rowConflict).increment(by: Int64(rows.count))
+            throw error
+        }
+        metrics.nodeRowsAccepted.increment(by: Int64(result.accepted))
+        metrics.nodeRowsDuplicate.increment(by: Int64(result.duplicates))
         context.auditNote.set("accepted", String(result.accepted))
         context.auditNote.set("duplicates", String(result.duplicates))
         return JSONResponse.write { writer in

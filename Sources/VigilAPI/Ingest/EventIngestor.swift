@@ -43,7 +43,7 @@ struct EventIngestor: Sendable {
         }
         context.auditNote.set("event_count", String(items.count))
         if !problems.isEmpty {
-            countRejections(problems, eventCount: max(items.count, 1))
+            metrics.countRejections(problems, counter: metrics.rejectedCounter)
             throw VigilError(.validationFailed, Self.message(for: problems), problems: problems)
         }
         switch try await sequencer.submit(prepared, trailer: selfAuditTrailer(context: context, userAgent: userAgent)) {
@@ -90,18 +90,6 @@ struct EventIngestor: Sendable {
                 requestID: requestID, statusCode: 200, errorMessage: nil,
                 requestParams: params + [("accepted", String(accepted)), ("duplicates", String(sequenced.count - accepted))]))
         }
-    }
-
-    /// Each refused event counts once, under its first problem's reason; valid events in a refused request
-    /// are not counted.
-    private func countRejections(_ problems: [ValidationProblem], eventCount: Int) {
-        var firstReasonByIndex: [Int: ValidationReason] = [:]
-        for problem in problems where firstReasonByIndex[problem.index] == nil {
-            firstReasonByIndex[problem.index] = problem.reason
-        }
-        var counts: [ValidationReason: Int64] = [:]
-        for reason in firstReasonByIndex.values { counts[reason, default: 0] += 1 }
-        for (reason, count) in counts { metrics.rejectedCounter(reason).increment(by: count) }
     }
 
     /// "2 problems: event 0: action_name: missing_action_name (…); event 3: …" — every problem, so a

@@ -9,6 +9,8 @@ public final class VigilMetrics: SequencerObserver, Sendable {
 
     let eventsAccepted: Counter
     let eventsDuplicate: Counter
+    let nodeRowsAccepted: Counter
+    let nodeRowsDuplicate: Counter
     let batchEvents: ValueHistogram
     let batchSubmissions: ValueHistogram
     let commitDuration: DurationHistogram
@@ -28,6 +30,10 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_ingest_events_accepted_total", "Events stored by ingest (first time seen)."))
         eventsDuplicate = registry.makeCounter(
             descriptor: Self.name("vigil_ingest_events_duplicate_total", "Ingested events already stored with the same event_id and content (idempotent retries)."))
+        nodeRowsAccepted = registry.makeCounter(
+            descriptor: Self.name("vigil_node_timeline_rows_accepted_total", "Node timeline rows stored (first time seen)."))
+        nodeRowsDuplicate = registry.makeCounter(
+            descriptor: Self.name("vigil_node_timeline_rows_duplicate_total", "Node timeline rows already stored with the same values (retries)."))
         batchEvents = registry.makeValueHistogram(
             descriptor: Self.name("vigil_sequencer_batch_events", "Events written per sequencer transaction (group commit size)."),
             buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000])
@@ -47,6 +53,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_ledger_verification_failures_total", "Problems found by the background ledger verifier (run vigil verify)."))
         for reason in ValidationReason.allCases {
             _ = rejectedCounter(reason)
+            _ = nodeRowRejectedCounter(reason)
         }
     }
 
@@ -58,6 +65,24 @@ public final class VigilMetrics: SequencerObserver, Sendable {
         registry.makeCounter(
             descriptor: Self.name("vigil_ingest_events_rejected_total", "Ingested events refused by validation, by reason."),
             labels: [("reason", reason.rawValue)])
+    }
+
+    func nodeRowRejectedCounter(_ reason: ValidationReason) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_node_timeline_rows_rejected_total", "Node timeline rows refused by validation, by reason."),
+            labels: [("reason", reason.rawValue)])
+    }
+
+    /// Each refused item (event or row) counts once, under its first problem's reason; valid items in a refused
+    /// request are not counted.
+    func countRejections(_ problems: [ValidationProblem], counter: (ValidationReason) -> Counter) {
+        var firstReasonByIndex: [Int: ValidationReason] = [:]
+        for problem in problems where firstReasonByIndex[problem.index] == nil {
+            firstReasonByIndex[problem.index] = problem.reason
+        }
+        var counts: [ValidationReason: Int64] = [:]
+        for reason in firstReasonByIndex.values { counts[reason, default: 0] += 1 }
+        for (reason, count) in counts { counter(reason).increment(by: count) }
     }
 
     func requestDuration(method: String, route: String) -> DurationHistogram {
