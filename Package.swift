@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "VigilBenchmarks",
             dependencies: [
-                "VigilServer", "VigilTesting",
+                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -5,6 +5,9 @@ struct BenchmarkOptions {
     var eventsPerClient = 50_000
     var stored = 1_000_000
     var queries = 500
+    /// (h): node_timeline rows for Q20 and grants behind information_schema for Q1.
+    var nodeRows = 500_000
+    var grants = 500
     /// Keep the stored-events database in this folder (and reuse it when it is already loaded).
     var databaseFolder: String?
     /// Skip (a), (b) and (c)-(f): load (or reuse) the store and run the SQL figures only.
@@ -26,6 +29,8 @@ struct BenchmarkOptions {
             case "--events-per-client": eventsPerClient = max(1000, value)
             case "--stored": stored = max(1000, value)
             case "--queries": queries = max(10, value)
+            case "--node-rows": nodeRows = max(1000, value)
+            case "--grants": grants = max(1, value)
             default: print("unknown option \(flag)"); exit(2)
             }
         }

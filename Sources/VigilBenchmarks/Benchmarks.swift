@@ -18,7 +18,8 @@ import VigilTesting
 /// (c) p50/p99 latency of GET /api/2.0/audit/events with a user + 24-hour filter over N stored events;
 /// (d) peak resident memory of this process (server and clients share it);
 /// (e) offline verify rate, (f) inclusion proof latency;
-/// (g) Spark SQL: both seed queries and five aggregations over the same N stored events.
+/// (g) Spark SQL: both seed queries and five aggregations over the same N stored events;
+/// (h) reference queries Q20 over node_timeline rows and Q1 over information_schema.
 @main
 enum Benchmarks {
     static func main() async throws {
@@ -30,6 +31,7 @@ enum Benchmarks {
             for line in try await SQLBenchmark.run(database: try VigilDatabase(path: folder + "/vigil.sqlite", readOnly: true), now: end) {
                 print("    " + line)
             }
+            try await systemTables(options, now: end)
             return
         }
         print(String(format: "    request-path CPU per event (parse, validate, hash; one core): %.2f µs", requestPathMicros()))
@@ -53,6 +55,14 @@ enum Benchmarks {
             print("    " + line)
         }
         print(String(format: "    peak RSS after (g), mapped database pages included: %.0f MB", Double(peakRSSKilobytes()) / 1024))
+        try await systemTables(options, now: end)
+    }
+
+    static func systemTables(_ options: BenchmarkOptions, now: Int64) async throws {
+        let (rate, lines) = try await SystemTablesBenchmark.run(nodeRows: options.nodeRows, grants: options.grants, now: now)
+        print(String(format: "(h) other system tables: %d node_timeline rows (stored at %.0f rows/s), %d grants; median of 5:",
+                     options.nodeRows, rate, options.grants))
+        for line in lines { print("    " + line) }
     }
 
     static func body(batch: Int, client: Int, end: Int64) -> [UInt8] {

@@ -1,4 +1,5 @@
 import Foundation
+import VigilSQL
 import VigilStore
 import VigilTesting
 
@@ -29,7 +30,11 @@ enum SQLBenchmark {
             """),
     ]
 
-    static func run(database: VigilDatabase, now: Int64) async throws -> [String] {
+    /// Runs each query once to warm up and five times more; a line per query with the median.
+    static func run(
+        database: VigilDatabase, now: Int64, queries: [(name: String, sql: String)] = queries,
+        computedTables: (any ComputedTableSource)? = nil
+    ) async throws -> [String] {
         let runner = SQLStatementRunner(database: database, limits: .init(timeout: .seconds(120), rowLimit: 1_000_000))
         var lines: [String] = []
         for (name, sql) in queries {
@@ -37,7 +42,7 @@ enum SQLBenchmark {
             var rows = 0
             for attempt in 0..<6 {
                 let started = ContinuousClock.now
-                let result = try await runner.run(sql, now: now)
+                let result = try await runner.run(sql, now: now, computedTables: computedTables)
                 if attempt > 0 { timings.append((ContinuousClock.now - started).seconds * 1000) }
                 rows = result.rows.count
             }
