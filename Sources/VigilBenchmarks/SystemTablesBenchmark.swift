@@ -45,7 +45,7 @@ enum SystemTablesBenchmark {
             try await permissions.update(on: "audit-logs", index % 3 == 0 ? "all" : "\(1000 + index % 20)", with: [(member, "CAN_VIEW")])
         }
         let queries = [
-            ("Q20 node utilization / disk pressure, 30 days", (try? SQLGolden.load("q20-node-utilization-disk-pressure").sql) ?? ""),
+            ("Q20 node utilization, disk pressure (30 d)", (try? SQLGolden.load("q20-node-utilization-disk-pressure").sql) ?? ""),
             ("Q1 who can access system.access.audit", (try? SQLGolden.load("q01-who-can-access-a-table").sql) ?? ""),
         ]
         let lines = try await SQLBenchmark.run(

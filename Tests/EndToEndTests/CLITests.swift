@@ -57,7 +57,7 @@ struct CLITests {
             let bad = #"{"cluster_id":"c","instance_id":"i","start_time":"2024-01-01T00:00:00Z","end_time":"2023-01-01T00:00:00Z"}"#
             let refused = try await CommandRunner.run(["node-timeline", "ingest", "-"], environment: environment, stdin: Data(bad.utf8))
             #expect(refused.status == 1)
-            #expect(refused.stderr.contains("end_time: invalid_interval"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("row 0: end_time: invalid_interval"), "\(refused.stderr)")
             #expect(refused.stdout.contains("1 rows read: 0 stored, 0 duplicates, 1 refused"))
 
             let sql = try await CommandRunner.run(

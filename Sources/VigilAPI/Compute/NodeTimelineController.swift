@@ -43,7 +43,7 @@ struct NodeTimelineController {
         context.auditNote.set("row_count", String(items.count))
         guard problems.isEmpty else {
             metrics.countRejections(problems, counter: metrics.nodeRowRejectedCounter)
-            throw VigilError(.validationFailed, EventIngestor.message(for: problems), problems: problems)
+            throw VigilError(.validationFailed, EventIngestor.message(for: problems, item: "row"), problems: problems)
         }
         let result: NodeTimelineStore.InsertResult
         do {

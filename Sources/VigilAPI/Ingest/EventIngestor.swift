@@ -94,8 +94,9 @@ struct EventIngestor: Sendable {
 
     /// "2 problems: event 0: action_name: missing_action_name (…); event 3: …" — every problem, so a
     /// client that shows only `message` still learns everything.
-    static func message(for problems: [ValidationProblem]) -> String {
+    static func message(for problems: [ValidationProblem], item: String = "event") -> String {
         let noun = problems.count == 1 ? "problem" : "problems"
-        return "request refused, nothing stored; \(problems.count) \(noun): " + problems.map(\.description).joined(separator: "; ")
+        return "request refused, nothing stored; \(problems.count) \(noun): "
+            + problems.map { $0.description(item: item) }.joined(separator: "; ")
     }
 }

@@ -15,7 +15,10 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
         self.detail = detail
     }
 
-    public var description: String { "event \(index): \(field): \(reason.rawValue) (\(detail))" }
+    public var description: String { description(item: "event") }
+
+    /// The problem naming what was refused: "row 3: end_time: invalid_interval (...)".
+    public func description(item: String) -> String { "\(item) \(index): \(field): \(reason.rawValue) (\(detail))" }
 }
 
 /// The stable reason codes. Adding one is fine; renaming one breaks dashboards and must not happen.

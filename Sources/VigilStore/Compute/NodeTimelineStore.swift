@@ -38,7 +38,7 @@ public struct NodeTimelineStore: Sendable {
                 guard try Self.stored(db, like: row) == values.map({ $0?.databaseValue ?? .null }) else {
                     throw VigilError(
                         .alreadyExists,
-                        "event \(index): a node_timeline row for cluster \(row.clusterID.prefix(64)), instance \(row.instanceID.prefix(64)) at \(Timestamp.formatRFC3339(millis: row.startMillis)) is already stored with other values; nothing from this request was stored",
+                        "row \(index): a node_timeline row for cluster \(row.clusterID.prefix(64)), instance \(row.instanceID.prefix(64)) at \(Timestamp.formatRFC3339(millis: row.startMillis)) is already stored with other values; nothing from this request was stored",
                         problems: [.init(index: index, field: "start_time", reason: .rowConflict, detail: "already stored with other values")])
                 }
                 result.duplicates += 1
