@@ -20,27 +20,10 @@ struct NodeTimelineController {
         let body = try await RequestBody.collect(request, limit: limits.maxRequestBytes, hint: "; split it into several requests")
         let now = clock.nowMillis()
         var problems: [ValidationProblem] = []
-        let items = IngestBody.split(body, format: IngestBody.format(contentType: request.headers[.contentType]), problems: &problems)
-        if items.isEmpty, problems.isEmpty {
-            problems.append(.init(index: 0, field: "", reason: .emptyRequest, detail: "the request holds no rows"))
-        }
-        if items.count > limits.maxEventsPerRequest {
-            problems.append(.init(index: limits.maxEventsPerRequest, field: "", reason: .tooManyEvents,
-                                  detail: "got \(items.count) rows, want at most \(limits.maxEventsPerRequest) per request"))
-        }
-        var rows: [NodeTimelineRow] = []
-        rows.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            if item.byteCount > limits.maxEventBytes {
-                problems.append(.init(index: index, field: "", reason: .eventTooLarge,
-                                      detail: "row is \(item.byteCount) bytes, want at most \(limits.maxEventBytes)"))
-                continue
-            }
-            if let value = item.value, let row = decoder.decode(value, index: index, nowMillis: now, problems: &problems) {
-                rows.append(row)
-            }
-        }
-        context.auditNote.set("row_count", String(items.count))
+        let (rows, count) = IngestBody.decode(
+            body, contentType: request.headers[.contentType], limits: limits, item: "row", problems: &problems
+        ) { decoder.decode($0, index: $1, nowMillis: now, problems: &$2) }
+        context.auditNote.set("row_count", String(count))
         guard problems.isEmpty else {
             metrics.countRejections(problems, counter: metrics.nodeRowRejectedCounter)
             throw VigilError(.validationFailed, EventIngestor.message(for: problems, item: "row"), problems: problems)

@@ -20,28 +20,11 @@ struct EventIngestor: Sendable {
         let limits = decoder.limits
         let now = clock.nowMillis()
         var problems: [ValidationProblem] = []
-        let items = IngestBody.split(body, format: IngestBody.format(contentType: contentType), problems: &problems)
-        if items.isEmpty, problems.isEmpty {
-            problems.append(.init(index: 0, field: "", reason: .emptyRequest, detail: "the request holds no events"))
+        let (events, count) = IngestBody.decode(body, contentType: contentType, limits: limits, item: "event", problems: &problems) {
+            decoder.decode($0, index: $1, nowMillis: now, problems: &$2)
         }
-        if items.count > limits.maxEventsPerRequest {
-            problems.append(.init(index: limits.maxEventsPerRequest, field: "", reason: .tooManyEvents,
-                                  detail: "got \(items.count) events, want at most \(limits.maxEventsPerRequest) per request"))
-        }
-        var prepared: [PreparedEvent] = []
-        prepared.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            if item.byteCount > limits.maxEventBytes {
-                problems.append(.init(index: index, field: "", reason: .eventTooLarge,
-                                      detail: "event is \(item.byteCount) bytes, want at most \(limits.maxEventBytes)"))
-                continue
-            }
-            guard let value = item.value,
-                  let event = decoder.decode(value, index: index, nowMillis: now, problems: &problems)
-            else { continue }
-            if problems.isEmpty { prepared.append(PreparedEvent(event, receivedMillis: now)) }
-        }
-        context.auditNote.set("event_count", String(items.count))
+        let prepared = events.map { PreparedEvent($0, receivedMillis: now) }
+        context.auditNote.set("event_count", String(count))
         if !problems.isEmpty {
             metrics.countRejections(problems, counter: metrics.rejectedCounter)
             throw VigilError(.validationFailed, Self.message(for: problems), problems: problems)
