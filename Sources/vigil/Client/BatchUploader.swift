@@ -1,5 +1,16 @@
+import ArgumentParser
 import Foundation
 import VigilCore
+
+/// What an ingest command reads: a file (or `-`) and how many records go in one request.
+struct UploadOptions: ParsableArguments {
+    @Argument(help: "File to read (NDJSON or a JSON array), or - for stdin.") var file: String
+    @Option(name: .customLong("batch-size"), help: "Records per request.") var batchSize: Int = 1000
+
+    func validate() throws {
+        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1...100000") }
+    }
+}
 
 /// Sends the records of an NDJSON file or JSON array (or stdin) to an ingest endpoint in batches, retrying
 /// batches refused as overloaded (429/503) after Retry-After, with a progress bar on a terminal and a summary.
@@ -10,8 +21,8 @@ struct BatchUploader {
     /// "events", "rows": what the summary counts.
     let noun: String
 
-    func upload(file: String, batchSize: Int) async throws {
-        var reader = try EventBatchReader(path: file, batchSize: batchSize)
+    func upload(_ options: UploadOptions) async throws {
+        var reader = try EventBatchReader(path: options.file, batchSize: options.batchSize)
         var progress = reader.totalBytes.map { ProgressBar(total: $0, unit: "bytes") }
         var read = 0, accepted = 0, duplicates = 0, refused = 0, failures: [String] = []
         while let batch = try reader.nextBatch() {

@@ -10,15 +10,9 @@ struct EventsIngestCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "File to read, or - for stdin.") var file: String
-    @Option(name: .customLong("batch-size"), help: "Events per request.") var batchSize: Int = 1000
-
-    func validate() throws {
-        guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1...100000") }
-    }
+    @OptionGroup var upload: UploadOptions
 
     func run() async throws {
-        try await BatchUploader(client: try VigilClient(connection), path: "/api/2.0/audit/events", noun: "events")
-            .upload(file: file, batchSize: batchSize)
+        try await BatchUploader(client: try VigilClient(connection), path: "/api/2.0/audit/events", noun: "events").upload(upload)
     }
 }
