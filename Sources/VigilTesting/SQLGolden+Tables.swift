@@ -12,10 +12,9 @@ extension SQLGolden {
     public static func nodeTimelineRows() throws -> [NodeTimelineRow] {
         let bytes = Array(try Data(contentsOf: folder.appendingPathComponent("node_timeline.ndjson")))
         var problems: [ValidationProblem] = []
-        let items = IngestBody.split(bytes, format: .ndjson, problems: &problems)
         let decoder = NodeTimelineDecoder()
-        let rows = items.enumerated().compactMap { index, item in
-            item.value.flatMap { decoder.decode($0, index: index, nowMillis: now, problems: &problems) }
+        let (rows, _) = IngestBody.decode(bytes, contentType: "application/x-ndjson", limits: decoder.limits, item: "row", problems: &problems) {
+            decoder.decode($0, index: $1, nowMillis: now, problems: &$2)
         }
         guard problems.isEmpty else {
             throw VigilError(.validationFailed, "node_timeline.ndjson does not decode: \(problems.map(\.description))")

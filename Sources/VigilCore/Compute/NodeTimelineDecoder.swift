@@ -39,8 +39,8 @@ public struct NodeTimelineDecoder: Sendable {
         let percents = Self.percentFields.map { reader.optionalNumber($0, range: 0...100) }
         (row.cpuUserPercent, row.cpuSystemPercent, row.cpuWaitPercent, row.memUsedPercent, row.memSwapPercent) =
             (percents[0], percents[1], percents[2], percents[3], percents[4])
-        row.networkSentBytes = reader.optionalByteCount("network_sent_bytes")
-        row.networkReceivedBytes = reader.optionalByteCount("network_received_bytes")
+        let bytes = Self.byteFields.map { reader.optionalByteCount($0) }
+        (row.networkSentBytes, row.networkReceivedBytes) = (bytes[0], bytes[1])
         row.diskFreeBytesPerMountPoint = reader.diskFree("disk_free_bytes_per_mount_point")
         reader.reportUnknownMembers(known: Self.allKeys, shapeName: "node_timeline")
         guard reader.problems.isEmpty, clusterID != nil, instanceID != nil, start != nil, end != nil else {

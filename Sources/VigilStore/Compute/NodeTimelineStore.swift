@@ -22,9 +22,7 @@ public struct NodeTimelineStore: Sendable {
         try await database.pool.write { db in
             var result = InsertResult(accepted: 0, duplicates: 0)
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO node_timeline(account_id, workspace_id, cluster_id, instance_id, start_time, end_time, driver,
-                    cpu_user_percent, cpu_system_percent, cpu_wait_percent, mem_used_percent, mem_swap_percent,
-                    network_sent_bytes, network_received_bytes, disk_free_bytes_per_mount_point, node_type, received_time)
+                INSERT INTO node_timeline(\(Self.columns), received_time)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(cluster_id, instance_id, start_time) DO NOTHING
                 """)
@@ -47,6 +45,7 @@ public struct NodeTimelineStore: Sendable {
         }
     }
 
+    /// The stored columns, in the order of `values(_:)`.
     static let columns = """
         account_id, workspace_id, cluster_id, instance_id, start_time, end_time, driver, cpu_user_percent,
         cpu_system_percent, cpu_wait_percent, mem_used_percent, mem_swap_percent, network_sent_bytes,
@@ -65,10 +64,5 @@ public struct NodeTimelineStore: Sendable {
             db, sql: "SELECT \(columns) FROM node_timeline WHERE cluster_id = ? AND instance_id = ? AND start_time = ?",
             arguments: [row.clusterID, row.instanceID, row.startMillis]
         ).map { stored in stored.databaseValues.map { $0 } }
-    }
-
-    /// How many rows are stored (for tests and `/metrics`).
-    public func count() async throws -> Int {
-        try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM node_timeline") ?? 0 }
     }
 }
