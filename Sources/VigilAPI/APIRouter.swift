@@ -58,7 +58,9 @@ public enum APIRouter {
         LedgerController(ledger: ledger, signer: dependencies.checkpointSigner).register(on: router)
         TokensController(tokens: dependencies.tokens, directory: Directory(database: dependencies.database, clock: dependencies.clock))
             .register(on: router)
-        StatementsController(runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock).register(on: router)
+        StatementsController(
+            runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock, logger: dependencies.logger
+        ).register(on: router)
         let directory = Directory(database: dependencies.database, clock: dependencies.clock)
         SCIMUsersController(directory: directory).register(on: router)
         SCIMGroupsController(directory: directory).register(on: router)

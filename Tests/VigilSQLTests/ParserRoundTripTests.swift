@@ -143,9 +143,8 @@ struct RandomQueryGenerator {
             select.groupBy = [expression(depth: 0)]
             select.having = next(2) == 0 ? expression(depth: depth) : nil
         }
-        var query = Query(body: .select(select))
-        if next(3) == 0 { query.orderBy = [OrderItem(expression: expression(depth: 0), ascending: false, nullsFirst: true)] }
-        if next(4) == 0 { query.limit = Expression(.literal(.number("10"))) }
-        return query
+        let orderBy = next(3) == 0 ? [OrderItem(expression: expression(depth: 0), ascending: false, nullsFirst: true)] : []
+        let limit = next(4) == 0 ? Expression(.literal(.number("10"))) : nil
+        return Query(body: .select(select), orderBy: orderBy, limit: limit)
     }
 }

@@ -40,7 +40,7 @@ struct RefusalTests {
         Refusal(sql: "WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r", code: .unsupported, line: 1, column: 6, mentions: "RECURSIVE"),
         Refusal(sql: "SELECT current_date() - INTERVAL 1 MONTH", code: .unsupported, line: 1, column: 36, mentions: "year-month"),
         Refusal(sql: "SELECT explode(array_col) + 1 FROM system.access.audit", code: .unsupported, line: 1, column: 8, mentions: "explode"),
-        Refusal(sql: "SELECT CAST('abc' AS INT)", code: .typeMismatch, line: 1, column: 8, mentions: "abc"),
+        Refusal(sql: "SELECT CAST('abc' AS INT)", code: .castInvalidInput, line: 1, column: 8, mentions: "abc"),
         Refusal(sql: "SELECT event_id FROM system.access.audit a JOIN system.access.audit b ON a.event_id = b.event_id", code: .ambiguous, line: 1, column: 8, mentions: "ambiguous"),
         // information_schema rows come from the caller's view of Vigil's grants: a compile without one cannot read them.
         Refusal(sql: """

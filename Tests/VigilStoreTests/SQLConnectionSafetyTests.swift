@@ -22,7 +22,7 @@ struct SQLConnectionSafetyTests {
                 Issue.record("\(sql) ran")
                 return
             }
-            #expect(error.code == .unsupported || error.code == .runtime, "\(error)")
+            #expect(error.code == .unsupported || error.code == .internalError, "\(error)")
         }
     }
 
@@ -87,8 +87,6 @@ struct SQLConnectionSafetyTests {
     }
 
     private func run(_ runner: SQLStatementRunner, _ query: CompiledQuery) async -> Result<SQLResult, SQLError> {
-        await withCheckedContinuation { continuation in
-            runner.start(query, rowLimit: nil, cancellation: StatementCancellation()) { continuation.resume(returning: $0) }
-        }
+        await runner.runUncompiled(query)
     }
 }

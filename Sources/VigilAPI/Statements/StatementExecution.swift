@@ -6,14 +6,27 @@ import VigilStore
 /// most `wait_timeout`; a statement still running afterwards is polled with GET or stopped with cancel.
 public final class StatementExecution: Sendable {
     public enum State: String, Sendable {
-        case pending = "PENDING", running = "RUNNING", succeeded = "SUCCEEDED", failed = "FAILED", canceled = "CANCELED"
+        /// Queued for a statement thread.
+        case pending = "PENDING"
+        case running = "RUNNING", succeeded = "SUCCEEDED", failed = "FAILED", canceled = "CANCELED"
+        /// Finished, and its result is no longer kept (past the results' time to live or byte budget).
+        case closed = "CLOSED"
     }
 
     public let id: String
     /// The principal that submitted it: only they may read its result or cancel it.
     public let ownerID: Int64
     public let cancellation = StatementCancellation()
-    private let state = Mutex<(State, Result<SQLResult, SQLError>?, [Waiter])>((.running, nil, []))
+
+    private struct Status {
+        var state: State = .pending
+        var outcome: Result<SQLResult, SQLError>?
+        var waiters: [Waiter] = []
+        /// When it finished (milliseconds since the epoch), for the results' time to live.
+        var finishedAt: Int64?
+    }
+
+    private let status = Mutex(Status())
 
     private struct Waiter {
         var id: Int
@@ -27,23 +40,54 @@ public final class StatementExecution: Sendable {
     }
 
     public var snapshot: (state: State, outcome: Result<SQLResult, SQLError>?) {
-        state.withLock { ($0.0, $0.1) }
+        status.withLock { ($0.state, $0.outcome) }
+    }
+
+    var finishedAt: Int64? { status.withLock(\.finishedAt) }
+
+    /// The bytes its kept result holds (0 until it succeeds, and once it is closed).
+    var keptBytes: Int {
+        status.withLock { status in
+            if case .success(let result)? = status.outcome { return result.byteCount }
+            return 0
+        }
+    }
+
+    /// A statement thread took it.
+    func markRunning() {
+        status.withLock { status in
+            if status.state == .pending { status.state = .running }
+        }
     }
 
     /// Records the outcome and wakes every waiter.
-    func finish(_ outcome: Result<SQLResult, SQLError>) {
-        let waiters = state.withLock { current -> [Waiter] in
-            guard current.1 == nil else { return [] }
+    func finish(_ outcome: Result<SQLResult, SQLError>, at now: Int64) {
+        let waiters = status.withLock { status -> [Waiter] in
+            guard status.outcome == nil, status.state != .closed else { return [] }
             switch outcome {
-            case .success: current.0 = .succeeded
-            case .failure(let error): current.0 = error.code == .canceled ? .canceled : .failed
+            case .success: status.state = .succeeded
+            case .failure(let error): status.state = error.code == .canceled ? .canceled : .failed
             }
-            current.1 = outcome
-            let waiters = current.2
-            current.2 = []
+            status.outcome = outcome
+            status.finishedAt = now
+            let waiters = status.waiters
+            status.waiters = []
             return waiters
         }
         for waiter in waiters { waiter.continuation.resume() }
+    }
+
+    /// Drops a finished statement's result: it answers CLOSED from now on. Returns the bytes freed.
+    @discardableResult
+    func close() -> Int {
+        status.withLock { status in
+            guard status.finishedAt != nil, status.state != .closed else { return 0 }
+            var freed = 0
+            if case .success(let result)? = status.outcome { freed = result.byteCount }
+            status.state = .closed
+            status.outcome = nil
+            return freed
+        }
     }
 
     /// Waits until the statement finishes or `timeout` passes, whichever comes first.
@@ -61,46 +105,19 @@ public final class StatementExecution: Sendable {
         let id = waiterCounter.add(1, ordering: .relaxed).newValue
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { current -> Bool in
-                    if current.1 != nil || Task.isCancelled { return true }
-                    current.2.append(Waiter(id: id, continuation: continuation))
+                let resumeNow = status.withLock { status -> Bool in
+                    if status.outcome != nil || status.state == .closed || Task.isCancelled { return true }
+                    status.waiters.append(Waiter(id: id, continuation: continuation))
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { current -> Waiter? in
-                guard let index = current.2.firstIndex(where: { $0.id == id }) else { return nil }
-                return current.2.remove(at: index)
+            let waiter = status.withLock { status -> Waiter? in
+                guard let index = status.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return status.waiters.remove(at: index)
             }
             waiter?.continuation.resume()
         }
-    }
-}
-
-/// Statements by id, for GET and cancel. Bounded: the oldest finished statements are forgotten first.
-public final class StatementRegistry: Sendable {
-    private let statements = Mutex<[(id: String, execution: StatementExecution)]>([])
-    private let capacity: Int
-
-    public init(capacity: Int = 256) {
-        self.capacity = capacity
-    }
-
-    func add(_ execution: StatementExecution) {
-        statements.withLock { list in
-            list.append((execution.id, execution))
-            while list.count > capacity {
-                if let index = list.firstIndex(where: { $0.execution.snapshot.outcome != nil }) {
-                    list.remove(at: index)
-                } else {
-                    list.removeFirst()
-                }
-            }
-        }
-    }
-
-    func find(_ id: String) -> StatementExecution? {
-        statements.withLock { list in list.first { $0.id == id }?.execution }
     }
 }

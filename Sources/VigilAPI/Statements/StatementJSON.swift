@@ -21,6 +21,10 @@ enum StatementJSON {
                 writer.key("error_code"); writer.string(errorCode(error)); writer.comma()
                 writer.key("message"); writer.string(message(error))
                 writer.endObject()
+                if let sqlState = error.code.sqlState {
+                    writer.comma()
+                    writer.key("sql_state"); writer.string(sqlState)
+                }
             }
             writer.endObject()
             if case .success(let result)? = outcome {
@@ -34,11 +38,14 @@ enum StatementJSON {
         }
     }
 
+    /// The Databricks `error_code` of a failed statement: the user's own errors (syntax, analysis and ANSI
+    /// runtime errors) are BAD_REQUEST; only an engine failure Vigil cannot name is INTERNAL_ERROR.
     static func errorCode(_ error: SQLError) -> String {
         switch error.code {
         case .timeout: "DEADLINE_EXCEEDED"
         case .canceled: "CANCELLED"
-        case .runtime: "INTERNAL_ERROR"
+        case .internalError, .runtime: "INTERNAL_ERROR"
+        case .resourceExhausted: "RESOURCE_EXHAUSTED"
         default: "BAD_REQUEST"
         }
     }

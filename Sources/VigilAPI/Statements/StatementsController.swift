@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import VigilAccess
 import VigilCore
 import VigilSQL
@@ -12,6 +13,7 @@ struct StatementsController {
     let runner: SQLStatementRunner
     let registry: StatementRegistry
     let clock: any WallClock
+    let logger: Logger
 
     static let maxStatementBytes = 16 << 20
 
@@ -64,22 +66,36 @@ struct StatementsController {
 
         let execution = StatementExecution(id: id, ownerID: principal.id)
         let settings = ResultSettings(byteLimit: byteLimit.map(Int.init))
-        do {
-            let compiled = try runner.compiler.compile(
-                statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope,
-                computedTables: InformationSchema(database: runner.database, catalog: runner.compiler.catalog, access: access))
-            registry.add(execution)
-            runner.start(compiled, rowLimit: rowLimit.map(Int.init), cancellation: execution.cancellation) { outcome in
-                execution.finish(outcome)
-            }
-            await execution.wait(upTo: waitTimeout)
-            if execution.snapshot.outcome == nil, onTimeout == "CANCEL" {
-                execution.cancellation.cancel()
-                await execution.wait(upTo: .seconds(5))
+        let registry = registry
+        let clock = clock
+        registry.add(execution, now: clock.nowMillis())
+        let request = SQLStatementRunner.Statement(
+            statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope,
+            computedTables: InformationSchema(database: runner.database, catalog: runner.compiler.catalog, access: access),
+            rowLimit: rowLimit.map(Int.init), byteLimit: byteLimit.map(Int.init))
+        do throws(SQLExecutor.Refusal) {
+            try runner.submit(
+                request, owner: principal.id, cancellation: execution.cancellation, started: { execution.markRunning() }
+            ) { [logger] outcome in
+                if case .failure(let error) = outcome, let detail = error.detail {
+                    // The engine's own words stay here: they can name internal tables and functions.
+                    logger.log(level: error.code == .internalError ? .error : .info, "SQL statement failed in the engine", metadata: [
+                        "statement_id": "\(id)", "code": "\(error.code.rawValue)", "detail": "\(detail)",
+                    ])
+                }
+                execution.finish(outcome, at: clock.nowMillis())
+                registry.finished(execution, now: clock.nowMillis())
             }
         } catch {
-            registry.add(execution)
-            execution.finish(.failure(error))
+            // Not admitted: nothing runs and nothing is kept; the caller retries (the SDK does on 429).
+            registry.remove(execution)
+            context.auditNote.set("refusal", error.description)
+            throw VigilError(.overloaded, error.description, retryAfterSeconds: 1)
+        }
+        await execution.wait(upTo: waitTimeout)
+        if execution.snapshot.outcome == nil, onTimeout == "CANCEL" {
+            execution.cancellation.cancel()
+            await execution.wait(upTo: .seconds(5))
         }
         return StatementJSON.response(execution, settings: settings)
     }
@@ -94,7 +110,11 @@ struct StatementsController {
         guard context.parameters.get("chunk_index") == "0" else {
             throw VigilError(.notFound, "statement results have one chunk, chunk_index 0")
         }
-        guard case .success(let result)? = execution.snapshot.outcome else {
+        let (state, outcome) = execution.snapshot
+        guard case .success(let result)? = outcome else {
+            if state == .closed {
+                throw VigilError(.notFound, "the result of statement \(execution.id) is no longer kept (CLOSED); run the statement again")
+            }
             throw VigilError(.notFound, "statement \(execution.id) has no result")
         }
         return JSONResponse.write { writer in StatementJSON.writeResult(result, settings: ResultSettings(byteLimit: nil), into: &writer) }
@@ -111,7 +131,7 @@ struct StatementsController {
         let id = context.parameters.get("statement_id") ?? ""
         context.auditNote.set("commandId", String(id.prefix(64)))
         // Another principal's statement is reported as missing, so statement ids reveal nothing.
-        guard let execution = registry.find(id), execution.ownerID == principal.id else {
+        guard let execution = registry.find(id, now: clock.nowMillis()), execution.ownerID == principal.id else {
             throw VigilError(.notFound, "no statement with statement_id '\(id.prefix(64))'")
         }
         return execution

@@ -153,7 +153,9 @@ public enum Timestamp {
     }
 
     public static func civilFromDays(_ days: Int64) -> (Int, Int, Int) {
-        let z = Int(days) + 719_468
+        // Every Int64 of milliseconds is within ±1.1e11 days; clamping far beyond that keeps the arithmetic below
+        // from overflowing on any input.
+        let z = Int(min(max(days, -1_000_000_000_000_000), 1_000_000_000_000_000)) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365

@@ -1,11 +1,16 @@
 /// An expression of the Spark dialect, as parsed (names not yet resolved).
 public struct Expression: Sendable, Equatable {
-    public var kind: Kind
+    public let kind: Kind
     public var position: SourcePosition
+    /// Operator levels from here to the deepest leaf (a leaf is 1; a subquery counts as one level, its own
+    /// nesting is the parser's to bound). The parser refuses a statement past `Parser.maxExpressionHeight`, so
+    /// every later stage, which walks the tree recursively, runs in bounded stack.
+    public let height: Int
 
     public init(_ kind: Kind, at position: SourcePosition = .start) {
         self.kind = kind
         self.position = position
+        self.height = kind.childHeight + 1
     }
 
     public static func == (lhs: Expression, rhs: Expression) -> Bool { lhs.kind == rhs.kind }
@@ -31,6 +36,29 @@ public struct Expression: Sendable, Equatable {
         case isNull(Expression, negated: Bool)
         case exists(Query)
         case scalarSubquery(Query)
+
+        /// The height of the tallest direct child (0 for a leaf).
+        var childHeight: Int {
+            switch self {
+            case .name, .literal, .parameter: 0
+            case .exists(let query), .scalarSubquery(let query): query.height
+            case .unary(_, let operand): operand.height
+            case .binary(_, let left, let right): max(left.height, right.height)
+            case .function(let call): call.height
+            case .field(let base, _): base.height
+            case .subscript(let base, let key): max(base.height, key.height)
+            case .cast(let value, _): value.height
+            case .caseWhen(let operand, let branches, let otherwise):
+                branches.reduce(max(operand?.height ?? 0, otherwise?.height ?? 0)) {
+                    max($0, $1.condition.height, $1.result.height)
+                }
+            case .inList(let value, let list, _): list.reduce(value.height) { max($0, $1.height) }
+            case .inQuery(let value, let query, _): max(value.height, query.height)
+            case .between(let value, let low, let high, _): max(value.height, low.height, high.height)
+            case .like(_, let value, let pattern, _): max(value.height, pattern.height)
+            case .isNull(let value, _): value.height
+            }
+        }
     }
 }
 
@@ -46,6 +74,15 @@ public struct FunctionCall: Sendable, Equatable {
     /// `count(*)`.
     public var star: Bool
     public var window: WindowSpec?
+
+    var height: Int {
+        var tallest = arguments.reduce(0) { max($0, $1.height) }
+        if let window {
+            tallest = window.partitionBy.reduce(tallest) { max($0, $1.height) }
+            tallest = window.orderBy.reduce(tallest) { max($0, $1.expression.height) }
+        }
+        return tallest
+    }
 }
 
 public struct WindowSpec: Sendable, Equatable {

@@ -1,16 +1,27 @@
 /// A parsed statement: `[WITH ...] body [ORDER BY ...] [LIMIT n]`. Positions are kept for error messages;
 /// equality ignores them, so printing a query and parsing it again gives an equal value.
 public struct Query: Sendable, Equatable {
-    public var ctes: [CommonTableExpression]
-    public var body: QueryBody
-    public var orderBy: [OrderItem]
-    public var limit: Expression?
+    public let ctes: [CommonTableExpression]
+    public let body: QueryBody
+    public let orderBy: [OrderItem]
+    public let limit: Expression?
+    /// Levels of nesting from this query down to its deepest leaf, through expressions, subqueries, joins and
+    /// set operations: what the binder and emitter will recurse through (see `Expression.height`).
+    public let height: Int
 
     public init(ctes: [CommonTableExpression] = [], body: QueryBody, orderBy: [OrderItem] = [], limit: Expression? = nil) {
         self.ctes = ctes
         self.body = body
         self.orderBy = orderBy
         self.limit = limit
+        var tallest = max(body.height, limit?.height ?? 0)
+        tallest = ctes.reduce(tallest) { max($0, $1.query.height) }
+        tallest = orderBy.reduce(tallest) { max($0, $1.expression.height) }
+        height = tallest + 1
+    }
+
+    public static func == (lhs: Query, rhs: Query) -> Bool {
+        lhs.ctes == rhs.ctes && lhs.body == rhs.body && lhs.orderBy == rhs.orderBy && lhs.limit == rhs.limit
     }
 }
 
@@ -25,6 +36,22 @@ public indirect enum QueryBody: Sendable, Equatable {
     case setOperation(SetOperator, QueryBody, QueryBody)
     /// A parenthesised query with its own WITH, ORDER BY or LIMIT.
     case nested(Query)
+
+    var height: Int {
+        switch self {
+        case .select(let select): select.height
+        case .setOperation(_, let left, let right): max(left.height, right.height) + 1
+        case .nested(let query): query.height
+        }
+    }
+
+    /// SELECTs joined by set operations: what SQLite counts against its compound limit.
+    var termCount: Int {
+        switch self {
+        case .select, .nested: 1
+        case .setOperation(_, let left, let right): left.termCount + right.termCount
+        }
+    }
 }
 
 public enum SetOperator: String, Sendable, Equatable {
@@ -43,6 +70,14 @@ public struct Select: Sendable, Equatable {
     public var groupBy: [Expression]
     public var having: Expression?
     public var position: SourcePosition
+
+    var height: Int {
+        var tallest = max(from?.height ?? 0, whereClause?.height ?? 0, having?.height ?? 0)
+        for item in items { if case .expression(let expression, _) = item { tallest = max(tallest, expression.height) } }
+        tallest = groupBy.reduce(tallest) { max($0, $1.height) }
+        tallest = lateralViews.reduce(tallest) { max($0, $1.generator.height) }
+        return tallest + 1
+    }
 
     public static func == (lhs: Select, rhs: Select) -> Bool {
         lhs.distinct == rhs.distinct && lhs.items == rhs.items && lhs.from == rhs.from
@@ -70,6 +105,22 @@ public indirect enum FromItem: Sendable, Equatable {
     case table(name: [Identifier], alias: Identifier?)
     case subquery(Query, alias: Identifier?, position: SourcePosition)
     case join(JoinKind, FromItem, FromItem, on: Expression?)
+
+    var height: Int {
+        switch self {
+        case .table: 1
+        case .subquery(let query, _, _): query.height + 1
+        case .join(_, let left, let right, let condition): max(left.height, right.height, condition?.height ?? 0) + 1
+        }
+    }
+
+    /// Tables and subqueries joined here: SQLite joins at most 64.
+    var relationCount: Int {
+        switch self {
+        case .table, .subquery: 1
+        case .join(_, let left, let right, _): left.relationCount + right.relationCount
+        }
+    }
 
     public static func == (lhs: FromItem, rhs: FromItem) -> Bool {
         switch (lhs, rhs) {

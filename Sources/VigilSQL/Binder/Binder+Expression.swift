@@ -19,10 +19,8 @@ extension Binder {
         case .unary(let op, let operand):
             let bound = try bindExpression(operand, scope: scope, allowAggregates: allowAggregates)
             return try Lowering.unary(op, bound, at: position)
-        case .binary(let op, let left, let right):
-            let l = try bindExpression(left, scope: scope, allowAggregates: allowAggregates)
-            let r = try bindExpression(right, scope: scope, allowAggregates: allowAggregates)
-            return try Lowering.binary(op, l, r, at: position)
+        case .binary:
+            return try bindOperatorChain(expression, scope: scope, allowAggregates: allowAggregates)
         case .function(let call):
             return try bindFunction(call, at: position, scope: scope, allowAggregates: allowAggregates)
         case .field(let base, let field):
@@ -101,6 +99,24 @@ extension Binder {
             }
             return .subquery(BoundSubquery(kind: .scalar, query: bound), bound.columns[0].type)
         }
+    }
+
+    /// A chain `a + b - c * …` parses as a left-deep tree as tall as the chain is long. It is bound along its
+    /// left spine in a loop, so binding it takes the stack of one level, not of every operator (a debug build
+    /// needs about 10 KiB a level).
+    private func bindOperatorChain(_ expression: Expression, scope: Scope, allowAggregates: Bool) throws(SQLError) -> BoundExpression {
+        var spine: [(op: BinaryOperator, right: Expression, position: SourcePosition)] = []
+        var leftmost = expression
+        while case .binary(let op, let left, let right) = leftmost.kind {
+            spine.append((op, right, leftmost.position))
+            leftmost = left
+        }
+        var bound = try bindExpression(leftmost, scope: scope, allowAggregates: allowAggregates)
+        for level in spine.reversed() {
+            let right = try bindExpression(level.right, scope: scope, allowAggregates: allowAggregates)
+            bound = try Lowering.binary(level.op, bound, right, at: level.position)
+        }
+        return bound
     }
 
     struct ResolvedName {

@@ -43,8 +43,116 @@ extension SQLiteWriter {
         "\(name)(" + args.map(expression).joined(separator: ", ") + ")"
     }
 
+    /// `(a op b)`. A left operand that is itself an infix operation of the same SQLite precedence is written
+    /// without its own parentheses: `a + b + c` instead of `((a + b) + c)`, so that a long chain stays within
+    /// SQLite's parser stack (about 100 levels of parentheses), which it would otherwise overflow.
     private func infix(_ symbol: String, _ args: [BoundExpression]) -> String {
-        "(" + args.map(expression).joined(separator: " \(symbol) ") + ")"
+        "(" + infixBody(symbol, args) + ")"
+    }
+
+    private func infixBody(_ symbol: String, _ args: [BoundExpression]) -> String {
+        // Walk the left spine in a loop (a chain is as deep as it is long), then write it from the bottom up.
+        let level = Self.sqlitePrecedence[symbol]
+        var levels: [(symbol: String, rest: ArraySlice<BoundExpression>)] = [(symbol, args.dropFirst())]
+        var leftmost = args.first
+        while let level, case .operation(let op, let inner, let type)? = leftmost, let innerSymbol = Self.plainInfix(op, type),
+            Self.sqlitePrecedence[innerSymbol] == level, let first = inner.first
+        {
+            levels.append((innerSymbol, inner.dropFirst()))
+            leftmost = first
+        }
+        var text = leftmost.map(expression) ?? "NULL"
+        for (symbol, rest) in levels.reversed() {
+            for argument in rest { text += " \(symbol) " + expression(argument) }
+        }
+        return text
+    }
+
+    /// SQLite's binary operator precedence levels (higher binds tighter), for the operators the emitter writes.
+    static let sqlitePrecedence: [String: Int] = [
+        "OR": 1, "AND": 2, "=": 4, "<>": 4, "IS": 4, "<": 5, "<=": 5, ">": 5, ">=": 5,
+        "&": 6, "|": 6, "+": 7, "-": 7, "*": 8, "||": 9,
+    ]
+
+    /// The infix symbol an operation is written with when it needs no check function around it.
+    private static func plainInfix(_ op: Operation, _ type: SparkType) -> String? {
+        switch op {
+        case .and: "AND"
+        case .or: "OR"
+        case .equal: "="
+        case .notEqual: "<>"
+        case .nullSafeEqual: "IS"
+        case .less: "<"
+        case .lessOrEqual: "<="
+        case .greater: ">"
+        case .greaterOrEqual: ">="
+        case .bitAnd: "&"
+        case .bitOr: "|"
+        case .concat: "||"
+        case .add, .subtract, .multiply, .timestampAddMilliseconds, .timestampDiffMilliseconds:
+            checkedWidth(type) == nil ? (op == .add || op == .timestampAddMilliseconds ? "+" : op == .multiply ? "*" : "-") : nil
+        default: nil
+        }
+    }
+
+    /// Integer arithmetic that Spark (ANSI) refuses on overflow: the bit width its result must fit, or nil for
+    /// DOUBLE and DECIMAL arithmetic (computed as doubles).
+    static func checkedWidth(_ type: SparkType) -> Int? {
+        switch type {
+        case .int: 32
+        case .bigint, .timestamp, .interval: 64
+        default: nil
+        }
+    }
+
+    /// Integer `+ - *` and negation. SQLite turns a 64-bit overflow into a REAL and computes INT in 64 bits,
+    /// so the topmost operation of a run of them is wrapped in `spark_check_integral(x, bits)`: it raises
+    /// ARITHMETIC_OVERFLOW when the result is a REAL (an overflow somewhere inside) or does not fit `bits`.
+    /// Operations nested inside the run are written plainly, flattened like `infix`.
+    private func checkedArithmetic(_ op: Operation, _ args: [BoundExpression], width: Int) -> String {
+        "spark_check_integral(" + arithmeticBody(op, args) + ", \(width))"
+    }
+
+    private func arithmeticBody(_ op: Operation, _ args: [BoundExpression]) -> String {
+        if op == .negate, let operand = args.first { return "(- " + arithmeticOperand(operand) + ")" }
+        // As `infixBody`: the left spine of same-level operations is walked in a loop and written flat.
+        var levels: [(symbol: String, rest: ArraySlice<BoundExpression>)] = []
+        var current: (op: Operation, args: [BoundExpression]) = (op, args)
+        while true {
+            levels.append((Self.arithmeticSymbol(current.op), current.args.dropFirst()))
+            guard case .operation(let innerOp, let inner, _)? = current.args.first, Self.isCheckedArithmetic(current.args.first),
+                innerOp != .negate, Self.arithmeticLevel(innerOp) == Self.arithmeticLevel(op)
+            else { break }
+            current = (innerOp, inner)
+        }
+        var text = "(" + (current.args.first.map(arithmeticOperand) ?? "NULL")
+        for (symbol, rest) in levels.reversed() {
+            for argument in rest { text += " \(symbol) " + arithmeticOperand(argument) }
+        }
+        return text + ")"
+    }
+
+    private func arithmeticOperand(_ operand: BoundExpression) -> String {
+        guard Self.isCheckedArithmetic(operand), case .operation(let op, let args, _) = operand else { return expression(operand) }
+        return arithmeticBody(op, args)
+    }
+
+    private static func isCheckedArithmetic(_ expression: BoundExpression?) -> Bool {
+        guard case .operation(let op, _, let type)? = expression, checkedWidth(type) != nil else { return false }
+        return [.add, .subtract, .multiply, .negate, .timestampAddMilliseconds, .timestampDiffMilliseconds].contains(op)
+    }
+
+    private static func arithmeticSymbol(_ op: Operation) -> String {
+        op == .add || op == .timestampAddMilliseconds ? "+" : op == .multiply ? "*" : "-"
+    }
+
+    private static func arithmeticLevel(_ op: Operation) -> Int { op == .multiply ? 8 : 7 }
+
+    /// DECIMAL arithmetic can only outgrow its type once the precision is capped at 38 digits; there the result
+    /// is checked (NUMERIC_VALUE_OUT_OF_RANGE, as Spark's `99999999999999999999999999999999999999 + 1`).
+    private func decimalChecked(_ text: String, _ type: SparkType) -> String {
+        guard case .decimal(let precision, let scale) = type, precision >= 38 else { return text }
+        return "spark_cast_decimal(\(text), \(precision), \(scale))"
     }
 
     /// `$."name"` for json_extract; names holding a double quote go through spark_map_get instead.
@@ -68,20 +176,17 @@ extension SQLiteWriter {
         case .isNotNull: return "(\(expression(args[0])) IS NOT NULL)"
         case .inList(let negated):
             return "(\(expression(args[0])) \(negated ? "NOT IN" : "IN") (" + args.dropFirst().map(expression).joined(separator: ", ") + "))"
-        case .add: return infix("+", args)
-        case .subtract: return infix("-", args)
-        case .multiply: return infix("*", args)
-        case .remainder: return infix("%", args)
-        case .negate: return "(- \(expression(args[0])))"
+        case .add, .subtract, .multiply, .negate:
+            if let width = Self.checkedWidth(type) { return checkedArithmetic(op, args, width: width) }
+            let text = op == .negate ? "(- \(expression(args[0])))" : infix(op == .add ? "+" : op == .multiply ? "*" : "-", args)
+            return decimalChecked(text, type)
+        case .remainder: return call("spark_remainder", args)
         case .bitAnd: return infix("&", args)
         case .bitOr: return infix("|", args)
-        case .bitXor:
-            let a = expression(args[0]), b = expression(args[1])
-            let c = expression(args[0]), d = expression(args[1])
-            return "((\(a) | \(b)) - (\(c) & \(d)))"
+        case .bitXor: return call("spark_bit_xor", args)
         case .bitNot: return "(~ \(expression(args[0])))"
-        case .divide: return call("spark_divide", args)
-        case .integerDivide: return "CAST(\(call("spark_divide", args)) AS INTEGER)"
+        case .divide: return decimalChecked(call("spark_divide", args), type)
+        case .integerDivide: return call("spark_integer_divide", args)
         case .concat: return args.count == 1 ? expression(args[0]) : infix("||", args)
         case .lower: return call("spark_lower", args)
         case .upper: return call("spark_upper", args)
@@ -91,8 +196,9 @@ extension SQLiteWriter {
         case .length: return call("length", args)
         case .instr: return call("instr", args)
         case .substring:
-            // Spark treats position 0 as 1; SQLite would return one character fewer.
-            let position = "(\(expression(args[1])) + (\(expression(args[1])) = 0))"
+            // Spark treats position 0 as 1; SQLite would return one character fewer. (Each argument is written
+            // once: a repeated argument doubles the text at every level of nesting.)
+            let position = "coalesce(nullif(\(expression(args[1])), 0), 1)"
             return "substr(\(expression(args[0])), \(position)" + (args.count == 3 ? ", max(\(expression(args[2])), 0))" : ")")
         case .like(let caseInsensitive):
             return "spark_like(\(expression(args[0])), \(expression(args[1])), \(caseInsensitive ? 1 : 0))"
@@ -105,28 +211,24 @@ extension SQLiteWriter {
         case .nullIf: return call("nullif", args)
         case .greatest, .least:
             // Spark skips NULLs; SQLite's multi-argument max/min return NULL if any is NULL.
-            let name = op == .greatest ? "max" : "min"
-            let filled = args.indices.map { index in
-                "coalesce(" + ([args[index]] + args.enumerated().filter { $0.offset != index }.map(\.element)).map(expression).joined(separator: ", ") + ")"
-            }
-            return "\(name)(" + filled.joined(separator: ", ") + ")"
-        case .abs: return call("abs", args)
+            return call(op == .greatest ? "spark_greatest" : "spark_least", args)
+        case .abs:
+            // SQLite's abs() raises "integer overflow" for the smallest BIGINT; an INT result must also fit 32 bits.
+            return type == .int ? "spark_check_integral(abs(\(expression(args[0]))), 32)" : call("abs", args)
         case .round:
             let text = call("round", args)
             return type.isIntegral ? "CAST(\(text) AS INTEGER)" : text
         case .floor, .ceil:
-            let x = expression(args[0]), y = expression(args[0]), z = expression(args[0])
-            return op == .floor
-                ? "(CAST(\(x) AS INTEGER) - (\(y) < CAST(\(z) AS INTEGER)))"
-                : "(CAST(\(x) AS INTEGER) + (\(y) > CAST(\(z) AS INTEGER)))"
+            // A DECIMAL result stays a (rounded) number; a BIGINT one must fit 64 bits.
+            return "\(op == .floor ? "spark_floor" : "spark_ceil")(\(expression(args[0])), \(type.isDecimal ? 1 : 0))"
         case .cast:
             return cast(args[0], to: type)
         case .dateAddDays:
             return "date(\(expression(args[0])), (\(expression(args[1]))) || ' days')"
-        case .timestampAddMilliseconds: return infix("+", args)
+        case .timestampAddMilliseconds: return checkedArithmetic(op, args, width: 64)
         case .dateDiffDays:
             return "CAST(julianday(\(expression(args[0]))) - julianday(\(expression(args[1]))) AS INTEGER)"
-        case .timestampDiffMilliseconds: return infix("-", args)
+        case .timestampDiffMilliseconds: return checkedArithmetic(op, args, width: 64)
         case .dateTrunc: return call("spark_date_trunc", args)
         case .dateFormat: return call("spark_date_format", args)
         case .toDate: return call("spark_to_date", args)
@@ -138,12 +240,11 @@ extension SQLiteWriter {
         case .dayOfMonth: return "CAST(strftime('%d', \(expression(args[0]))) AS INTEGER)"
         case .month: return "CAST(strftime('%m', \(expression(args[0]))) AS INTEGER)"
         case .year: return "CAST(strftime('%Y', \(expression(args[0]))) AS INTEGER)"
-        case .fromUnixTime: return "spark_date_format((\(expression(args[0]))) * 1000, \(expression(args[1])))"
+        case .fromUnixTime:
+            return "spark_date_format(spark_check_integral((\(expression(args[0]))) * 1000, 64), \(expression(args[1])))"
         case .unixTimestamp: return "spark_floor_div(\(expression(args[0])), 1000)"
         case .timeWindow(let size):
-            let start = "(\(expression(args[0])) - (((\(expression(args[0])) % \(size)) + \(size)) % \(size)))"
-            let again = "(\(expression(args[0])) - (((\(expression(args[0])) % \(size)) + \(size)) % \(size)))"
-            return "CASE WHEN \(expression(args[0])) IS NOT NULL THEN json_object('start', \(start), 'end', \(again) + \(size)) END"
+            return "spark_time_window(\(expression(args[0])), \(size))"
         case .makeStruct(let names, let presenceBit):
             let fields = names.enumerated().map { index, name in "\(arguments.bind(.text(name))), \(jsonValue(args[index]))" }
             let object = "json_object(" + fields.joined(separator: ", ") + ")"
@@ -158,7 +259,8 @@ extension SQLiteWriter {
             }
             return call("spark_map_get", args)
         case .arrayGet:
-            return "json_extract(\(expression(args[0])), '$[' || (\(expression(args[1]))) || ']')"
+            // A negative index is no element (NULL), not a malformed JSON path.
+            return "json_extract(\(expression(args[0])), spark_json_index(\(expression(args[1]))))"
         case .size:
             if case .map = args[0].type { return "spark_array_op(\(arguments.bind(.text("map_size"))), \(expression(args[0])))" }
             return call("json_array_length", args)
@@ -204,13 +306,14 @@ extension SQLiteWriter {
         case (.int, .string), (.bigint, .string): return "CAST(\(text) AS TEXT)"
         case (.double, .string): return "spark_double_string(\(text))"
         case (.decimal(_, let scale), .string): return "spark_decimal_string(\(text), \(scale))"
-        case (.string, .decimal(_, let scale)): return "round(spark_cast_double(\(text)), \(scale))"
-        case (_, .decimal(_, let scale)): return "round(CAST(\(text) AS REAL), \(scale))"
-        case (.decimal, .int), (.decimal, .bigint): return "CAST(\(text) AS INTEGER)"
+        case (.string, .decimal(let precision, let scale)): return "spark_cast_decimal(spark_cast_double(\(text)), \(precision), \(scale))"
+        case (_, .decimal(let precision, let scale)): return "spark_cast_decimal(\(text), \(precision), \(scale))"
+        case (.decimal, .int), (.decimal, .bigint), (.double, .int), (.double, .bigint), (.bigint, .int):
+            return "spark_cast_integral(\(text), \(type == .int ? 32 : 64))"
         case (.boolean, .string): return "CASE \(text) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END"
         case (.timestamp, .string): return "spark_timestamp_string(\(text))"
         case (_, .string): return text
-        case (.string, .int), (.string, .bigint): return "spark_cast_integer(\(text))"
+        case (.string, .int), (.string, .bigint): return "spark_cast_integer(\(text), \(type == .int ? 32 : 64))"
         case (.string, .double): return "spark_cast_double(\(text))"
         case (.string, .date): return "spark_to_date(\(text), NULL)"
         case (.string, .timestamp): return "spark_to_timestamp(\(text), NULL)"
@@ -218,10 +321,9 @@ extension SQLiteWriter {
         case (.date, .timestamp): return "(CAST(strftime('%s', \(text)) AS INTEGER) * 1000)"
         case (.timestamp, .date): return "date(\(text) / 1000.0, 'unixepoch')"
         case (_, .double): return "CAST(\(text) AS REAL)"
-        case (.double, .int), (.double, .bigint): return "CAST(\(text) AS INTEGER)"
         case (.int, .boolean), (.bigint, .boolean): return "(\(text) <> 0)"
         case (.timestamp, .bigint): return "spark_floor_div(\(text), 1000)"
-        case (.bigint, .timestamp): return "(\(text) * 1000)"
+        case (.bigint, .timestamp): return "spark_seconds_to_timestamp(\(text))"
         default: return text
         }
     }

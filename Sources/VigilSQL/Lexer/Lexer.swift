@@ -1,29 +1,37 @@
 /// Splits statement text into tokens with positions. Spark's lexical rules: `--` and `/* */` comments,
 /// single- or double-quoted string literals with backslash escapes (Spark treats "x" as a string, not an
 /// identifier), backquoted identifiers with doubled backquotes.
+///
+/// It reads Unicode scalars (4 bytes each) rather than `Character`s (16 bytes and grapheme breaking), so a
+/// 16 MiB statement costs 64 MiB at most while it is split; columns count scalars.
 public struct Lexer {
-    private let characters: [Character]
+    private let characters: [Unicode.Scalar]
     private var index = 0
     private var line = 1
     private var column = 1
 
     public init(_ text: String) {
-        characters = Array(text)
+        characters = Array(text.unicodeScalars)
     }
 
-    public static func tokenize(_ text: String) throws(SQLError) -> [Token] {
+    /// - Parameter maxTokens: past this many tokens the statement is refused as too complex (a bound on the
+    ///   memory the parser's token array may take).
+    public static func tokenize(_ text: String, maxTokens: Int = .max) throws(SQLError) -> [Token] {
         var lexer = Lexer(text)
         var tokens: [Token] = []
         while true {
             let token = try lexer.next()
             tokens.append(token)
             if token.kind == .end { return tokens }
+            if tokens.count >= maxTokens {
+                throw SQLError(.tooComplex, "the statement has more than \(maxTokens) tokens", at: token.position)
+            }
         }
     }
 
     private var position: SourcePosition { SourcePosition(line: line, column: column, offset: index) }
 
-    private func peek(_ ahead: Int = 0) -> Character? {
+    private func peek(_ ahead: Int = 0) -> Unicode.Scalar? {
         index + ahead < characters.count ? characters[index + ahead] : nil
     }
 
@@ -39,7 +47,7 @@ public struct Lexer {
 
     private mutating func skipTrivia() throws(SQLError) {
         while let character = peek() {
-            if character.isWhitespace {
+            if character.properties.isWhitespace {
                 advance()
             } else if character == "-", peek(1) == "-" {
                 while let next = peek(), next != "\n" { advance() }
@@ -67,15 +75,15 @@ public struct Lexer {
         let start = position
         guard let character = peek() else { return Token(kind: .end, position: start) }
 
-        if character.isLetter || character == "_" {
-            var word = ""
-            while let next = peek(), next.isLetter || next.isNumber || next == "_" {
+        if character.isWordStart {
+            var word = String.UnicodeScalarView()
+            while let next = peek(), next.isWordPart {
                 word.append(next)
                 advance()
             }
-            return Token(kind: .word(word), position: start)
+            return Token(kind: .word(String(word)), position: start)
         }
-        if character.isNumber || (character == "." && (peek(1)?.isNumber ?? false)) {
+        if character.isDigit || (character == "." && (peek(1)?.isDigit ?? false)) {
             return Token(kind: .number(try number()), position: start)
         }
         switch character {
@@ -83,7 +91,7 @@ public struct Lexer {
             return Token(kind: .string(try stringLiteral(quote: character, start: start)), position: start)
         case "`":
             advance()
-            var name = ""
+            var name = String.UnicodeScalarView()
             while true {
                 guard let next = peek() else { throw SQLError(.syntax, "unterminated backquoted identifier", at: start) }
                 advance()
@@ -97,21 +105,21 @@ public struct Lexer {
                 }
                 name.append(next)
             }
-            return Token(kind: .quotedIdentifier(name), position: start)
+            return Token(kind: .quotedIdentifier(String(name)), position: start)
         case ":":
             if peek(1) == ":" {
                 advance()
                 advance()
                 return Token(kind: .symbol("::"), position: start)
             }
-            if let next = peek(1), next.isLetter || next == "_" {
+            if let next = peek(1), next.isWordStart {
                 advance()
-                var name = ""
-                while let next = peek(), next.isLetter || next.isNumber || next == "_" {
+                var name = String.UnicodeScalarView()
+                while let next = peek(), next.isWordPart {
                     name.append(next)
                     advance()
                 }
-                return Token(kind: .parameter(name), position: start)
+                return Token(kind: .parameter(String(name)), position: start)
             }
             advance()
             return Token(kind: .symbol(":"), position: start)
@@ -122,7 +130,7 @@ public struct Lexer {
             for _ in symbol { advance() }
             return Token(kind: .symbol(symbol), position: start)
         }
-        if "(),.;*+-/%=<>[]&|^~".contains(character) {
+        if "(),.;*+-/%=<>[]&|^~".unicodeScalars.contains(character) {
             advance()
             return Token(kind: .symbol(String(character)), position: start)
         }
@@ -133,35 +141,35 @@ public struct Lexer {
     }
 
     private func matches(_ symbol: String) -> Bool {
-        for (offset, character) in symbol.enumerated() where peek(offset) != character { return false }
+        for (offset, character) in symbol.unicodeScalars.enumerated() where peek(offset) != character { return false }
         return true
     }
 
     private mutating func number() throws(SQLError) -> String {
         let start = position
-        var text = ""
-        while let next = peek(), next.isNumber {
+        var text = String.UnicodeScalarView()
+        while let next = peek(), next.isDigit {
             text.append(next)
             advance()
         }
-        if peek() == ".", peek(1)?.isNumber ?? false || !text.isEmpty {
+        if peek() == ".", peek(1)?.isDigit ?? false || !text.isEmpty {
             text.append(".")
             advance()
-            while let next = peek(), next.isNumber {
+            while let next = peek(), next.isDigit {
                 text.append(next)
                 advance()
             }
         }
         if let e = peek(), e == "e" || e == "E" {
             let sign = peek(1)
-            if sign?.isNumber ?? false || ((sign == "+" || sign == "-") && (peek(2)?.isNumber ?? false)) {
+            if sign?.isDigit ?? false || ((sign == "+" || sign == "-") && (peek(2)?.isDigit ?? false)) {
                 text.append("E")
                 advance()
-                if sign == "+" || sign == "-" {
-                    text.append(sign!)
+                if let sign, sign == "+" || sign == "-" {
+                    text.append(sign)
                     advance()
                 }
-                while let next = peek(), next.isNumber {
+                while let next = peek(), next.isDigit {
                     text.append(next)
                     advance()
                 }
@@ -169,26 +177,26 @@ public struct Lexer {
         }
         // Spark's typed suffixes (10L, 1.5D, 2BD): L and D are accepted; others are refused below.
         if let suffix = peek(), suffix == "L" || suffix == "l" || suffix == "D" || suffix == "d" {
-            if !(peek(1)?.isLetter ?? false) && !(peek(1)?.isNumber ?? false) && peek(1) != "_" {
+            if !(peek(1)?.isWordPart ?? false) {
                 advance()
                 text.append(suffix == "L" || suffix == "l" ? "L" : "D")
             }
         }
-        if let next = peek(), next.isLetter || next == "_" {
-            throw SQLError(.syntax, "invalid number '\(text)\(next)'", at: start)
+        if let next = peek(), next.isWordStart {
+            throw SQLError(.syntax, "invalid number '\(String(text))\(next)'", at: start)
         }
-        return text
+        return String(text)
     }
 
-    private mutating func stringLiteral(quote: Character, start: SourcePosition) throws(SQLError) -> String {
+    private mutating func stringLiteral(quote: Unicode.Scalar, start: SourcePosition) throws(SQLError) -> String {
         advance()
-        var value = ""
+        var value = String.UnicodeScalarView()
         while true {
             guard let next = peek() else { throw SQLError(.syntax, "unterminated string literal", at: start) }
             advance()
             if next == quote {
                 // Adjacent literals concatenate in Spark ('a' 'b' = 'ab'); a doubled quote is not an escape.
-                return value
+                return String(value)
             }
             if next == "\\" {
                 guard let escaped = peek() else { throw SQLError(.syntax, "unterminated string literal", at: start) }
@@ -200,8 +208,8 @@ public struct Lexer {
                 case "0": value.append("\u{0}")
                 case "b": value.append("\u{8}")
                 case "Z": value.append("\u{1A}")
-                case "%": value.append("\\%")
-                case "_": value.append("\\_")
+                case "%": value.append(contentsOf: "\\%".unicodeScalars)
+                case "_": value.append(contentsOf: "\\_".unicodeScalars)
                 default: value.append(escaped)
                 }
                 continue
@@ -209,4 +217,11 @@ public struct Lexer {
             value.append(next)
         }
     }
+}
+
+extension Unicode.Scalar {
+    var isDigit: Bool { ("0"..."9").contains(self) }
+    /// Letters and `_` start a word (keyword or identifier); digits may follow.
+    var isWordStart: Bool { self == "_" || properties.isAlphabetic }
+    var isWordPart: Bool { isWordStart || isDigit }
 }

@@ -100,6 +100,12 @@ enum FunctionLibrary {
             return op(.round, [try argument(0, as: input), digits], type)
         case "floor", "ceil", "ceiling":
             try arity(1...1)
+            // Spark: floor/ceil of DECIMAL(p, s) is DECIMAL(p - s + 1, 0); of anything else a BIGINT.
+            if case .decimal(let precision, let scale) = arguments[0].type {
+                let type = SparkType.boundedDecimal(precision - scale + 1, 0)
+                return op(name == "floor" ? .floor : .ceil, [arguments[0]], type)
+            }
+            if arguments[0].type.isIntegral { return try argument(0, as: .bigint) }
             return op(name == "floor" ? .floor : .ceil, [try argument(0, as: .double)], .bigint)
         case "get_json_object", "json_extract_path_text":
             try arity(2...2)
@@ -252,7 +258,7 @@ enum FunctionLibrary {
             guard case .literal(.interval(let parts))? = (try? parser.parsePrimary())?.kind else {
                 throw SQLError(.typeMismatch, "window duration '\(text)' is not an interval such as '30 minutes'", at: call.arguments[1].position)
             }
-            let millis = parts.reduce(Int64(0)) { $0 + $1.amount * $1.unit.milliseconds }
+            let millis = try Lowering.intervalMilliseconds(parts, at: call.arguments[1].position)
             guard millis > 0 else { throw SQLError(.typeMismatch, "window duration must be positive", at: call.arguments[1].position) }
             return op(.timeWindow(milliseconds: millis), [try argument(0, as: .timestamp)], .struct([.init("start", .timestamp), .init("end", .timestamp)]))
         case "string", "int", "bigint", "double", "date", "timestamp", "boolean":

@@ -14,7 +14,12 @@ enum Lowering {
         case .string(let value): return .string(value)
         case .number(let text):
             if text.hasSuffix("L") {
-                guard let value = Int64(text.dropLast()) else { throw SQLError(.syntax, "invalid BIGINT literal \(text)", at: position) }
+                guard let value = Int64(text.dropLast()) else {
+                    throw SQLError(
+                        .literalOutOfRange,
+                        "Numeric literal \(text.dropLast()) is outside the valid range for bigint with minimum value of \(Int64.min) and maximum value of \(Int64.max)",
+                        at: position)
+                }
                 return .integer(value, .bigint)
             }
             if let value = Int64(text) {
@@ -22,6 +27,14 @@ enum Lowering {
             }
             let digits = text.hasSuffix("D") ? String(text.dropLast()) : text
             guard let value = Double(digits) else { throw SQLError(.syntax, "invalid number \(text)", at: position) }
+            // Spark: a whole number past BIGINT is a DECIMAL of its digits, up to 38 of them.
+            if !text.hasSuffix("D"), text.allSatisfy(\.isNumber) {
+                let precision = text.drop { $0 == "0" }.count
+                guard precision <= 38 else {
+                    throw SQLError(.numericOutOfRange, "Decimal precision \(precision) exceeds max precision 38", at: position)
+                }
+                return .literal(.real(value), .decimal(precision: precision, scale: 0))
+            }
             // Spark: `1.5` is DECIMAL(2,1); `1e9` and `1.5D` are DOUBLE.
             if !text.hasSuffix("D"), !text.contains("E"), let dot = text.firstIndex(of: ".") {
                 let scale = text.distance(from: text.index(after: dot), to: text.endIndex)
@@ -41,10 +54,25 @@ enum Lowering {
             }
             return .literal(.integer(millis), .timestamp)
         case .interval(let parts):
-            let millis = parts.reduce(Int64(0)) { $0 + $1.amount * $1.unit.milliseconds }
+            let millis = try intervalMilliseconds(parts, at: position)
             let hasTime = parts.contains { $0.unit != .day }
             return .literal(.integer(millis), .interval(hasTime: hasTime))
         }
+    }
+
+    /// The interval's length in milliseconds; INVALID_INTERVAL_FORMAT when it does not fit 64 bits, as Spark
+    /// refuses `INTERVAL 9223372036854775807 DAYS`.
+    static func intervalMilliseconds(_ parts: [IntervalPart], at position: SourcePosition) throws(SQLError) -> Int64 {
+        var total: Int64 = 0
+        for part in parts {
+            let (scaled, overflowed) = part.amount.multipliedReportingOverflow(by: part.unit.milliseconds)
+            let (sum, overflowedSum) = total.addingReportingOverflow(scaled)
+            guard !overflowed, !overflowedSum else {
+                throw SQLError(.intervalOverflow, "the interval \(part.amount) \(part.unit.rawValue) does not fit in 64-bit milliseconds", at: position)
+            }
+            total = sum
+        }
+        return total
     }
 
     static func unary(_ op: UnaryOperator, _ operand: BoundExpression, at position: SourcePosition) throws(SQLError) -> BoundExpression {
@@ -54,7 +82,10 @@ enum Lowering {
         case .plus:
             return operand
         case .negate:
-            if case .literal(.integer(let value), let type) = operand { return .literal(.integer(-value), type) }
+            if case .literal(.integer(let value), let type) = operand, value != .min, type != .int || value != Int64(Int32.min) {
+                // `-2147483648` is an INT in Spark, although 2147483648 alone is a BIGINT.
+                return .literal(.integer(-value), value == -Int64(Int32.min) ? .int : type)
+            }
             if case .literal(.real(let value), let type) = operand { return .literal(.real(-value), type) }
             let type = operand.type == .string ? SparkType.double : operand.type
             guard type.isNumeric || type == .null || { if case .interval = type { true } else { false } }() else {
@@ -155,11 +186,11 @@ enum Lowering {
             return dateAddDays(r, l)
         case (.date, .interval(let hasTime)):
             if !hasTime, case .literal(.integer(let millis), _) = r {
-                return dateAddDays(l, .integer(sign * millis / millisecondsPerDay))
+                return dateAddDays(l, .integer(sign * (millis / millisecondsPerDay)))
             }
-            return timestampAdd(try coerce(l, to: .timestamp, at: position), r, sign: sign)
+            return try timestampAdd(try coerce(l, to: .timestamp, at: position), r, sign: sign, at: position)
         case (.timestamp, .interval):
-            return timestampAdd(l, r, sign: sign)
+            return try timestampAdd(l, r, sign: sign, at: position)
         case (.interval, .date) where isAdd, (.interval, .timestamp) where isAdd:
             return try additive(true, r, l, at: position)
         case (.interval(let a), .interval(let b)):
@@ -181,22 +212,31 @@ enum Lowering {
     }
 
     static func negated(_ value: BoundExpression) -> BoundExpression {
-        if case .literal(.integer(let number), let type) = value { return .literal(.integer(-number), type) }
+        if case .literal(.integer(let number), let type) = value, number != .min { return .literal(.integer(-number), type) }
         return .operation(.negate, [value], value.type)
     }
 
+    /// A constant date plus constant days is folded when the result is a date Vigil can hold; otherwise SQLite
+    /// computes it (and answers NULL for a day out of its range).
     static func dateAddDays(_ date: BoundExpression, _ days: BoundExpression) -> BoundExpression {
-        if case .literal(.text(let day), .date) = date, let epochDay = SparkDateTime.epochDay(of: day) {
-            if case .literal(.integer(let amount), _) = days {
-                return .literal(.text(SparkDateTime.dayString(epochDay: epochDay + amount)), .date)
+        if case .literal(.text(let day), .date) = date, let epochDay = SparkDateTime.epochDay(of: day),
+            case .literal(.integer(let amount), _) = days
+        {
+            let (sum, overflow) = epochDay.addingReportingOverflow(amount)
+            if !overflow, SparkDateTime.epochDayRange.contains(sum) {
+                return .literal(.text(SparkDateTime.dayString(epochDay: sum)), .date)
             }
         }
         return .operation(.dateAddDays, [date, days], .date)
     }
 
-    static func timestampAdd(_ timestamp: BoundExpression, _ interval: BoundExpression, sign: Int64) -> BoundExpression {
+    static func timestampAdd(
+        _ timestamp: BoundExpression, _ interval: BoundExpression, sign: Int64, at position: SourcePosition
+    ) throws(SQLError) -> BoundExpression {
         if case .literal(.integer(let base), .timestamp) = timestamp, case .literal(.integer(let millis), _) = interval {
-            return .literal(.integer(base + sign * millis), .timestamp)
+            let (sum, overflow) = base.addingReportingOverflow(sign == 1 ? millis : (millis == .min ? .max : -millis))
+            guard !overflow else { throw SQLError(.arithmeticOverflow, "long overflow", at: position) }
+            return .literal(.integer(sum), .timestamp)
         }
         let amount: BoundExpression =
             if case .literal(.integer(let millis), let type) = interval { .literal(.integer(sign * millis), type) }
@@ -289,32 +329,33 @@ enum Lowering {
         if from == type { return expression }
         if case .literal(.null, _) = expression { return .null(type) }
         if case .literal(.text(let text), .string) = expression {
+            // A constant string is converted now; one that does not convert is Spark's CAST_INVALID_INPUT.
+            func invalid() -> SQLError {
+                SQLError(
+                    .castInvalidInput,
+                    "The value '\(text.prefix(256))' of the type \"STRING\" cannot be cast to \"\(type)\" because it is malformed",
+                    at: position)
+            }
             switch type {
             case .date:
-                guard let day = SparkDateTime.parseDate(text, pattern: nil) else {
-                    throw SQLError(.typeMismatch, "'\(text)' cannot be cast to DATE", at: position)
-                }
+                guard let day = SparkDateTime.parseDate(text, pattern: nil) else { throw invalid() }
                 return .literal(.text(day), .date)
             case .timestamp:
-                guard let millis = SparkDateTime.parseTimestamp(text, pattern: nil) else {
-                    throw SQLError(.typeMismatch, "'\(text)' cannot be cast to TIMESTAMP", at: position)
-                }
+                guard let millis = SparkDateTime.parseTimestamp(text, pattern: nil) else { throw invalid() }
                 return .literal(.integer(millis), .timestamp)
             case .int, .bigint:
-                guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else {
-                    throw SQLError(.typeMismatch, "'\(text)' cannot be cast to \(type)", at: position)
+                guard let value = Int64(text.trimmingCharacters(in: .whitespaces)), type == .bigint || Int32(exactly: value) != nil else {
+                    throw invalid()
                 }
                 return .literal(.integer(value), type)
-            case .double, .decimal:
-                guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                    throw SQLError(.typeMismatch, "'\(text)' cannot be cast to \(type)", at: position)
-                }
+            case .double:
+                guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else { throw invalid() }
                 return .literal(.real(value), type)
             case .boolean:
                 switch text.trimmingCharacters(in: .whitespaces).lowercased() {
                 case "true", "t", "yes", "y", "1": return .literal(.integer(1), .boolean)
                 case "false", "f", "no", "n", "0": return .literal(.integer(0), .boolean)
-                default: throw SQLError(.typeMismatch, "'\(text)' cannot be cast to BOOLEAN", at: position)
+                default: throw invalid()
                 }
             default:
                 break

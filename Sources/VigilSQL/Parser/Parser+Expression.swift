@@ -8,23 +8,41 @@ extension Parser {
     }
 
     private mutating func parseOr() throws(SQLError) -> Expression {
-        var left = try parseAnd()
+        var operands = [try parseAnd()]
+        var positions: [SourcePosition] = []
         while isKeyword("OR") {
-            let position = current.position
+            positions.append(current.position)
             advance()
-            left = Expression(.binary(.or, left, try parseAnd()), at: position)
+            operands.append(try parseAnd())
         }
-        return left
+        return try balanced(.or, operands, positions)
     }
 
     private mutating func parseAnd() throws(SQLError) -> Expression {
-        var left = try parseNot()
+        var operands = [try parseNot()]
+        var positions: [SourcePosition] = []
         while isKeyword("AND") {
-            let position = current.position
+            positions.append(current.position)
             advance()
-            left = Expression(.binary(.and, left, try parseNot()), at: position)
+            operands.append(try parseNot())
         }
-        return left
+        return try balanced(.and, operands, positions)
+    }
+
+    /// A chain `a AND b AND c ...` as the balanced tree Spark's parser builds for it (AstBuilder splits the
+    /// operands in the middle, recursively), so that a chain of 20,000 conditions is 15 levels deep, not 20,000,
+    /// and its automatic column name is Spark's. `positions[i]` is where the operator after operand i stands.
+    private func balanced(_ op: BinaryOperator, _ operands: [Expression], _ positions: [SourcePosition]) throws(SQLError) -> Expression {
+        func reduce(_ low: Int, _ high: Int) throws(SQLError) -> Expression {
+            switch high - low {
+            case 0: return operands[low]
+            case 1: return try node(.binary(op, operands[low], operands[high]), at: positions[low])
+            default:
+                let middle = low + (high - low) / 2
+                return try node(.binary(op, try reduce(low, middle), try reduce(middle + 1, high)), at: positions[middle])
+            }
+        }
+        return try reduce(0, operands.count - 1)
     }
 
     private mutating func parseNot() throws(SQLError) -> Expression {
@@ -33,7 +51,7 @@ extension Parser {
             advance()
             try enter()
             defer { depth -= 1 }
-            return Expression(.unary(.not, try parseNot()), at: position)
+            return try node(.unary(.not, try parseNot()), at: position)
         }
         return try parsePredicate()
     }
@@ -49,29 +67,29 @@ extension Parser {
             let position = current.position
             if case .symbol(let symbol) = current.kind, let op = Self.comparisons[symbol] {
                 advance()
-                left = Expression(.binary(op, left, try parseBitOr()), at: position)
+                left = try node(.binary(op, left, try parseBitOr()), at: position)
                 continue
             }
             if isKeyword("IS") {
                 advance()
                 let negated = acceptKeyword("NOT")
                 if acceptKeyword("NULL") {
-                    left = Expression(.isNull(left, negated: negated), at: position)
+                    left = try node(.isNull(left, negated: negated), at: position)
                     continue
                 }
                 if isKeyword("TRUE") || isKeyword("FALSE") {
                     let value = isKeyword("TRUE")
                     advance()
-                    let literal = Expression(.literal(.boolean(value)), at: position)
-                    left = Expression(.binary(.nullSafeEqual, left, literal), at: position)
-                    if negated { left = Expression(.unary(.not, left), at: position) }
+                    let literal = try node(.literal(.boolean(value)), at: position)
+                    left = try node(.binary(.nullSafeEqual, left, literal), at: position)
+                    if negated { left = try node(.unary(.not, left), at: position) }
                     continue
                 }
                 if isKeyword("DISTINCT") {
                     advance()
                     try expectKeyword("FROM")
-                    left = Expression(.binary(.nullSafeEqual, left, try parseBitOr()), at: position)
-                    if !negated { left = Expression(.unary(.not, left), at: position) }
+                    left = try node(.binary(.nullSafeEqual, left, try parseBitOr()), at: position)
+                    if !negated { left = try node(.unary(.not, left), at: position) }
                     continue
                 }
                 throw SQLError(.syntax, "expected NULL, TRUE, FALSE or DISTINCT FROM after IS, got \(current.describedForError)", at: current.position)
@@ -88,12 +106,12 @@ extension Parser {
                 if isKeyword("SELECT") || isKeyword("WITH") {
                     let query = try parseQuery()
                     try expectSymbol(")")
-                    left = Expression(.inQuery(left, query, negated: negated), at: position)
+                    left = try node(.inQuery(left, query, negated: negated), at: position)
                 } else {
                     var values: [Expression] = []
                     repeat { values.append(try parseExpression()) } while acceptSymbol(",")
                     try expectSymbol(")")
-                    left = Expression(.inList(left, values, negated: negated), at: position)
+                    left = try node(.inList(left, values, negated: negated), at: position)
                 }
                 continue
             }
@@ -101,7 +119,7 @@ extension Parser {
                 let low = try parseBitOr()
                 try expectKeyword("AND")
                 let high = try parseBitOr()
-                left = Expression(.between(left, low, high, negated: negated), at: position)
+                left = try node(.between(left, low, high, negated: negated), at: position)
                 continue
             }
             if let keyword = current.keyword, ["LIKE", "ILIKE", "RLIKE", "REGEXP"].contains(keyword) {
@@ -114,7 +132,7 @@ extension Parser {
                 if isKeyword("ESCAPE") {
                     throw SQLError(.unsupported, "LIKE ... ESCAPE is not supported; the escape character is '\\'", at: current.position)
                 }
-                left = Expression(.like(op, left, pattern, negated: negated), at: position)
+                left = try node(.like(op, left, pattern, negated: negated), at: position)
                 continue
             }
             if negated {
@@ -132,10 +150,10 @@ extension Parser {
             let position = current.position
             if case .symbol(let symbol) = current.kind, let op = operators[symbol] {
                 advance()
-                left = Expression(.binary(op, left, try next(&self)), at: position)
+                left = try node(.binary(op, left, try next(&self)), at: position)
             } else if operators["DIV"] != nil, isKeyword("DIV") {
                 advance()
-                left = Expression(.binary(.integerDivide, left, try next(&self)), at: position)
+                left = try node(.binary(.integerDivide, left, try next(&self)), at: position)
             } else {
                 return left
             }
@@ -172,10 +190,10 @@ extension Parser {
         defer { depth -= 1 }
         if acceptSymbol("-") {
             let operand = try parseUnary()
-            return Expression(.unary(.negate, operand), at: position)
+            return try node(.unary(.negate, operand), at: position)
         }
-        if acceptSymbol("+") { return Expression(.unary(.plus, try parseUnary()), at: position) }
-        if acceptSymbol("~") { return Expression(.unary(.bitNot, try parseUnary()), at: position) }
+        if acceptSymbol("+") { return try node(.unary(.plus, try parseUnary()), at: position) }
+        if acceptSymbol("~") { return try node(.unary(.bitNot, try parseUnary()), at: position) }
         return try parsePostfix()
     }
 
@@ -186,15 +204,15 @@ extension Parser {
             if acceptSymbol("[") {
                 let key = try parseExpression()
                 try expectSymbol("]")
-                expression = Expression(.subscript(expression, key), at: position)
+                expression = try node(.subscript(expression, key), at: position)
             } else if isSymbol("."), case .name(var parts) = expression.kind {
                 advance()
                 parts.append(try parseIdentifier(what: "a field name"))
-                expression = Expression(.name(parts), at: expression.position)
+                expression = try node(.name(parts), at: expression.position)
             } else if acceptSymbol(".") {
-                expression = Expression(.field(expression, try parseIdentifier(what: "a field name")), at: position)
+                expression = try node(.field(expression, try parseIdentifier(what: "a field name")), at: position)
             } else if acceptSymbol("::") {
-                expression = Expression(.cast(expression, try parseType()), at: position)
+                expression = try node(.cast(expression, try parseType()), at: position)
             } else {
                 return expression
             }

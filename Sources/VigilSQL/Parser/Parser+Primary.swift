@@ -10,22 +10,22 @@ extension Parser {
                 value += more
                 advance()
             }
-            return Expression(.literal(.string(value)), at: position)
+            return try node(.literal(.string(value)), at: position)
         case .number(let text):
             advance()
-            return Expression(.literal(.number(text)), at: position)
+            return try node(.literal(.number(text)), at: position)
         case .parameter(let name):
             advance()
-            return Expression(.parameter(name), at: position)
+            return try node(.parameter(name), at: position)
         case .quotedIdentifier(let name):
             advance()
-            return Expression(.name([Identifier(name, at: position)]), at: position)
+            return try node(.name([Identifier(name, at: position)]), at: position)
         case .symbol("("):
             advance()
             if isKeyword("SELECT") || isKeyword("WITH") {
                 let query = try parseQuery()
                 try expectSymbol(")")
-                return Expression(.scalarSubquery(query), at: position)
+                return try node(.scalarSubquery(query), at: position)
             }
             let inner = try parseExpression()
             if isSymbol(",") {
@@ -48,10 +48,10 @@ extension Parser {
         switch upper {
         case "NULL":
             advance()
-            return Expression(.literal(.null), at: position)
+            return try node(.literal(.null), at: position)
         case "TRUE", "FALSE":
             advance()
-            return Expression(.literal(.boolean(upper == "TRUE")), at: position)
+            return try node(.literal(.boolean(upper == "TRUE")), at: position)
         case "CASE":
             advance()
             return try parseCase(at: position)
@@ -65,27 +65,27 @@ extension Parser {
             try expectKeyword("AS")
             let type = try parseType()
             try expectSymbol(")")
-            return Expression(.cast(value, type), at: position)
+            return try node(.cast(value, type), at: position)
         case "INTERVAL":
             advance()
-            return Expression(.literal(.interval(try parseIntervalParts(at: position))), at: position)
+            return try node(.literal(.interval(try parseIntervalParts(at: position))), at: position)
         case "DATE", "TIMESTAMP", "TIMESTAMP_LTZ", "TIMESTAMP_NTZ":
             if case .string(let text) = peekToken(1).kind {
                 advance()
                 advance()
-                return Expression(.literal(upper == "DATE" ? .date(text) : .timestamp(text)), at: position)
+                return try node(.literal(upper == "DATE" ? .date(text) : .timestamp(text)), at: position)
             }
         case "EXISTS" where followedByParen:
             advance()
             try expectSymbol("(")
             let query = try parseQuery()
             try expectSymbol(")")
-            return Expression(.exists(query), at: position)
+            return try node(.exists(query), at: position)
         case "CURRENT_DATE" where !followedByParen && peekToken(1).kind != .symbol("."),
             "CURRENT_TIMESTAMP" where !followedByParen && peekToken(1).kind != .symbol("."):
             advance()
             let call = FunctionCall(name: Identifier(word, at: position), arguments: [], distinct: false, star: false, window: nil)
-            return Expression(.function(call), at: position)
+            return try node(.function(call), at: position)
         default:
             break
         }
@@ -95,7 +95,7 @@ extension Parser {
             throw SQLError(.syntax, "expected an expression, got '\(word)'", at: position)
         }
         advance()
-        return Expression(.name([Identifier(word, at: position)]), at: position)
+        return try node(.name([Identifier(word, at: position)]), at: position)
     }
 
     private mutating func parseCase(at position: SourcePosition) throws(SQLError) -> Expression {
@@ -113,7 +113,7 @@ extension Parser {
         var otherwise: Expression?
         if acceptKeyword("ELSE") { otherwise = try parseExpression() }
         try expectKeyword("END")
-        return Expression(.caseWhen(operand: operand, branches: branches, otherwise: otherwise), at: position)
+        return try node(.caseWhen(operand: operand, branches: branches, otherwise: otherwise), at: position)
     }
 
     mutating func parseFunctionCall() throws(SQLError) -> Expression {
@@ -145,7 +145,7 @@ extension Parser {
             }
             call.window = try parseWindowSpec()
         }
-        return Expression(.function(call), at: name.position)
+        return try node(.function(call), at: name.position)
     }
 
     private mutating func parseWindowSpec() throws(SQLError) -> WindowSpec {

@@ -38,7 +38,11 @@ extension Parser {
         if isKeyword("OFFSET") || isKeyword("CLUSTER") || isKeyword("DISTRIBUTE") || isKeyword("SORT") {
             throw SQLError(.unsupported, "\(current.keyword ?? "") is not supported", at: current.position)
         }
-        return Query(ctes: ctes, body: body, orderBy: orderBy, limit: limit)
+        let query = Query(ctes: ctes, body: body, orderBy: orderBy, limit: limit)
+        guard query.height <= Self.maxQueryHeight else {
+            throw SQLError(.tooComplex, "the query nests more than \(Self.maxQueryHeight) levels deep", at: current.position)
+        }
+        return query
     }
 
     mutating func parseOrderItems() throws(SQLError) -> [OrderItem] {
@@ -81,7 +85,11 @@ extension Parser {
             } else {
                 return body
             }
+            let position = current.position
             body = .setOperation(op, body, try parseQueryTerm())
+            if body.termCount > Self.maxCompoundTerms {
+                throw SQLError(.tooComplex, "more than \(Self.maxCompoundTerms) SELECTs are combined by set operations; split the query", at: position)
+            }
         }
     }
 
@@ -112,7 +120,9 @@ extension Parser {
         if acceptKeyword("FROM") {
             var item = try parseJoinedFromItem()
             while acceptSymbol(",") {
+                let position = current.position
                 item = .join(.cross, item, try parseJoinedFromItem(), on: nil)
+                try checkRelationCount(item, at: position)
             }
             from = item
             while isKeyword("LATERAL") {
@@ -182,6 +192,7 @@ extension Parser {
     mutating func parseJoinedFromItem() throws(SQLError) -> FromItem {
         var item = try parseFromPrimary()
         while true {
+            let position = current.position
             let kind: JoinKind
             if acceptKeyword("JOIN") {
                 kind = .inner
@@ -218,6 +229,13 @@ extension Parser {
                 }
             }
             item = .join(condition == nil && kind == .inner ? .cross : kind, item, right, on: condition)
+            try checkRelationCount(item, at: position)
+        }
+    }
+
+    func checkRelationCount(_ item: FromItem, at position: SourcePosition) throws(SQLError) {
+        if item.relationCount > Self.maxJoinedRelations {
+            throw SQLError(.tooComplex, "more than \(Self.maxJoinedRelations) tables are joined in one FROM clause", at: position)
         }
     }
 

@@ -7,12 +7,37 @@ public struct Parser {
     /// error and not a stack overflow of the server.
     var depth = 0
     static let maxDepth = 200
+    /// The tallest expression tree (operators, function calls, subqueries) a statement may hold. Every later stage
+    /// recurses through the tree, and SQLite itself refuses expressions deeper than 1000, so past this the
+    /// statement is refused here, with a position, before anything else can run out of stack.
+    public static let maxExpressionHeight = 1000
+    /// The same bound for a whole query: its clauses, joins and subqueries add a few levels each above their
+    /// expressions (and subqueries nest at most `maxDepth` deep).
+    public static let maxQueryHeight = 1200
+    /// SELECTs in one chain of UNION/EXCEPT/INTERSECT (SQLite's SQLITE_MAX_COMPOUND_SELECT).
+    public static let maxCompoundTerms = 500
+    /// Tables and subqueries in one FROM clause (SQLite joins at most 64).
+    public static let maxJoinedRelations = 64
+    /// Tokens in one statement: bounds the memory the lexer and parser may take for a hostile 16 MiB text.
+    public static let maxTokens = 250_000
 
     mutating func enter() throws(SQLError) {
         depth += 1
         if depth > Self.maxDepth {
-            throw SQLError(.unsupported, "the statement nests deeper than \(Self.maxDepth) levels", at: current.position)
+            throw SQLError(.tooComplex, "the statement nests deeper than \(Self.maxDepth) levels of parentheses and subqueries", at: current.position)
         }
+    }
+
+    /// Builds an expression node, refusing it when the tree grows past `maxExpressionHeight`.
+    func node(_ kind: Expression.Kind, at position: SourcePosition) throws(SQLError) -> Expression {
+        let expression = Expression(kind, at: position)
+        guard expression.height <= Self.maxExpressionHeight else {
+            throw SQLError(
+                .tooComplex,
+                "the expression is more than \(Self.maxExpressionHeight) operators deep; split it, for example into a CTE or an IN (...) list",
+                at: position)
+        }
+        return expression
     }
 
     public init(tokens: [Token]) {
@@ -21,7 +46,7 @@ public struct Parser {
 
     /// Parses one statement; a trailing `;` is allowed.
     public static func parse(_ text: String) throws(SQLError) -> Query {
-        var parser = Parser(tokens: try Lexer.tokenize(text))
+        var parser = Parser(tokens: try Lexer.tokenize(text, maxTokens: maxTokens))
         return try parser.parseStatement()
     }
 

@@ -14,9 +14,11 @@ public enum SparkCollections {
             let present = items.filter { $0 != .null }.sorted(by: ascending)
             return JSONWriter.text(of: .array(present + items.filter { $0 == .null }))
         case ("distinct", .array(let items)):
-            var seen: [JSONValue] = []
-            for item in items where !seen.contains(where: { equal($0, item) }) { seen.append(item) }
-            return JSONWriter.text(of: .array(seen))
+            // Hashed on a canonical key (numbers by value), so a million-element array is not a trillion comparisons.
+            var seen = Set<String>()
+            var kept: [JSONValue] = []
+            for item in items where seen.insert(distinctKey(item)).inserted { kept.append(item) }
+            return JSONWriter.text(of: .array(kept))
         case ("map_keys", .object(let members)): return JSONWriter.text(of: .array(members.map { .string($0.key) }))
         case ("map_values", .object(let members)): return JSONWriter.text(of: .array(members.map(\.value)))
         case ("map_size", .object(let members)): return String(members.count)
@@ -47,6 +49,12 @@ public enum SparkCollections {
         guard case .array(let items)? = try? JSONParser.parse(json) else { return nil }
         let present = items.filter { $0 != .null }
         return maximum ? present.max(by: ascending) : present.min(by: ascending)
+    }
+
+    /// Equal keys for values `equal` calls equal.
+    static func distinctKey(_ value: JSONValue) -> String {
+        if case .number(let text) = value, let number = Double(text) { return "n\(number)" }
+        return "j" + JSONWriter.text(of: value)
     }
 
     static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {

@@ -5,6 +5,11 @@ import VigilCore
 /// TIMESTAMP as milliseconds since the epoch). Proleptic Gregorian arithmetic, valid before 1970.
 public enum SparkDateTime {
     static let millisecondsPerDay: Int64 = 86_400_000
+    /// The days Vigil can hold as a DATE: those whose midnight, in microseconds, fits Spark's TIMESTAMP
+    /// (years −290308 to 294247). Arithmetic on a day outside is not folded, and parsing one fails.
+    public static let epochDayRange: ClosedRange<Int64> = -106_751_991...106_751_991
+    /// Years a date string may name: a longer year would overflow the day arithmetic.
+    static let yearRange: ClosedRange<Int64> = -290_308...294_247
 
     struct Civil: Equatable {
         var year: Int64, month: Int64, day: Int64
@@ -21,22 +26,33 @@ public enum SparkDateTime {
         return (Int64(year), Int64(month), Int64(day))
     }
 
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    public static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
     static func civil(millis: Int64) -> Civil {
         let day = floorDivide(millis, millisecondsPerDay)
-        let rest = millis - day * millisecondsPerDay
+        // The remainder directly: `millis - day * millisecondsPerDay` overflows near Int64.min.
+        let remainder = millis % millisecondsPerDay
+        let rest = remainder < 0 ? remainder + millisecondsPerDay : remainder
         let (y, m, d) = civil(epochDay: day)
         return Civil(year: y, month: m, day: d, hour: rest / 3_600_000, minute: rest / 60_000 % 60, second: rest / 1000 % 60,
                      millisecond: rest % 1000)
     }
 
+    /// The instant of civil fields already checked to be a valid date within `yearRange`.
     static func millis(_ c: Civil) -> Int64 {
         days(year: c.year, month: c.month, day: c.day) * millisecondsPerDay + c.hour * 3_600_000 + c.minute * 60_000
             + c.second * 1000 + c.millisecond
+    }
+
+    /// The instant of any civil fields, nil when it does not fit 64-bit milliseconds (truncating the earliest
+    /// instants to their year would land before Int64.min).
+    static func checkedMillis(_ c: Civil) -> Int64? {
+        let (dayMillis, overflow) = days(year: c.year, month: c.month, day: c.day).multipliedReportingOverflow(by: millisecondsPerDay)
+        let (sum, overflowSum) = dayMillis.addingReportingOverflow(c.hour * 3_600_000 + c.minute * 60_000 + c.second * 1000 + c.millisecond)
+        return overflow || overflowSum ? nil : sum
     }
 
     static func daysInMonth(_ year: Int64, _ month: Int64) -> Int64 {
@@ -57,9 +73,10 @@ public enum SparkDateTime {
     public static func epochDay(of date: String) -> Int64? {
         let parts = date.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
-            (1...12).contains(m), d >= 1, d <= daysInMonth(y, m)
+            yearRange.contains(y), (1...12).contains(m), d >= 1, d <= daysInMonth(y, m)
         else { return nil }
-        return days(year: y, month: m, day: d)
+        let day = days(year: y, month: m, day: d)
+        return epochDayRange.contains(day) ? day : nil
     }
 
     /// `CAST(ts AS STRING)`: `yyyy-MM-dd HH:mm:ss` plus a fraction without trailing zeros.
@@ -90,7 +107,8 @@ public enum SparkDateTime {
             let day = floorDivide(millis, millisecondsPerDay)
             // 1970-01-01 was a Thursday; Monday-based weeks.
             let monday = day - ((day % 7 + 7 + 3) % 7)
-            return monday * millisecondsPerDay
+            let (start, overflow) = monday.multipliedReportingOverflow(by: millisecondsPerDay)
+            return overflow ? nil : start
         case "DAY", "DD": c = Civil(year: c.year, month: c.month, day: c.day)
         case "HOUR": c.minute = 0; c.second = 0; c.millisecond = 0
         case "MINUTE": c.second = 0; c.millisecond = 0
@@ -98,7 +116,7 @@ public enum SparkDateTime {
         case "MILLISECOND": break
         default: return nil
         }
-        return Self.millis(c)
+        return checkedMillis(c)
     }
 
     enum FormatError: Error, CustomStringConvertible {
@@ -299,9 +317,12 @@ public enum SparkDateTime {
         }
         guard index == characters.count else { return nil }
         if pm == true { c.hour += 12 }
-        guard (1...12).contains(c.month), c.day >= 1, c.day <= daysInMonth(c.year, c.month), c.hour < 24, c.minute < 60, c.second < 60 else {
+        guard yearRange.contains(c.year), (1...12).contains(c.month), c.day >= 1, c.day <= daysInMonth(c.year, c.month),
+            (0..<24).contains(c.hour), (0..<60).contains(c.minute), (0..<60).contains(c.second)
+        else {
             return nil
         }
+        guard epochDayRange.contains(days(year: c.year, month: c.month, day: c.day)) else { return nil }
         return millis(c)
     }
 }

@@ -4,19 +4,16 @@ import Synchronization
 /// LIKE, RLIKE, regexp_extract, regexp_replace and split with Spark's semantics. Regular expressions are Java's;
 /// NSRegularExpression (ICU) reads the common syntax the same way.
 public enum SparkPatterns {
-    public struct PatternError: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     private static let cache = Mutex<[String: NSRegularExpression]>([:])
 
-    static func regex(_ pattern: String) throws -> NSRegularExpression {
+    /// The compiled pattern; INVALID_PARAMETER_VALUE.PATTERN (worded as Spark words it) when it is not one.
+    static func regex(_ pattern: String, function: String) throws(SparkRuntimeError) -> NSRegularExpression {
         if let cached = cache.withLock({ $0[pattern] }) { return cached }
         let compiled: NSRegularExpression
         do {
             compiled = try NSRegularExpression(pattern: pattern)
         } catch {
-            throw PatternError(description: "[INVALID_PARAMETER_VALUE.PATTERN] invalid regular expression '\(pattern)'")
+            throw SparkRuntimeError(.invalidPattern, "The value of parameter(s) `regexp` in `\(function)` is invalid: '\(pattern.prefix(256))'")
         }
         cache.withLock { cache in
             if cache.count > 256 { cache.removeAll() }
@@ -25,8 +22,12 @@ public enum SparkPatterns {
         return compiled
     }
 
-    /// Spark LIKE: `%` any run, `_` one character, `\` escapes; the whole value must match.
-    public static func like(_ value: String, pattern: String, caseInsensitive: Bool) -> Bool {
+    /// Spark LIKE: `%` any run, `_` one character, `\` escapes; the whole value must match. The matcher
+    /// backtracks to the last `%`, which is quadratic at worst (a 1 MiB value against `%a%a…b`), so it asks
+    /// `interrupted` every 65,536 steps whether the statement must stop.
+    public static func like(
+        _ value: String, pattern: String, caseInsensitive: Bool, interrupted: Interruption = { false }
+    ) throws(SparkRuntimeError) -> Bool {
         let subject = Array(caseInsensitive ? value.lowercased() : value)
         var tokens: [(Character?, isAny: Bool)] = []
         var characters = Array(caseInsensitive ? pattern.lowercased() : pattern).makeIterator()
@@ -40,7 +41,10 @@ public enum SparkPatterns {
         }
         // Iterative wildcard matching with backtracking to the last `%`.
         var s = 0, p = 0, star = -1, mark = 0
+        var steps = 0
         while s < subject.count {
+            steps &+= 1
+            if steps & 0xFFFF == 0, interrupted() { throw .stopped }
             if p < tokens.count, !tokens[p].isAny, tokens[p].0 == nil || tokens[p].0 == subject[s] {
                 s += 1
                 p += 1
@@ -67,7 +71,7 @@ public enum SparkPatterns {
     /// Matches of `expression` in `value` (only the first when `first`), or an error when `interrupted` said stop.
     static func matches(
         _ expression: NSRegularExpression, in value: String, first: Bool, interrupted: Interruption
-    ) throws -> [NSTextCheckingResult] {
+    ) throws(SparkRuntimeError) -> [NSTextCheckingResult] {
         var found: [NSTextCheckingResult] = []
         var stopped = false
         // The block is declared escaping but runs only during the call.
@@ -82,20 +86,22 @@ public enum SparkPatterns {
                 }
             }
         }
-        if stopped { throw PatternError(description: "the statement was stopped while matching a regular expression") }
+        if stopped { throw SparkRuntimeError.stopped }
         return found
     }
 
-    public static func rlike(_ value: String, regex pattern: String, interrupted: Interruption = { false }) throws -> Bool {
-        try !matches(regex(pattern), in: value, first: true, interrupted: interrupted).isEmpty
+    public static func rlike(_ value: String, regex pattern: String, interrupted: Interruption = { false }) throws(SparkRuntimeError) -> Bool {
+        try !matches(regex(pattern, function: "rlike"), in: value, first: true, interrupted: interrupted).isEmpty
     }
 
     public static func regexpExtract(
         _ value: String, regex pattern: String, group: Int, interrupted: Interruption = { false }
-    ) throws -> String {
-        let expression = try regex(pattern)
+    ) throws(SparkRuntimeError) -> String {
+        let expression = try regex(pattern, function: "regexp_extract")
         guard group >= 0, group <= expression.numberOfCaptureGroups else {
-            throw PatternError(description: "[INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX] regexp_extract group \(group) is not in 0...\(expression.numberOfCaptureGroups)")
+            throw SparkRuntimeError(
+                .regexGroupIndex,
+                "The value of parameter(s) `idx` in `regexp_extract` is invalid: Expects group index between 0 and \(expression.numberOfCaptureGroups), but got \(group)")
         }
         guard let match = try matches(expression, in: value, first: true, interrupted: interrupted).first,
             let range = Range(match.range(at: group), in: value)
@@ -105,8 +111,8 @@ public enum SparkPatterns {
 
     public static func regexpReplace(
         _ value: String, regex pattern: String, replacement: String, interrupted: Interruption = { false }
-    ) throws -> String {
-        let expression = try regex(pattern)
+    ) throws(SparkRuntimeError) -> String {
+        let expression = try regex(pattern, function: "regexp_replace")
         var result = ""
         var start = value.startIndex
         for match in try matches(expression, in: value, first: false, interrupted: interrupted) {
@@ -119,8 +125,8 @@ public enum SparkPatterns {
     }
 
     /// Java's String.split with Spark's default limit -1 (trailing empty strings kept).
-    public static func split(_ value: String, regex pattern: String, limit: Int = -1, interrupted: Interruption = { false }) throws -> [String] {
-        let expression = try regex(pattern)
+    public static func split(_ value: String, regex pattern: String, limit: Int = -1, interrupted: Interruption = { false }) throws(SparkRuntimeError) -> [String] {
+        let expression = try regex(pattern, function: "split")
         var parts: [String] = []
         var start = value.startIndex
         for match in try matches(expression, in: value, first: false, interrupted: interrupted) {

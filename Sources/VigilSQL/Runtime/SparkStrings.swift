@@ -74,7 +74,9 @@ public enum SparkStrings {
         case .real(let number):
             switch type {
             case .decimal(_, let scale): return decimalString(number, scale: scale)
-            case .int, .bigint: return String(Int64(number))
+            // The store never hands over a REAL for an integral column (ResultCheck); if one came, it is printed
+            // as the number it is rather than trapped on.
+            case .int, .bigint: return Int64(exactly: number).map { String($0) } ?? doubleToString(number)
             default: return doubleToString(number)
             }
         case .text(let text):

@@ -41,6 +41,10 @@ extension SparkType {
 private struct DDLParser {
     let characters: [Character]
     var index = 0
+    /// Nesting of `array<`, `map<` and `struct<` being parsed: a schema string comes from the statement, and
+    /// `array<array<…>>` a million deep must be an error, not a stack overflow.
+    var depth = 0
+    static let maxDepth = 64
 
     mutating func skipSpaces() {
         while index < characters.count, characters[index].isWhitespace { index += 1 }
@@ -91,6 +95,11 @@ private struct DDLParser {
 
     mutating func parseType() throws(SparkType.DDLError) -> SparkType {
         let start = index
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else {
+            throw SparkType.DDLError(message: "the type nests deeper than \(Self.maxDepth) levels", offset: start)
+        }
         let name = try word()
         switch name.lowercased() {
         case "array":

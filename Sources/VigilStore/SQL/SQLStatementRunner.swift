@@ -2,64 +2,139 @@ import Foundation
 import Synchronization
 import VigilSQL
 
-/// Compiles and runs Spark SQL over the audit store on read-only connections, off the async executor (a
-/// statement is blocking C work). Connections are kept for reuse so their page caches stay warm.
+/// Compiles and runs Spark SQL over the audit store on read-only connections, on the bounded `SQLExecutor`
+/// (never on the async executor: a statement is blocking C work). Connections are kept for reuse so their page
+/// caches stay warm.
 public final class SQLStatementRunner: Sendable {
     public struct Limits: Sendable {
-        /// A statement running longer is stopped with `STATEMENT_TIMEOUT`.
+        /// A statement running longer is stopped with `STATEMENT_TIMEOUT` (time spent queued does not count).
         public var timeout: Duration
         /// At most this many rows are returned; the result says it was truncated.
         public var rowLimit: Int
+        /// At most this many bytes of rows are read into memory per statement (Databricks caps INLINE results
+        /// at 25 MiB); the result says it was truncated.
+        public var resultBytes: Int
+        /// How many statements run at once, wait, and may belong to one principal.
+        public var executor: SQLExecutor.Limits
 
-        public init(timeout: Duration = .seconds(30), rowLimit: Int = 100_000) {
+        public init(
+            timeout: Duration = .seconds(30), rowLimit: Int = 100_000, resultBytes: Int = 25 << 20,
+            executor: SQLExecutor.Limits = SQLExecutor.Limits()
+        ) {
             self.timeout = timeout
             self.rowLimit = rowLimit
+            self.resultBytes = resultBytes
+            self.executor = executor
+        }
+    }
+
+    /// One statement to compile and run, with what its caller may see and how much it may return.
+    public struct Statement: Sendable {
+        public var text: String
+        /// `current_date()` and `now()`: milliseconds since the epoch.
+        public var now: Int64
+        public var parameters: [String: SQLValue]
+        public var workspaceScope: [String]?
+        public var computedTables: (any ComputedTableSource)?
+        public var rowLimit: Int?
+        public var byteLimit: Int?
+
+        public init(
+            _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil,
+            computedTables: (any ComputedTableSource)? = nil, rowLimit: Int? = nil, byteLimit: Int? = nil
+        ) {
+            self.text = text
+            self.now = now
+            self.parameters = parameters
+            self.workspaceScope = workspaceScope
+            self.computedTables = computedTables
+            self.rowLimit = rowLimit
+            self.byteLimit = byteLimit
         }
     }
 
     public let compiler: SQLCompiler
     public let limits: Limits
     public let database: VigilDatabase
+    public let executor: SQLExecutor
     private let path: String
     private let idle = Mutex<[ConnectionBox]>([])
-    private let queue = DispatchQueue(label: "vigil.sql", attributes: .concurrent)
 
     public init(database: VigilDatabase, compiler: SQLCompiler = SQLCompiler(), limits: Limits = Limits()) {
         self.path = database.path
         self.database = database
         self.compiler = compiler
         self.limits = limits
+        self.executor = SQLExecutor(limits: limits.executor)
     }
 
-    /// Compiles `text` at `now` (milliseconds since the epoch) and runs it. Compile errors and runtime errors
-    /// are `SQLError`s. `computedTables` supplies `information_schema` rows (see `InformationSchema`).
+    /// Queues `statement` for `owner` and returns at once; `started` is called when a statement thread takes it,
+    /// `completion` with its outcome (compile errors included). Refused when the executor or the owner's share
+    /// of it is full.
+    public func submit(
+        _ statement: Statement, owner: Int64, cancellation: StatementCancellation,
+        started: @escaping @Sendable () -> Void = {},
+        completion: @escaping @Sendable (Result<SQLResult, SQLError>) -> Void
+    ) throws(SQLExecutor.Refusal) {
+        try executor.submit(owner: owner) {
+            if cancellation.isCanceled {
+                completion(.failure(SQLError(.canceled, "the statement was canceled before it started")))
+                return
+            }
+            started()
+            completion(self.compileAndRun(statement, cancellation: cancellation))
+        }
+    }
+
+    /// Compiles and runs `text` and waits for the outcome: compile and runtime errors are `SQLError`s, and so is a
+    /// refusal by the executor (`RESOURCE_EXHAUSTED`).
     public func run(
         _ text: String, now: Int64, parameters: [String: SQLValue] = [:], rowLimit: Int? = nil,
         computedTables: (any ComputedTableSource)? = nil, cancellation: StatementCancellation = StatementCancellation()
     ) async throws(SQLError) -> SQLResult {
-        let compiled = try compiler.compile(text, now: now, parameters: parameters, computedTables: computedTables)
+        let statement = Statement(text, now: now, parameters: parameters, computedTables: computedTables, rowLimit: rowLimit)
         let result: Result<SQLResult, SQLError> = await withCheckedContinuation { continuation in
-            start(compiled, rowLimit: rowLimit, cancellation: cancellation) { continuation.resume(returning: $0) }
+            do throws(SQLExecutor.Refusal) {
+                try submit(statement, owner: 0, cancellation: cancellation) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(returning: .failure(SQLError(.resourceExhausted, error.description)))
+            }
         }
         return try result.get()
     }
 
-    /// Runs an already compiled statement on a background thread and calls `completion` with its outcome; the
-    /// statement stops at the time limit or when `cancellation` is set.
-    public func start(
-        _ compiled: CompiledQuery, rowLimit: Int?, cancellation: StatementCancellation,
-        completion: @escaping @Sendable (Result<SQLResult, SQLError>) -> Void
-    ) {
-        let limit = min(rowLimit ?? limits.rowLimit, limits.rowLimit)
-        let deadline = ContinuousClock.now.advanced(by: limits.timeout)
-        queue.async {
-            completion(self.runBlocking(compiled, rowLimit: limit, deadline: deadline, cancellation: cancellation))
+    /// Runs raw SQL that did not come from the compiler (tests of the connection's own defences).
+    public func runUncompiled(_ query: CompiledQuery) async -> Result<SQLResult, SQLError> {
+        await withCheckedContinuation { continuation in
+            do throws(SQLExecutor.Refusal) {
+                try executor.submit(owner: 0) {
+                    continuation.resume(returning: self.execute(query, rowLimit: self.limits.rowLimit, byteLimit: self.limits.resultBytes,
+                                                                cancellation: StatementCancellation()))
+                }
+            } catch {
+                continuation.resume(returning: .failure(SQLError(.resourceExhausted, error.description)))
+            }
         }
     }
 
-    private func runBlocking(
-        _ compiled: CompiledQuery, rowLimit: Int, deadline: ContinuousClock.Instant, cancellation: StatementCancellation
-    ) -> Result<SQLResult, SQLError> {
+    /// Runs on a statement thread: the compiler recurses through the statement, which the thread's large stack
+    /// allows at the parser's limits.
+    private func compileAndRun(_ statement: Statement, cancellation: StatementCancellation) -> Result<SQLResult, SQLError> {
+        let compiled: CompiledQuery
+        do {
+            compiled = try compiler.compile(
+                statement.text, now: statement.now, parameters: statement.parameters, workspaceScope: statement.workspaceScope,
+                computedTables: statement.computedTables)
+        } catch {
+            return .failure(error)
+        }
+        let rowLimit = min(statement.rowLimit ?? limits.rowLimit, limits.rowLimit)
+        let byteLimit = min(statement.byteLimit ?? limits.resultBytes, limits.resultBytes)
+        return execute(compiled, rowLimit: rowLimit, byteLimit: byteLimit, cancellation: cancellation)
+    }
+
+    private func execute(_ compiled: CompiledQuery, rowLimit: Int, byteLimit: Int, cancellation: StatementCancellation) -> Result<SQLResult, SQLError> {
+        let deadline = ContinuousClock.now.advanced(by: limits.timeout)
         let box: ConnectionBox
         if let reused = idle.withLock({ $0.popLast() }) {
             box = reused
@@ -71,10 +146,10 @@ public final class SQLStatementRunner: Sendable {
             }
         }
         let result = Result { () throws(SQLError) in
-            try box.connection.run(compiled, rowLimit: rowLimit, deadline: deadline, cancellation: cancellation)
+            try box.connection.run(compiled, rowLimit: rowLimit, byteLimit: byteLimit, deadline: deadline, cancellation: cancellation)
         }
         idle.withLock { connections in
-            if connections.count < 4 { connections.append(box) }
+            if connections.count < max(4, limits.executor.concurrency) { connections.append(box) }
         }
         return result
     }

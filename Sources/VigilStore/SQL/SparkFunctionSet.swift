@@ -12,20 +12,31 @@ enum SparkFunctionSet {
         let types = TypeCache()
         add(handle, "spark_divide", 2) { args in
             guard let left = args[0].number, let right = args[1].number else { return .null }
-            guard right != 0 else { throw RuntimeFailure("[DIVIDE_BY_ZERO] Division by zero") }
+            guard right != 0 else { throw SparkRuntimeError.divideByZero }
             return .real(left / right)
         }
-        add(handle, "spark_floor_div", 2) { args in
-            guard let left = args[0].integer, let right = args[1].integer, right != 0 else { return .null }
-            let quotient = left / right
-            return .integer((left % right != 0 && (left < 0) != (right < 0)) ? quotient - 1 : quotient)
+        add(handle, "spark_floor_div", 2) { args in SparkArithmetic.floorDivide(args[0], args[1]) }
+        add(handle, "spark_check_integral", 2) { args in try SparkArithmetic.checkIntegral(args[0], width: Self.width(args[1])) }
+        add(handle, "spark_remainder", 2) { args in try SparkArithmetic.remainder(args[0], args[1]) }
+        add(handle, "spark_integer_divide", 2) { args in try SparkArithmetic.integerDivide(args[0], args[1]) }
+        add(handle, "spark_bit_xor", 2) { args in SparkArithmetic.bitXor(args[0], args[1]) }
+        add(handle, "spark_floor", 2) { args in try SparkArithmetic.floor(args[0], keepDecimal: args[1].integer == 1) }
+        add(handle, "spark_ceil", 2) { args in try SparkArithmetic.ceil(args[0], keepDecimal: args[1].integer == 1) }
+        add(handle, "spark_seconds_to_timestamp", 1) { args in SparkArithmetic.secondsToTimestamp(args[0]) }
+        add(handle, "spark_cast_integral", 2) { args in try SparkArithmetic.castIntegral(args[0], width: Self.width(args[1])) }
+        add(handle, "spark_cast_decimal", 3) { args in
+            try SparkArithmetic.castDecimal(args[0], precision: Int(clamping: args[1].integer ?? 38), scale: Int(clamping: args[2].integer ?? 0))
         }
+        add(handle, "spark_greatest", -1) { args in SparkArithmetic.extreme(args, greatest: true) }
+        add(handle, "spark_least", -1) { args in SparkArithmetic.extreme(args, greatest: false) }
+        add(handle, "spark_time_window", 2) { args in try SparkArithmetic.timeWindow(args[0], size: args[1]) }
+        add(handle, "spark_json_index", 1) { args in SparkArithmetic.jsonIndex(args[0]) }
         add(handle, "spark_lower", 1) { args in args[0].text.map { .text($0.lowercased()) } ?? .null }
         add(handle, "spark_upper", 1) { args in args[0].text.map { .text($0.uppercased()) } ?? .null }
         add(handle, "spark_mask", 1) { args in args[0].text.map { .text(SparkStrings.mask($0)) } ?? .null }
         add(handle, "spark_like", 3) { args in
             guard let value = args[0].text, let pattern = args[1].text else { return .null }
-            return .integer(SparkPatterns.like(value, pattern: pattern, caseInsensitive: args[2].integer == 1) ? 1 : 0)
+            return .integer(try SparkPatterns.like(value, pattern: pattern, caseInsensitive: args[2].integer == 1, interrupted: interrupted) ? 1 : 0)
         }
         add(handle, "spark_rlike", 2) { args in
             guard let value = args[0].text, let regex = args[1].text else { return .null }
@@ -33,7 +44,7 @@ enum SparkFunctionSet {
         }
         add(handle, "spark_regexp_extract", 3) { args in
             guard let value = args[0].text, let regex = args[1].text, let group = args[2].integer else { return .null }
-            return .text(try SparkPatterns.regexpExtract(value, regex: regex, group: Int(group), interrupted: interrupted))
+            return .text(try SparkPatterns.regexpExtract(value, regex: regex, group: Int(clamping: group), interrupted: interrupted))
         }
         add(handle, "spark_regexp_replace", 3) { args in
             guard let value = args[0].text, let regex = args[1].text, let replacement = args[2].text else { return .null }
@@ -41,7 +52,7 @@ enum SparkFunctionSet {
         }
         add(handle, "spark_split", 3) { args in
             guard let value = args[0].text, let regex = args[1].text else { return .null }
-            let parts = try SparkPatterns.split(value, regex: regex, limit: Int(args[2].integer ?? -1), interrupted: interrupted)
+            let parts = try SparkPatterns.split(value, regex: regex, limit: Int(clamping: args[2].integer ?? -1), interrupted: interrupted)
             var writer = JSONWriter()
             writer.raw("[")
             for (index, part) in parts.enumerated() {
@@ -97,22 +108,19 @@ enum SparkFunctionSet {
         }
         add(handle, "spark_decimal_string", 2) { args in
             guard let value = args[0].number, let scale = args[1].integer else { return .null }
-            return .text(SparkStrings.decimalString(value, scale: Int(scale)))
+            return .text(SparkStrings.decimalString(value, scale: Int(clamping: scale)))
         }
         add(handle, "spark_double_string", 1) { args in
             args[0].number.map { .text(SparkStrings.doubleToString($0)) } ?? .null
         }
-        add(handle, "spark_cast_integer", 1) { args in
+        add(handle, "spark_cast_integer", 2) { args in
             guard let text = args[0].text else { return .null }
-            guard let value = Int64(text.trimmingCharacters(in: .whitespaces)) else {
-                throw RuntimeFailure("[CAST_INVALID_INPUT] The value '\(text)' of the type STRING cannot be cast to BIGINT")
-            }
-            return .integer(value)
+            return try SparkArithmetic.castInteger(text, width: Self.width(args[1]))
         }
         add(handle, "spark_cast_double", 1) { args in
             guard let text = args[0].text else { return .null }
             guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
-                throw RuntimeFailure("[CAST_INVALID_INPUT] The value '\(text)' of the type STRING cannot be cast to DOUBLE")
+                throw SparkRuntimeError(.castInvalidInput, "The value '\(text.prefix(256))' of the type \"STRING\" cannot be cast to \"DOUBLE\" because it is malformed.")
             }
             return .real(value)
         }
@@ -121,7 +129,7 @@ enum SparkFunctionSet {
             switch text.trimmingCharacters(in: .whitespaces).lowercased() {
             case "true", "t", "yes", "y", "1": return .integer(1)
             case "false", "f", "no", "n", "0": return .integer(0)
-            default: throw RuntimeFailure("[CAST_INVALID_INPUT] The value '\(text)' of the type STRING cannot be cast to BOOLEAN")
+            default: throw SparkRuntimeError(.castInvalidInput, "The value '\(text.prefix(256))' of the type \"STRING\" cannot be cast to \"BOOLEAN\" because it is malformed.")
             }
         }
         add(handle, "spark_map_get", 2) { args in
@@ -145,10 +153,8 @@ enum SparkFunctionSet {
         }
     }
 
-    struct RuntimeFailure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
-    }
+    /// The bit width argument of the integral checks: 32 for INT, else 64.
+    static func width(_ value: SQLValue) -> Int { value.integer == 32 ? 32 : 64 }
 
     /// DDL strings parsed once per connection: from_json's schema is the same for every row.
     final class TypeCache {
@@ -220,15 +226,6 @@ extension SQLValue {
             var writer = JSONWriter()
             writer.value(json)
             self = .text(writer.string)
-        }
-    }
-
-    var number: Double? {
-        switch self {
-        case .integer(let value): Double(value)
-        case .real(let value): value
-        case .text(let value): Double(value)
-        case .null: nil
         }
     }
 }

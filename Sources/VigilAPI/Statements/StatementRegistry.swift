@@ -1,0 +1,89 @@
+import Synchronization
+
+/// Statements by id, for GET and cancel, with their results kept in bounded memory: results are dropped (the
+/// statement answers CLOSED, as Databricks does for an expired result) once they are older than `resultTTL`, or,
+/// oldest first, when all kept results together pass `keptResultBytes`. The registry itself holds at most
+/// `maxStatements` entries; past that the oldest finished ones are forgotten (GET answers 404).
+public final class StatementRegistry: Sendable {
+    public struct Limits: Sendable {
+        public var keptResultBytes: Int
+        public var resultTTLMillis: Int64
+        public var maxStatements: Int
+
+        public init(keptResultBytes: Int = 256 << 20, resultTTLMillis: Int64 = 3_600_000, maxStatements: Int = 10_000) {
+            self.keptResultBytes = max(0, keptResultBytes)
+            self.resultTTLMillis = max(0, resultTTLMillis)
+            self.maxStatements = max(1, maxStatements)
+        }
+    }
+
+    private struct Entries {
+        var list: [StatementExecution] = []
+        var keptBytes = 0
+        var closedTotal = 0
+    }
+
+    public let limits: Limits
+    private let entries = Mutex(Entries())
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Bytes held by kept results now.
+    public var keptBytes: Int { entries.withLock(\.keptBytes) }
+    /// Results dropped so far (by age or by the byte budget).
+    public var closedTotal: Int { entries.withLock(\.closedTotal) }
+
+    func add(_ execution: StatementExecution, now: Int64) {
+        entries.withLock { entries in
+            expire(&entries, now: now)
+            entries.list.append(execution)
+            while entries.list.count > limits.maxStatements {
+                let index = entries.list.firstIndex { $0.finishedAt != nil } ?? 0
+                entries.keptBytes -= entries.list[index].close()
+                entries.list.remove(at: index)
+            }
+        }
+    }
+
+    /// Forgets a statement that was never admitted.
+    func remove(_ execution: StatementExecution) {
+        entries.withLock { entries in entries.list.removeAll { $0 === execution } }
+    }
+
+    /// Accounts a finished statement's result and drops the oldest kept results past the byte budget (this one
+    /// included, when it alone is larger than the budget).
+    func finished(_ execution: StatementExecution, now: Int64) {
+        entries.withLock { entries in
+            guard entries.list.contains(where: { $0 === execution }) else {
+                execution.close()
+                return
+            }
+            entries.keptBytes += execution.keptBytes
+            expire(&entries, now: now)
+            for candidate in entries.list where entries.keptBytes > limits.keptResultBytes && candidate.keptBytes > 0 {
+                entries.keptBytes -= candidate.close()
+                entries.closedTotal += 1
+            }
+        }
+    }
+
+    func find(_ id: String, now: Int64) -> StatementExecution? {
+        entries.withLock { entries in
+            expire(&entries, now: now)
+            return entries.list.first { $0.id == id }
+        }
+    }
+
+    /// Closes results older than the time to live.
+    private func expire(_ entries: inout Entries, now: Int64) {
+        for execution in entries.list {
+            guard let finishedAt = execution.finishedAt, now - finishedAt >= limits.resultTTLMillis,
+                execution.snapshot.state != .closed
+            else { continue }
+            entries.keptBytes -= execution.close()
+            entries.closedTotal += 1
+        }
+    }
+}
