@@ -20,7 +20,7 @@ public struct APIDependencies: Sendable {
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
-                clock: any WallClock, logger: Logger) {
+                statementLimits: StatementRegistry.Limits = .init(), clock: any WallClock, logger: Logger) {
         self.database = database
         self.sequencer = sequencer
         self.tokens = tokens
@@ -29,7 +29,7 @@ public struct APIDependencies: Sendable {
         self.checkpointSigner = checkpointSigner
         self.limits = limits
         self.sql = sql
-        self.statements = StatementRegistry()
+        self.statements = StatementRegistry(limits: statementLimits, closed: { [metrics] count in metrics.sqlResultsClosed.increment(by: Int64(count)) })
         self.clock = clock
         self.logger = logger
     }
@@ -59,7 +59,8 @@ public enum APIRouter {
         TokensController(tokens: dependencies.tokens, directory: Directory(database: dependencies.database, clock: dependencies.clock))
             .register(on: router)
         StatementsController(
-            runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock, logger: dependencies.logger
+            runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock, logger: dependencies.logger,
+            metrics: dependencies.metrics
         ).register(on: router)
         let directory = Directory(database: dependencies.database, clock: dependencies.clock)
         SCIMUsersController(directory: directory).register(on: router)
@@ -72,7 +73,9 @@ public enum APIRouter {
         AccessReviewController(review: { days in
             try await AccessReview.build(database: database, now: clock.nowMillis(), days: days)
         }).register(on: router)
-        MetricsController(metrics: dependencies.metrics, sequencer: dependencies.sequencer).register(on: router)
+        MetricsController(
+            metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements
+        ).register(on: router)
         return router
     }
 }

@@ -55,8 +55,14 @@ public struct VigilApplication: Sendable {
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
             recorder: recorder,
             metrics: metrics, checkpointSigner: checkpointSigner, limits: configuration.limits,
-            sql: SQLStatementRunner(database: database, limits: configuration.sql), clock: clock, logger: logger)
+            sql: SQLStatementRunner(database: database, limits: configuration.sql), statementLimits: configuration.statements,
+            clock: clock, logger: logger)
     }
+
+    /// What the SQL executor runs and queues now.
+    public var sqlLoad: SQLExecutor.Snapshot { dependencies.sql.executor.snapshot }
+    /// Bytes held by kept statement results now.
+    public var keptResultBytes: Int { dependencies.statements.keptBytes }
 
     /// The Hummingbird application. Services stop in reverse order: on SIGTERM the HTTP server stops first
     /// (finishing in-flight requests), then the checkpoint signer, then the sequencer drains what is queued.

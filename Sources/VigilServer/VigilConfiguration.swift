@@ -1,5 +1,6 @@
 import Logging
 import VigilCore
+import VigilAPI
 import VigilStore
 
 /// What `vigil serve` runs with. Defaults suit one machine; every field has a flag and a `VIGIL_*`
@@ -23,8 +24,11 @@ public struct VigilConfiguration: Sendable {
     public var ledgerOrigin: String?
     /// How often the background verifier re-checks new leaves against the newest checkpoint.
     public var verifyInterval: Duration = .seconds(300)
-    /// Statement timeout and row limit of Spark SQL (`--sql-timeout`, `--sql-row-limit`).
+    /// Statement timeout, row and byte limits and the SQL executor's size (`--sql-timeout`, `--sql-row-limit`,
+    /// `--sql-result-bytes`, `--sql-concurrency`, `--sql-queue`, `--sql-per-principal`).
     public var sql = SQLStatementRunner.Limits()
+    /// How long and how much of finished statements' results are kept (`--sql-result-ttl`, `--sql-kept-result-bytes`).
+    public var statements = StatementRegistry.Limits()
 
     public init(
         dataDirectory: String = "./vigil-data", host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,

@@ -9,13 +9,14 @@ import VigilTesting
 @Suite("Spark SQL over HTTP and the CLI")
 struct SQLStatementTests {
     static func withGoldenServer<T: Sendable>(
-        configure: @Sendable (inout VigilConfiguration) -> Void = { _ in }, _ body: @Sendable (LiveServer) async throws -> T
+        configure: @Sendable (inout VigilConfiguration) -> Void = { _ in }, clock: any WallClock = FixedWallClock(millis: SQLGolden.now),
+        _ body: @Sendable (LiveServer) async throws -> T
     ) async throws -> T {
         var configuration = VigilConfiguration()
         // The data set has events later on "today" than the pinned clock.
         configuration.limits.maxFutureSkewMillis = 2 * 86_400_000
         configure(&configuration)
-        return try await LiveServer.run(configuration: configuration, clock: FixedWallClock(millis: SQLGolden.now)) { server in
+        return try await LiveServer.run(configuration: configuration, clock: clock) { server in
             let events = try Data(contentsOf: SQLGolden.folder.appendingPathComponent("events.ndjson"))
             let ingest = try await server.request(.POST, "/api/2.0/audit/events", body: Array(events), contentType: "application/x-ndjson")
             #expect(ingest.status == 200, "\(ingest.text)")

@@ -6,10 +6,15 @@ import VigilStore
 struct MetricsController {
     let metrics: VigilMetrics
     let sequencer: Sequencer
+    let sql: SQLStatementRunner
+    let statements: StatementRegistry
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
-            let bytes = metrics.exposition(queuedEvents: sequencer.queuedEvents)
+            let load = sql.executor.snapshot
+            let bytes = metrics.exposition(
+                queuedEvents: sequencer.queuedEvents,
+                sql: .init(running: load.running, queued: load.queued, keptResultBytes: statements.keptBytes))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -18,6 +18,10 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     let selfAuditFailures: Counter
     let authFailures: Counter
     let ledgerFailures: Counter
+    let sqlRunning: Gauge
+    let sqlQueued: Gauge
+    let sqlKeptResultBytes: Gauge
+    let sqlResultsClosed: Counter
 
     static let latencyBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -51,6 +55,13 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_authentication_failures_total", "Requests refused with 401 (missing, unknown, expired or revoked token)."))
         ledgerFailures = registry.makeCounter(
             descriptor: Self.name("vigil_ledger_verification_failures_total", "Problems found by the background ledger verifier (run vigil verify)."))
+        sqlRunning = registry.makeGauge(descriptor: Self.name("vigil_sql_statements_running", "SQL statements running on the SQL executor."))
+        sqlQueued = registry.makeGauge(descriptor: Self.name("vigil_sql_statements_queued", "SQL statements waiting for a SQL executor thread."))
+        sqlKeptResultBytes = registry.makeGauge(
+            descriptor: Self.name("vigil_sql_kept_result_bytes", "Bytes held by kept statement results (bounded by --sql-kept-result-bytes)."))
+        sqlResultsClosed = registry.makeCounter(
+            descriptor: Self.name("vigil_sql_results_closed_total", "Statement results dropped (CLOSED) by their time to live or the byte budget."))
+        for reason in ["principal_busy", "queue_full", "shutting_down"] { _ = sqlRefusedCounter(reason) }
         for reason in ValidationReason.allCases {
             _ = rejectedCounter(reason)
             _ = nodeRowRejectedCounter(reason)
@@ -97,6 +108,17 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             labels: [("method", method), ("route", route), ("code", String(code))])
     }
 
+    func sqlRefusedCounter(_ reason: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_sql_statements_refused_total", "SQL statements refused with 429 before running, by reason."),
+            labels: [("reason", reason)])
+    }
+
+    func sqlStatementCounter(_ state: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_sql_statements_total", "SQL statements finished, by final state."), labels: [("state", state)])
+    }
+
     public func ledgerVerificationFailed() { ledgerFailures.increment() }
 
     public func sequencerDidCommit(events: Int, submissions: Int, duration: Duration, outcomes: [Sequencer.Outcome]) {
@@ -105,9 +127,27 @@ public final class VigilMetrics: SequencerObserver, Sendable {
         commitDuration.record(duration)
     }
 
-    /// The exposition text, with the queue gauge read at scrape time.
-    public func exposition(queuedEvents: Int) -> [UInt8] {
+    /// What the SQL executor and the kept results hold at scrape time.
+    public struct SQLLoad: Sendable {
+        public var running: Int
+        public var queued: Int
+        public var keptResultBytes: Int
+
+        public init(running: Int, queued: Int, keptResultBytes: Int) {
+            self.running = running
+            self.queued = queued
+            self.keptResultBytes = keptResultBytes
+        }
+    }
+
+    /// The exposition text, with the gauges read at scrape time.
+    public func exposition(queuedEvents: Int, sql: SQLLoad? = nil) -> [UInt8] {
         queueDepth.set(Int64(queuedEvents))
+        if let sql {
+            sqlRunning.set(Int64(sql.running))
+            sqlQueued.set(Int64(sql.queued))
+            sqlKeptResultBytes.set(Int64(sql.keptResultBytes))
+        }
         return registry.emitToBuffer()
     }
 }

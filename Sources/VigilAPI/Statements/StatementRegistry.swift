@@ -25,9 +25,12 @@ public final class StatementRegistry: Sendable {
 
     public let limits: Limits
     private let entries = Mutex(Entries())
+    /// Told how many results were just dropped (metrics).
+    private let closed: @Sendable (Int) -> Void
 
-    public init(limits: Limits = Limits()) {
+    public init(limits: Limits = Limits(), closed: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.limits = limits
+        self.closed = closed
     }
 
     /// Bytes held by kept results now.
@@ -36,7 +39,7 @@ public final class StatementRegistry: Sendable {
     public var closedTotal: Int { entries.withLock(\.closedTotal) }
 
     func add(_ execution: StatementExecution, now: Int64) {
-        entries.withLock { entries in
+        report { entries in
             expire(&entries, now: now)
             entries.list.append(execution)
             while entries.list.count > limits.maxStatements {
@@ -55,7 +58,7 @@ public final class StatementRegistry: Sendable {
     /// Accounts a finished statement's result and drops the oldest kept results past the byte budget (this one
     /// included, when it alone is larger than the budget).
     func finished(_ execution: StatementExecution, now: Int64) {
-        entries.withLock { entries in
+        report { entries in
             guard entries.list.contains(where: { $0 === execution }) else {
                 execution.close()
                 return
@@ -70,10 +73,21 @@ public final class StatementRegistry: Sendable {
     }
 
     func find(_ id: String, now: Int64) -> StatementExecution? {
-        entries.withLock { entries in
+        report { entries in
             expire(&entries, now: now)
             return entries.list.first { $0.id == id }
         }
+    }
+
+    /// Runs `body` under the lock and reports the results it closed.
+    private func report<T>(_ body: (inout Entries) -> T) -> T {
+        let (value, count) = entries.withLock { entries -> (T, Int) in
+            let before = entries.closedTotal
+            let value = body(&entries)
+            return (value, entries.closedTotal - before)
+        }
+        if count > 0 { closed(count) }
+        return value
     }
 
     /// Closes results older than the time to live.

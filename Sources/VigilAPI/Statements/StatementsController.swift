@@ -14,6 +14,7 @@ struct StatementsController {
     let registry: StatementRegistry
     let clock: any WallClock
     let logger: Logger
+    let metrics: VigilMetrics
 
     static let maxStatementBytes = 16 << 20
 
@@ -76,7 +77,7 @@ struct StatementsController {
         do throws(SQLExecutor.Refusal) {
             try runner.submit(
                 request, owner: principal.id, cancellation: execution.cancellation, started: { execution.markRunning() }
-            ) { [logger] outcome in
+            ) { [logger, metrics] outcome in
                 if case .failure(let error) = outcome, let detail = error.detail {
                     // The engine's own words stay here: they can name internal tables and functions.
                     logger.log(level: error.code == .internalError ? .error : .info, "SQL statement failed in the engine", metadata: [
@@ -85,11 +86,24 @@ struct StatementsController {
                 }
                 execution.finish(outcome, at: clock.nowMillis())
                 registry.finished(execution, now: clock.nowMillis())
+                let state: String =
+                    switch outcome {
+                    case .success: "SUCCEEDED"
+                    case .failure(let error): error.code == .canceled ? "CANCELED" : "FAILED"
+                    }
+                metrics.sqlStatementCounter(state).increment()
             }
         } catch {
             // Not admitted: nothing runs and nothing is kept; the caller retries (the SDK does on 429).
             registry.remove(execution)
             context.auditNote.set("refusal", error.description)
+            let reason: String =
+                switch error {
+                case .principalBusy: "principal_busy"
+                case .queueFull: "queue_full"
+                case .shuttingDown: "shutting_down"
+                }
+            metrics.sqlRefusedCounter(reason).increment()
             throw VigilError(.overloaded, error.description, retryAfterSeconds: 1)
         }
         await execution.wait(upTo: waitTimeout)

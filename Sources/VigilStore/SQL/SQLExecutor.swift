@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The bounded executor SQL statements run on, apart from request handling and the sequencer.
@@ -48,6 +51,11 @@ public final class SQLExecutor: Sendable {
     public struct Snapshot: Sendable, Equatable {
         public var running: Int
         public var queued: Int
+
+        public init(running: Int, queued: Int) {
+            self.running = running
+            self.queued = queued
+        }
     }
 
     public let limits: Limits
@@ -63,7 +71,10 @@ public final class SQLExecutor: Sendable {
         core = Core(limits: limits)
         for index in 0..<limits.concurrency {
             let core = core
-            let thread = Thread { core.workLoop() }
+            let thread = Thread {
+                Core.lowerPriority()
+                core.workLoop()
+            }
             thread.name = "vigil-sql-\(index)"
             thread.stackSize = Self.stackBytes
             thread.start()
@@ -133,6 +144,16 @@ private final class Core: Sendable {
         condition.lock()
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Statement threads run at nice 10: when they compete with request handling and the sequencer for a core
+    /// they get about a tenth of it, and when the machine is otherwise idle they still use all of it. (On Linux
+    /// the nice value is per thread, and SQLite's sorter threads inherit it.)
+    static func lowerPriority() {
+        #if os(Linux)
+        // `who` 0 is the calling thread on Linux (setpriority(2), NOTES), not the whole process.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+        #endif
     }
 
     func workLoop() {

@@ -45,19 +45,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("checkpoint-interval"), help: "Seconds between signed ledger checkpoints.")
     var checkpointInterval: Int = 60
 
-    @Option(name: .customLong("sql-timeout"), help: "Seconds a SQL statement may run before it is stopped.")
-    var sqlTimeout: Int = 30
-
-    @Option(name: .customLong("sql-row-limit"), help: "Most rows a SQL statement returns; more are cut and reported as truncated.")
-    var sqlRowLimit: Int = 100_000
-
     @Option(name: .customLong("verify-interval"), help: "Seconds between background re-verifications of new ledger ranges.")
     var verifyInterval: Int = 300
 
+    @OptionGroup(title: "Spark SQL")
+    var sql: ServeSQLOptions
+
     func validate() throws {
-        guard sqlTimeout > 0, sqlRowLimit > 0 else {
-            throw ValidationError("--sql-timeout and --sql-row-limit must be positive")
-        }
         guard checkpointInterval > 0, verifyInterval > 0 else {
             throw ValidationError("--checkpoint-interval and --verify-interval must be positive")
         }
@@ -86,7 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.sequencer.maxQueuedEvents = maxQueuedEvents
         configuration.checkpointInterval = .seconds(checkpointInterval)
         configuration.verifyInterval = .seconds(verifyInterval)
-        configuration.sql = SQLStatementRunner.Limits(timeout: .seconds(sqlTimeout), rowLimit: sqlRowLimit)
+        sql.apply(to: &configuration)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)
         }
