@@ -15,6 +15,8 @@ public struct APIDependencies: Sendable {
     public var limits: IngestLimits
     public var sql: SQLStatementRunner
     public var statements: StatementRegistry
+    /// Whether the server answers over TLS (responses then carry HSTS).
+    public var servesTLS = false
     public var clock: any WallClock
     public var logger: Logger
 
@@ -40,6 +42,7 @@ public enum APIRouter {
     public static func build(_ dependencies: APIDependencies) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
         let ledger = LedgerStore(database: dependencies.database)
+        router.add(middleware: SecurityHeadersMiddleware(servesTLS: dependencies.servesTLS))
         router.add(middleware: AuditedRequestMiddleware(
             tokens: dependencies.tokens, resolver: AccessResolver(database: dependencies.database), recorder: dependencies.recorder,
             metrics: dependencies.metrics, logger: dependencies.logger))

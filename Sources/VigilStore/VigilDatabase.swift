@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import VigilCore
 
@@ -32,6 +35,7 @@ public final class VigilDatabase: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         self.path = path
+        if !readOnly { try Self.restrictPermissions(of: path) }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             if !readOnly {
@@ -42,12 +46,31 @@ public final class VigilDatabase: Sendable {
         }
     }
 
-    /// `<dataDirectory>/vigil.sqlite`, creating the folder (0700) when missing.
+    /// `<dataDirectory>/vigil.sqlite`, creating the folder (0700) when missing and narrowing an existing one to 0700.
     public static func open(dataDirectory: String) throws -> VigilDatabase {
         try FileManager.default.createDirectory(
             atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
         )
+        guard chmod(dataDirectory, 0o700) == 0 else {
+            throw VigilError(.unavailable, "cannot restrict \(dataDirectory) to its owner: \(String(cString: strerror(errno)))")
+        }
         return try VigilDatabase(path: (dataDirectory as NSString).appendingPathComponent("vigil.sqlite"))
+    }
+
+    /// The database, its WAL and its shared-memory file hold every audit event: owner-only (0600). The file is
+    /// created 0600 before SQLite opens it, and SQLite gives the WAL and -shm files the database file's mode;
+    /// files left 0644 by an older Vigil are narrowed.
+    static func restrictPermissions(of path: String) throws {
+        let descriptor = Glibc.open(path, O_RDWR | O_CREAT, 0o600)
+        guard descriptor >= 0 else {
+            throw VigilError(.unavailable, "cannot open database \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            guard chmod(file, 0o600) == 0 else {
+                throw VigilError(.unavailable, "cannot restrict \(file) to its owner: \(String(cString: strerror(errno)))")
+            }
+        }
     }
 }
 

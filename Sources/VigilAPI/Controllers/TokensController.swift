@@ -28,8 +28,13 @@ struct TokensController {
         let comment = try body.string("comment")
         let lifetime = try body.integer("lifetime_seconds")
         if let comment, comment.utf8.count > 1024 { throw VigilError(.invalidParameter, "comment must be at most 1024 bytes") }
+        // Zero or a negative lifetime used to make a token that never expires: a typo must not do that.
+        if let lifetime, lifetime <= 0 {
+            throw VigilError(
+                .invalidParameter, "lifetime_seconds must be a positive number of seconds, got \(lifetime); omit it for a token that does not expire")
+        }
         if let lifetime, lifetime > 100 * 365 * 86_400 {
-            throw VigilError(.invalidParameter, "lifetime_seconds must be at most 100 years; omit it or send -1 for no expiry")
+            throw VigilError(.invalidParameter, "lifetime_seconds must be at most 100 years (3153600000); omit it for a token that does not expire")
         }
         let (secret, info) = try await tokens.create(for: owner, comment: comment, lifetimeSeconds: lifetime)
         context.auditNote.set("tokenId", info.tokenID)

@@ -47,11 +47,15 @@ struct EventIngestor: Sendable {
                 sourceIP: context.remoteIP, userAgent: nil, requestID: context.requestID, statusCode: 409,
                 errorMessage: "event_id already stored with different content",
                 requestParams: [("event_id", eventID), ("existing_seq", String(existingSeq))]))
+            // Where the stored event sits in the log is the log's business: only a caller who may read all of it
+            // learns the seq (an ingest-only producer could otherwise probe which ids exist where).
+            let mayReadLog = context.access?.allows(.readWholeAuditLog) == true
+            let location = mayReadLog ? " (seq \(existingSeq))" : ""
             throw VigilError(
                 .eventIDConflict,
-                "event \(index): event_id '\(eventID)' is already stored (seq \(existingSeq)) with different content; nothing from this request was stored",
+                "event \(index): event_id '\(eventID)' is already stored\(location) with different content; nothing from this request was stored",
                 problems: [.init(index: index, field: "event_id", reason: .eventIDConflict,
-                                 detail: "already stored at seq \(existingSeq) with different content")])
+                                 detail: "already stored\(mayReadLog ? " at seq \(existingSeq)" : "") with different content")])
         }
     }
 

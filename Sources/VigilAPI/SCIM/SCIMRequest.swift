@@ -8,7 +8,7 @@ enum SCIMRequest {
         let bytes = try await RequestBody.collect(request, limit: 1 << 20)
         guard !bytes.isEmpty else { throw VigilError(.invalidParameter, "the request body must be a SCIM JSON object") }
         let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw VigilError(.invalidParameter, "the request body is not valid JSON: \(error)") }
+        do { value = try JSONParser.parse(bytes, rejectsDuplicateKeys: true) } catch { throw VigilError(.invalidParameter, "the request body is not valid JSON: \(error)") }
         guard case .object(let members) = value else { throw VigilError(.invalidParameter, "the request body must be a JSON object") }
         return members
     }

@@ -1,4 +1,6 @@
+import CompressNIO
 import Hummingbird
+import NIOCore
 import VigilCore
 
 /// Small JSON request bodies (token API and the like): collected with a bound, parsed strictly, members
@@ -7,13 +9,30 @@ import VigilCore
 struct RequestBody {
     let members: [JSONMember]
 
-    /// The whole body, or `request_too_large` (413) past `limit` bytes.
+    /// The whole body, or `request_too_large` (413) past `limit` bytes. A gzip body (`Content-Encoding: gzip`)
+    /// is decoded, and `limit` bounds what it decodes to, so a small compressed bomb cannot expand in memory; any
+    /// other encoding is refused with 415.
     static func collect(_ request: Request, limit: Int, hint: String = "") async throws -> [UInt8] {
+        let encoding = (request.headers[.contentEncoding] ?? "identity").trimmingCharacters(in: .whitespaces).lowercased()
+        guard ["identity", "gzip", "x-gzip"].contains(encoding) else {
+            throw VigilError(
+                .unsupportedMediaType, "Content-Encoding '\(encoding.prefix(32))' is not supported; send the body as is or with gzip")
+        }
         var request = request
+        var buffer: ByteBuffer
         do {
-            return Array(try await request.collectBody(upTo: limit).readableBytesView)
+            buffer = try await request.collectBody(upTo: limit)
         } catch {
             throw VigilError(.requestTooLarge, "the request body is larger than \(limit) bytes\(hint)")
+        }
+        guard encoding != "identity" else { return Array(buffer.readableBytesView) }
+        do {
+            let decoded = try buffer.decompress(with: .gzip(), maxSize: limit)
+            return Array(decoded.readableBytesView)
+        } catch let error as CompressNIOError where error == .bufferOverflow {
+            throw VigilError(.requestTooLarge, "the request body decompresses to more than \(limit) bytes\(hint)")
+        } catch {
+            throw VigilError(.invalidParameter, "the request body is not valid gzip (Content-Encoding: gzip)")
         }
     }
 
@@ -22,7 +41,7 @@ struct RequestBody {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestBody(members: []) }
         let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            value = try JSONParser.parse(bytes, rejectsDuplicateKeys: true)
         } catch {
             throw VigilError(.invalidParameter, "the request body is not valid JSON: \(error)")
         }

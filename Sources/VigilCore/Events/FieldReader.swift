@@ -131,8 +131,15 @@ struct FieldReader {
         }
         var statusCode: Int32?
         var stringMembers: [JSONMember] = []
+        var sawStatusCode = false
         for member in inner {
             if member.key == fields[0] {
+                // The same rule as every other member: a repeated key is refused, not resolved by "last wins".
+                guard !sawStatusCode else {
+                    report("\(key).\(member.key)", .duplicateField, "the member appears more than once")
+                    continue
+                }
+                sawStatusCode = true
                 switch member.value {
                 case .null: break
                 case .number(let text):

@@ -10,18 +10,27 @@ public struct JSONParser {
     private var index: Int
     private let end: Int
     private let maxDepth: Int
+    /// Refuse an object that names a member twice. RFC 8259 leaves duplicates undefined and parsers disagree on
+    /// which one wins, so a request that a proxy reads one way and Vigil another must not pass. (Ingest keeps
+    /// them and reports each one as a validation problem with its index and field instead.)
+    private let rejectsDuplicateKeys: Bool
 
     /// Parses `bytes[range]` (the whole buffer when `range` is nil).
-    public init(bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int = JSONParser.defaultMaxDepth) {
+    public init(
+        bytes: [UInt8], range: Range<Int>? = nil, maxDepth: Int = JSONParser.defaultMaxDepth, rejectsDuplicateKeys: Bool = false
+    ) {
         self.bytes = bytes
         self.index = range?.lowerBound ?? 0
         self.end = range?.upperBound ?? bytes.count
         self.maxDepth = maxDepth
+        self.rejectsDuplicateKeys = rejectsDuplicateKeys
     }
 
     /// Parses one complete JSON document; trailing non-whitespace is an error.
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+    public static func parse(
+        _ bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth, rejectsDuplicateKeys: Bool = false
+    ) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth, rejectsDuplicateKeys: rejectsDuplicateKeys)
         return try parser.parseDocument()
     }
 
@@ -114,10 +123,15 @@ public struct JSONParser {
             index += 1
             return .object(members)
         }
+        var keys = Set<String>()
         while true {
             skipWhitespace()
             guard index < end, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let keyOffset = index
             let key = try parseString()
+            if rejectsDuplicateKeys, !keys.insert(key).inserted {
+                throw JSONParseError(offset: keyOffset, message: "duplicate member '\(key.prefix(64))'", isInvalidUTF8: false)
+            }
             skipWhitespace()
             guard index < end, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
             index += 1

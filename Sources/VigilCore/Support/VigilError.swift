@@ -11,6 +11,8 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         /// One or more ingested events failed validation (see `problems`).
         public static let validationFailed = Code(rawValue: "validation_failed")
         public static let requestTooLarge = Code(rawValue: "request_too_large")
+        /// The body is in an encoding Vigil does not read (`Content-Encoding` other than gzip or identity).
+        public static let unsupportedMediaType = Code(rawValue: "unsupported_media_type")
         public static let notFound = Code(rawValue: "not_found")
         public static let unauthenticated = Code(rawValue: "unauthenticated")
         public static let permissionDenied = Code(rawValue: "permission_denied")

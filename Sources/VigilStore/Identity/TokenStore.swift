@@ -83,7 +83,7 @@ public struct TokenStore: Sendable {
         usage.record(tokenID, day: day)
     }
 
-    /// Creates a token for `principal`. `lifetimeSeconds` nil or ≤ 0 means it never expires.
+    /// Creates a token for `principal`. `lifetimeSeconds` nil means it never expires (the API refuses ≤ 0).
     public func create(for principal: Principal, comment: String?, lifetimeSeconds: Int64?) async throws -> (Secret, TokenInfo) {
         let secret = Self.generateToken()
         let info = try await insert(secret, for: principal, comment: comment, lifetimeSeconds: lifetimeSeconds)

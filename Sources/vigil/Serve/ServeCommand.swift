@@ -11,8 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the Vigil server (embedded SQLite in the data folder).",
         discussion: """
-            On first start Vigil creates the user 'admin' and a token, writes the token to <data-dir>/admin-token \
-            (mode 0600) and prints it once. Set VIGIL_ADMIN_TOKEN to choose the token instead. \
+            On first start Vigil creates the user 'admin' and a token and writes the token to <data-dir>/admin-token \
+            (mode 0600; it is never printed). Set VIGIL_ADMIN_TOKEN to choose the token instead. \
             Environment: VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN. \
             SIGTERM or SIGINT stop the server after in-flight requests and queued events are written.
             """
@@ -90,12 +90,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as VigilError {
             throw CLIFailure(error.message)
         }
-        if let token = vigil.generatedAdminToken {
-            // Printed once, to stdout only (never through the logger); also saved in the 0600 file.
+        if vigil.generatedAdminToken != nil {
+            // The token itself is never printed: a captured stdout (a service manager's journal, CI logs) would
+            // then hold it. It is in the 0600 file only.
             print("""
-                Vigil created the user 'admin' and its API token (shown only this once, saved in \(vigil.adminTokenFile)):
+                Vigil created the user 'admin' and its API token, saved in \(vigil.adminTokenFile) (readable by this user only):
 
-                    \(token.revealedValue)
+                    export VIGIL_TOKEN=$(cat \(vigil.adminTokenFile))
 
                 """)
             fflush(nil)  // flushes stdout too; `stdout` itself is not concurrency-safe to name
