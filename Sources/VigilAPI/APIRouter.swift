@@ -17,6 +17,10 @@ public struct APIDependencies: Sendable {
     public var statements: StatementRegistry
     /// Whether the server answers over TLS (responses then carry HSTS).
     public var servesTLS = false
+    /// The per-address limit on requests without a valid token.
+    public var gate = UnauthenticatedGate()
+    /// Open client connections now (for /metrics).
+    public var openConnections: @Sendable () -> Int = { 0 }
     public var clock: any WallClock
     public var logger: Logger
 
@@ -45,7 +49,7 @@ public enum APIRouter {
         router.add(middleware: SecurityHeadersMiddleware(servesTLS: dependencies.servesTLS))
         router.add(middleware: AuditedRequestMiddleware(
             tokens: dependencies.tokens, resolver: AccessResolver(database: dependencies.database), recorder: dependencies.recorder,
-            metrics: dependencies.metrics, logger: dependencies.logger))
+            metrics: dependencies.metrics, logger: dependencies.logger, gate: dependencies.gate))
         HealthController(database: dependencies.database, workspaceID: dependencies.recorder.workspaceID).register(on: router)
         AuditEventsController(
             ingestor: EventIngestor(
@@ -77,7 +81,8 @@ public enum APIRouter {
             try await AccessReview.build(database: database, now: clock.nowMillis(), days: days)
         }).register(on: router)
         MetricsController(
-            metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements
+            metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements,
+            openConnections: dependencies.openConnections
         ).register(on: router)
         return router
     }

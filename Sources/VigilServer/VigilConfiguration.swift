@@ -29,6 +29,23 @@ public struct VigilConfiguration: Sendable {
     public var sql = SQLStatementRunner.Limits()
     /// How long and how much of finished statements' results are kept (`--sql-result-ttl`, `--sql-kept-result-bytes`).
     public var statements = StatementRegistry.Limits()
+    /// Connection cap and read deadlines.
+    public var connections = ConnectionLimits()
+    /// The per-address rate of requests without a valid token (`--unauthenticated-rate`, `--unauthenticated-burst`).
+    public var unauthenticated = AddressRateLimiter.Limits()
+    /// How often the summaries of requests refused by that rate are written to the audit log.
+    public var refusedSummaryInterval: Duration = .seconds(5)
+    /// PEM certificate chain and private key: when set, Vigil serves HTTPS only (TLS 1.2+).
+    public var tls: TLSFiles?
+
+    public struct TLSFiles: Sendable {
+        public var certificatePath: String
+        public var keyPath: String
+        public init(certificatePath: String, keyPath: String) {
+            self.certificatePath = certificatePath
+            self.keyPath = keyPath
+        }
+    }
 
     public init(
         dataDirectory: String = "./vigil-data", host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,

@@ -8,13 +8,15 @@ struct MetricsController {
     let sequencer: Sequencer
     let sql: SQLStatementRunner
     let statements: StatementRegistry
+    let openConnections: @Sendable () -> Int
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
             let load = sql.executor.snapshot
             let bytes = metrics.exposition(
                 queuedEvents: sequencer.queuedEvents,
-                sql: .init(running: load.running, queued: load.queued, keptResultBytes: statements.keptBytes))
+                sql: .init(running: load.running, queued: load.queued, keptResultBytes: statements.keptBytes),
+                openConnections: openConnections())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

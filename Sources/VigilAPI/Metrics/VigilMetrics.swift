@@ -22,6 +22,9 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     let sqlQueued: Gauge
     let sqlKeptResultBytes: Gauge
     let sqlResultsClosed: Counter
+    let unauthenticatedLimited: Counter
+    let connectionsOpen: Gauge
+    let connectionsRefused: Counter
 
     static let latencyBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -61,7 +64,14 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_sql_kept_result_bytes", "Bytes held by kept statement results (bounded by --sql-kept-result-bytes)."))
         sqlResultsClosed = registry.makeCounter(
             descriptor: Self.name("vigil_sql_results_closed_total", "Statement results dropped (CLOSED) by their time to live or the byte budget."))
+        unauthenticatedLimited = registry.makeCounter(
+            descriptor: Self.name(
+                "vigil_unauthenticated_requests_limited_total", "Requests without a valid token refused with 429 by the per-address rate limit."))
+        connectionsOpen = registry.makeGauge(descriptor: Self.name("vigil_http_connections_open", "Open client connections."))
+        connectionsRefused = registry.makeCounter(
+            descriptor: Self.name("vigil_http_connections_refused_total", "Connections refused at once because --max-connections were open."))
         for reason in ["principal_busy", "queue_full", "shutting_down"] { _ = sqlRefusedCounter(reason) }
+        for phase in ["head", "body"] { _ = requestDeadlineCounter(phase) }
         for reason in ValidationReason.allCases {
             _ = rejectedCounter(reason)
             _ = nodeRowRejectedCounter(reason)
@@ -114,6 +124,15 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             labels: [("reason", reason)])
     }
 
+    /// A connection closed because its request head or body did not arrive in time (slow or idle clients).
+    public func requestDeadlineCounter(_ phase: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_http_request_deadline_expired_total", "Connections closed because a request head or body did not arrive in time."),
+            labels: [("phase", phase)])
+    }
+
+    public func connectionRefused() { connectionsRefused.increment() }
+
     func sqlStatementCounter(_ state: String) -> Counter {
         registry.makeCounter(
             descriptor: Self.name("vigil_sql_statements_total", "SQL statements finished, by final state."), labels: [("state", state)])
@@ -141,8 +160,9 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     }
 
     /// The exposition text, with the gauges read at scrape time.
-    public func exposition(queuedEvents: Int, sql: SQLLoad? = nil) -> [UInt8] {
+    public func exposition(queuedEvents: Int, sql: SQLLoad? = nil, openConnections: Int? = nil) -> [UInt8] {
         queueDepth.set(Int64(queuedEvents))
+        if let openConnections { connectionsOpen.set(Int64(openConnections)) }
         if let sql {
             sqlRunning.set(Int64(sql.running))
             sqlQueued.set(Int64(sql.queued))

@@ -19,6 +19,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
     let recorder: SelfAuditRecorder
     let metrics: VigilMetrics
     let logger: Logger
+    /// Rate limit for requests without a valid token, per client address.
+    let gate: UnauthenticatedGate
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -31,7 +33,12 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         var action = route?.action ?? "unknownEndpoint"
 
         if route?.requirement == .open {
-            response = await respond(request, context, next).0
+            if case .limited(let retryAfter) = gate.admit(context.remoteIP) {
+                metrics.unauthenticatedLimited.increment()
+                response = Self.limited(retryAfter)
+            } else {
+                response = await respond(request, context, next).0
+            }
         } else {
             do {
                 let principal = try await authenticate(request)
@@ -55,6 +62,12 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 if response.status == .unauthorized {
                     metrics.authFailures.increment()
                     response.headers[.wwwAuthenticate] = "Bearer"
+                    if case .limited(let retryAfter) = gate.admit(context.remoteIP) {
+                        // Past the address's rate: refused without a record of its own; the gate's summary counts it.
+                        metrics.unauthenticatedLimited.increment()
+                        response = Self.limited(retryAfter)
+                        context.auditNote.isRecorded = true
+                    }
                 }
             }
             if route == nil { context.auditNote.set("path", String(request.uri.path.prefix(512))) }
@@ -91,6 +104,12 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         metrics.requestDuration(method: request.method.rawValue, route: routeLabel).record(ContinuousClock.now - started)
         metrics.requestCounter(method: request.method.rawValue, route: routeLabel, code: Int(response.status.code)).increment()
         return response
+    }
+
+    static func limited(_ retryAfter: Int) -> Response {
+        APIError.errorResponse(
+            .tooManyRequests, "RESOURCE_EXHAUSTED", "too many requests without a valid token from this address; retry in \(retryAfter) s",
+            headers: [.retryAfter: String(retryAfter)])
     }
 
     private func respond(_ request: Request, _ context: Context, _ next: (Request, Context) async throws -> Response) async -> (Response, String?) {

@@ -23,6 +23,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         // JSON and text only: no script, style, frame or plugin may load from an API response.
         response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
         if servesTLS { response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
+        // The rest of an oversized body is not read: the connection ends with this answer (the transport closes
+        // it once the response is flushed) instead of a half-closed socket the client blocks on.
+        if response.status == .contentTooLarge { response.headers[.connection] = "close" }
         return response
     }
 }

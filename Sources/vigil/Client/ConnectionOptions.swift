@@ -10,6 +10,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("token"), help: "API token (env VIGIL_TOKEN or DATABRICKS_TOKEN). Prefer the environment: arguments are visible in ps.")
     var token: String?
 
+    @Option(name: .customLong("ca-cert"), help: "PEM CA certificate to trust for an https:// host, e.g. a self-signed server's (env VIGIL_CA_CERT).")
+    var caCertificate: String? = ProcessInfo.processInfo.environment["VIGIL_CA_CERT"]
+
     func resolve() throws -> (baseURL: String, token: String) {
         let environment = ProcessInfo.processInfo.environment
         var base = host ?? environment["VIGIL_HOST"] ?? environment["DATABRICKS_HOST"] ?? "http://127.0.0.1:8080"

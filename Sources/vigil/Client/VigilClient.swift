@@ -2,24 +2,43 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import VigilCore
 
 /// The CLI's HTTP client: sends the bearer token, turns Databricks error bodies into readable failures.
 struct VigilClient {
     /// One client for the process. Connection refusals fail at once instead of being retried until the
     /// request deadline (AsyncHTTPClient's default), so an unreachable server is reported in milliseconds.
-    static let http: HTTPClient = {
+    /// With `--ca-cert`, the server's certificate must chain to that CA (a private CA or a self-signed
+    /// certificate); otherwise the system's trust store decides.
+    static func makeHTTPClient(trusting caCertificate: String?) throws -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
         configuration.connectionPool.retryConnectionEstablishment = false
+        if let caCertificate {
+            let roots: [NIOSSLCertificate]
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(caCertificate)
+            } catch {
+                throw CLIFailure("cannot read the CA certificate \(caCertificate): not a readable PEM file")
+            }
+            guard !roots.isEmpty else { throw CLIFailure("the CA certificate file \(caCertificate) holds no PEM certificate") }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(roots)
+            tls.minimumTLSVersion = .tlsv12
+            configuration.tlsConfiguration = tls
+        }
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    }
 
     let baseURL: String
     let token: String
+    /// Lives as long as the process (the CLI runs one command and exits), so it is never shut down.
+    let http: HTTPClient
 
     init(_ options: ConnectionOptions) throws {
         (baseURL, token) = try options.resolve()
+        http = try Self.makeHTTPClient(trusting: options.caCertificate)
     }
 
     struct Reply {
@@ -52,7 +71,7 @@ struct VigilClient {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await Self.http.execute(request, timeout: .seconds(300))
+            let response = try await http.execute(request, timeout: .seconds(300))
             let buffer = try await response.body.collect(upTo: 512 << 20)
             return Reply(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {

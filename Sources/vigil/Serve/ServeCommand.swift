@@ -51,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Spark SQL")
     var sql: ServeSQLOptions
 
+    @OptionGroup(title: "Transport")
+    var transport: ServeTransportOptions
+
     func validate() throws {
         guard checkpointInterval > 0, verifyInterval > 0 else {
             throw ValidationError("--checkpoint-interval and --verify-interval must be positive")
@@ -81,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.checkpointInterval = .seconds(checkpointInterval)
         configuration.verifyInterval = .seconds(verifyInterval)
         sql.apply(to: &configuration)
+        transport.apply(to: &configuration)
+        FileLimit.raiseForConnections(configuration.connections.maxConnections)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)
         }

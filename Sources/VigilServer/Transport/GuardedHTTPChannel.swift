@@ -1,0 +1,30 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+
+/// Hummingbird's HTTP/1 child channel behind Vigil's connection cap and, when configured, TLS with a certificate
+/// that can be replaced while the server runs: each new connection takes the TLS context current at its start.
+struct GuardedHTTPChannel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let base: HTTP1Channel
+    let counter: ConnectionCounter
+    let tls: TLSCertificates?
+    let refused: @Sendable () -> Void
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(counter: counter, plaintext: tls == nil, refused: refused))
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+            }
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
