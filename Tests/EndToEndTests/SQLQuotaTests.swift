@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilServer
+import VigilStore
 import VigilTesting
 
 /// Statements run on a bounded executor: past a principal's share or the queue they are refused with 429,
@@ -45,6 +46,8 @@ struct SQLQuotaTests {
             for statement in [first, second] {
                 _ = try await server.request(.POST, "/api/2.0/sql/statements/\(Self.statementID(statement))/cancel", json: "{}")
             }
+            // Cancelling takes effect at the running statement's next progress check.
+            for _ in 0..<250 where server.application.sqlLoad != .init(running: 0, queued: 0) { try await Task.sleep(for: .milliseconds(20)) }
             #expect(try await Self.metric(server, #"vigil_sql_statements_refused_total{reason="principal_busy"} 1"#))
             #expect(try await Self.metric(server, #"vigil_sql_statements_refused_total{reason="queue_full"} 1"#))
             // A refusal is audited like any request, with its 429.

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import VigilCore
 
 /// The CLI's HTTP client: sends the bearer token, turns Databricks error bodies into readable failures.
@@ -11,7 +12,19 @@ struct VigilClient {
     /// request deadline (AsyncHTTPClient's default), so an unreachable server is reported in milliseconds.
     /// With `--ca-cert`, the server's certificate must chain to that CA (a private CA or a self-signed
     /// certificate); otherwise the system's trust store decides.
-    static func makeHTTPClient(trusting caCertificate: String?) throws -> HTTPClient {
+    static func httpClient(trusting caCertificate: String?) throws -> HTTPClient {
+        // Clients are kept for the life of the process: AsyncHTTPClient traps when one is released unshut.
+        try clients.withLock { clients in
+            if let client = clients[caCertificate ?? ""] { return client }
+            let client = try makeHTTPClient(trusting: caCertificate)
+            clients[caCertificate ?? ""] = client
+            return client
+        }
+    }
+
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    private static func makeHTTPClient(trusting caCertificate: String?) throws -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -33,12 +46,11 @@ struct VigilClient {
 
     let baseURL: String
     let token: String
-    /// Lives as long as the process (the CLI runs one command and exits), so it is never shut down.
     let http: HTTPClient
 
     init(_ options: ConnectionOptions) throws {
         (baseURL, token) = try options.resolve()
-        http = try Self.makeHTTPClient(trusting: options.caCertificate)
+        http = try Self.httpClient(trusting: options.caCertificate)
     }
 
     struct Reply {
