@@ -18,6 +18,7 @@ public final class ServeProcess: Sendable {
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Starts the server and waits (at most `timeout`) until it listens.
     public init(
