@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .executable(name: "VigilBenchmarks", targets: ["VigilBenchmarks"]),
+        .executable(name: "VigilFuzz", targets: ["VigilFuzz"]),
         .library(name: "VigilServer", targets: ["VigilServer"]),
     ],
     dependencies: [
@@ -92,6 +93,13 @@ let package = Package(
                 "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "VigilFuzz",
+            dependencies: [
+                "VigilServer", "VigilTesting", "VigilSQL", "VigilStore", "VigilCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),

@@ -3,6 +3,8 @@ import VigilAccess
 import VigilCore
 import VigilSQL
 import VigilStore
+import Logging
+import ServiceLifecycle
 
 /// The golden data set beyond the audit log: `system.compute.node_timeline` rows (node_timeline.ndjson, written by
 /// scripts/make-sql-golden-nodes.py) and the identities and grants behind `system.information_schema`, whose rows
@@ -68,5 +70,24 @@ extension SQLGolden {
                 if case .string(let text)? = value[column.name] { text } else { nil }
             }
         }
+    }
+}
+
+extension SQLGolden {
+    /// A database in `folder` holding the whole golden data set (audit events, node timeline, the access
+    /// fixture), and the admin's view of its information schema: what the golden tests and the SQL fuzzer run on.
+    public static func database(in folder: TemporaryDirectory) async throws -> (VigilDatabase, any ComputedTableSource) {
+        let database = try VigilDatabase.open(dataDirectory: folder.path)
+        let sequencer = Sequencer(database: database)
+        let group = ServiceGroup(configuration: .init(services: [sequencer], logger: Logger(label: "vigil.golden")))
+        let events = try events().map { PreparedEvent($0, receivedMillis: now) }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            _ = try await sequencer.submit(events)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        _ = try await NodeTimelineStore(database: database).insert(try nodeTimelineRows(), receivedMillis: now)
+        return (database, try await setUpAccess(database))
     }
 }

@@ -30,7 +30,7 @@ struct ComputedTableTests {
         #expect(source.asked.withLock { $0 } == 1)
         #expect(!compiled.sql.contains("o'brien"))
         #expect(!compiled.sql.contains("auditors"))
-        #expect(compiled.sql.contains("json_each(?1)"))
+        #expect(compiled.sql.contains("json_each(?)"))
         guard case .text(let json)? = compiled.arguments.first else {
             Issue.record("first argument is not the rows: \(compiled.arguments)")
             return

@@ -109,6 +109,9 @@ struct ANSIArithmeticTests {
         .gives("SELECT date_trunc('YEAR', CAST(-9223372036854775807L AS TIMESTAMP))", "-290308-01-01T00:00:00.000Z", "TIMESTAMP"),
         .fails("SELECT CAST('99999999999999999-01-01' AS DATE)", .castInvalidInput),
         .gives("SELECT to_date('99999999999-01-01', 'yyyy-MM-dd')", nil, "DATE"),
+        // Arguments the emitter binds in another order than they appear (anonymous placeholders are reordered).
+        .gives("SELECT substring('abcdef', 2, 3)", "bcd", "STRING"),
+        .gives("SELECT concat(substring('abcdef', -2), substring('xyz', 0, 1))", "efx", "STRING"),
         // Regular expressions.
         .fails("SELECT 'a' RLIKE '('", .invalidPattern),
         .fails("SELECT regexp_extract('abc', '(', 1)", .invalidPattern),
@@ -166,6 +169,39 @@ struct ANSIArithmeticTests {
                 #expect(error.code == .tooComplex, "\(error)")
                 #expect(error.detail?.contains("parser stack overflow") == true)
             }
+        }
+    }
+}
+
+/// Statement shapes whose cost lies in SQLite's prepare step, which the statement's time limit cannot
+/// interrupt: each must be refused or made cheap before it reaches SQLite.
+@Suite("Prepare cost")
+struct PrepareCostTests {
+    @Test("a 100,000-item IN list of constants runs as one bound array and answers like a short list")
+    func longInList() async throws {
+        try await withGoldenDatabase { runner, _ in
+            let ids = (0..<100_000).map { "'id\($0)'" } + ["'login'"]
+            let long = try await runner.run(
+                "SELECT count(*) FROM system.access.audit WHERE action_name IN (\(ids.joined(separator: ", ")))", now: SQLGolden.now)
+            let short = try await runner.run("SELECT count(*) FROM system.access.audit WHERE action_name IN ('login', 'x')", now: SQLGolden.now)
+            #expect(long.rows == short.rows)
+            let negated = try await runner.run(
+                "SELECT count(*) FROM system.access.audit WHERE action_name NOT IN (\(ids.joined(separator: ", ")))", now: SQLGolden.now)
+            let all = try await runner.run("SELECT count(*) FROM system.access.audit WHERE action_name <> 'login'", now: SQLGolden.now)
+            #expect(negated.rows == all.rows)
+        }
+    }
+
+    @Test("more constants than the argument bound outside IN lists are refused as too complex")
+    func manyConstants() {
+        // A flat select list of 100,001 constants: within the token bound, past the argument bound.
+        let items = (0...SQLiteEmitter.maxArguments).map { "'\($0)'" }.joined(separator: ", ")
+        do {
+            _ = try SQLCompiler().compile("SELECT \(items)", now: 0)
+            Issue.record("compiled")
+        } catch {
+            #expect(error.code == .tooComplex)
+            #expect(error.message.contains("constants"), "\(error)")
         }
     }
 }

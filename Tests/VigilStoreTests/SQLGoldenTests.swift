@@ -47,14 +47,8 @@ struct SQLGoldenTests {
 func withGoldenDatabase<T: Sendable>(
     _ body: (SQLStatementRunner, any ComputedTableSource) async throws -> T
 ) async throws -> T {
-    try await withDatabase { database in
-        let sequencer = Sequencer(database: database)
-        let events = try SQLGolden.events()
-        try await running(sequencer) {
-            _ = try await sequencer.submit(events.map { PreparedEvent($0, receivedMillis: SQLGolden.now) })
-        }
-        _ = try await NodeTimelineStore(database: database).insert(try SQLGolden.nodeTimelineRows(), receivedMillis: SQLGolden.now)
-        let informationSchema = try await SQLGolden.setUpAccess(database)
-        return try await body(SQLStatementRunner(database: database), informationSchema)
-    }
+    let folder = try TemporaryDirectory()
+    defer { folder.remove() }
+    let (database, informationSchema) = try await SQLGolden.database(in: folder)
+    return try await body(SQLStatementRunner(database: database), informationSchema)
 }

@@ -10,8 +10,17 @@ indirect enum SCIMFilter: Equatable {
 
     static let operators: Set<String> = ["eq", "ne", "co", "sw", "ew", "pr", "gt", "ge", "lt", "le"]
 
+    /// Conditions one filter may join: `and`/`or` chains build a tree as deep as they are long, and matching
+    /// walks it recursively.
+    static let maxConditions = 100
+
     static func parse(_ text: String) throws -> SCIMFilter {
-        var parser = Parser(tokens: try tokenize(text))
+        let tokens = try tokenize(text)
+        let conditions = tokens.filter { $0 == .word("and") || $0 == .word("AND") || $0 == .word("or") || $0 == .word("OR") }.count + 1
+        guard conditions <= maxConditions else {
+            throw VigilError(.invalidParameter, "invalid filter: more than \(maxConditions) conditions; narrow it or page through the results")
+        }
+        var parser = Parser(tokens: tokens)
         let filter = try parser.parseOr()
         guard parser.index == parser.tokens.count else {
             throw VigilError(.invalidParameter, "invalid filter: unexpected '\(parser.tokens[parser.index])'")

@@ -148,6 +148,20 @@ extension SQLiteWriter {
 
     private static func arithmeticLevel(_ op: Operation) -> Int { op == .multiply ? 8 : 7 }
 
+    /// IN lists longer than this are bound as one JSON array when they hold only constants.
+    static let inlineListLimit = 32
+
+    /// The values of a list of literals, or nil when any item is not a literal.
+    private static func constants(_ list: ArraySlice<BoundExpression>) -> [SQLValue]? {
+        var values: [SQLValue] = []
+        values.reserveCapacity(list.count)
+        for item in list {
+            guard case .literal(let value, _) = item else { return nil }
+            values.append(value)
+        }
+        return values
+    }
+
     /// DECIMAL arithmetic can only outgrow its type once the precision is capped at 38 digits; there the result
     /// is checked (NUMERIC_VALUE_OUT_OF_RANGE, as Spark's `99999999999999999999999999999999999999 + 1`).
     private func decimalChecked(_ text: String, _ type: SparkType) -> String {
@@ -175,7 +189,14 @@ extension SQLiteWriter {
         case .isNull: return "(\(expression(args[0])) IS NULL)"
         case .isNotNull: return "(\(expression(args[0])) IS NOT NULL)"
         case .inList(let negated):
-            return "(\(expression(args[0])) \(negated ? "NOT IN" : "IN") (" + args.dropFirst().map(expression).joined(separator: ", ") + "))"
+            let list = args.dropFirst()
+            // A long list of constants is one bound JSON array, unpacked by json_each: SQLite's code generator looks
+            // up numbered parameters linearly, so 30,000 of them took minutes to prepare, beyond any time limit.
+            if list.count > Self.inlineListLimit, let values = Self.constants(list) {
+                let array = arguments.bind(.text(String(SQLiteWriter.json([values]).dropFirst().dropLast())))
+                return "(\(expression(args[0])) \(negated ? "NOT IN" : "IN") (SELECT value FROM json_each(\(array))))"
+            }
+            return "(\(expression(args[0])) \(negated ? "NOT IN" : "IN") (" + list.map(expression).joined(separator: ", ") + "))"
         case .add, .subtract, .multiply, .negate:
             if let width = Self.checkedWidth(type) { return checkedArithmetic(op, args, width: width) }
             let text = op == .negate ? "(- \(expression(args[0])))" : infix(op == .add ? "+" : op == .multiply ? "*" : "-", args)

@@ -126,11 +126,11 @@ public struct Lexer {
         default:
             break
         }
-        for symbol in ["<=>", "<>", "!=", "<=", ">=", "==", "||"] where matches(symbol) {
-            for _ in symbol { advance() }
+        for symbol in Self.multiCharacterSymbols where matches(symbol) {
+            for _ in symbol.unicodeScalars { advance() }
             return Token(kind: .symbol(symbol), position: start)
         }
-        if "(),.;*+-/%=<>[]&|^~".unicodeScalars.contains(character) {
+        if Self.singleCharacterSymbols.contains(character) {
             advance()
             return Token(kind: .symbol(String(character)), position: start)
         }
@@ -139,6 +139,9 @@ public struct Lexer {
         }
         throw SQLError(.syntax, "unexpected character '\(character)'", at: start)
     }
+
+    static let multiCharacterSymbols = ["<=>", "<>", "!=", "<=", ">=", "==", "||"]
+    static let singleCharacterSymbols = Set("(),.;*+-/%=<>[]&|^~".unicodeScalars)
 
     private func matches(_ symbol: String) -> Bool {
         for (offset, character) in symbol.unicodeScalars.enumerated() where peek(offset) != character { return false }

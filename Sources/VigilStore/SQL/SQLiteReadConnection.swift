@@ -37,6 +37,7 @@ final class SQLiteReadConnection {
             nil, nil, nil)
         sqlite3_limit(handle, SQLITE_LIMIT_LENGTH, Self.maxValueBytes)
         sqlite3_limit(handle, SQLITE_LIMIT_SQL_LENGTH, Self.maxCompiledBytes)
+        sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, Int32(SQLiteEmitter.maxArguments))
         sqlite3_extended_result_codes(handle, 1)
         let progress = progress
         SparkFunctionSet.register(on: handle, interrupted: { progress.shouldInterrupt() })

@@ -1,0 +1,1 @@
+SELECT ceil(1e19)

@@ -1,0 +1,1 @@
+SELECT unix_timestamp() * 10000000000

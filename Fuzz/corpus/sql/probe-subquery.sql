@@ -1,0 +1,1 @@
+SELECT action_name FROM system.access.audit WHERE user_identity.email IN (SELECT user_identity.email FROM system.access.audit WHERE response.status_code >= 400) AND EXISTS (SELECT 1 FROM system.access.audit)
