@@ -37,9 +37,10 @@ public enum MerkleHasher {
         }
     }
 
-    /// The largest power of two strictly below `n` (n ≥ 2): the RFC's `k`.
+    /// The largest power of two strictly below `n`: the RFC's `k`, defined for n ≥ 2. Callers only ask for n ≥ 2;
+    /// for anything smaller the answer is 0 rather than a trap (tree sizes arrive from requests and files).
     public static func largestPowerOfTwo(below n: Int) -> Int {
-        precondition(n >= 2)
+        guard n >= 2 else { return 0 }
         var k = 1
         while k << 1 < n { k <<= 1 }
         return k

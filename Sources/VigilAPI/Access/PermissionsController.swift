@@ -106,11 +106,8 @@ struct PermissionsController {
         var entries: [String: (grant: Grant, permissions: [(String, String?)])] = [:]
         func add(_ grant: Grant, from object: String?) {
             let key = "\(grant.kind.rawValue):\(grant.name)"
-            if entries[key] == nil {
-                order.append(key)
-                entries[key] = (grant, [])
-            }
-            entries[key]!.permissions.append((grant.level, object))
+            if entries[key] == nil { order.append(key) }
+            entries[key, default: (grant, [])].permissions.append((grant.level, object))
         }
         if let admins = try await directory.group(named: Directory.adminsGroup) {
             add(Grant(member: .group(admins.id), kind: .group, name: admins.displayName, displayName: admins.displayName, level: "CAN_MANAGE"),

@@ -53,7 +53,7 @@ struct OnlineVerifier {
             progress(UInt64(leaves.count), max(checkpoint.size, UInt64(leaves.count)))
         } while token != nil
 
-        let total = max(checkpoint.size, (leaves.keys.max().map { $0 + 1 }) ?? 0)
+        let total = max(checkpoint.size, (leaves.keys.max().map { $0 == .max ? $0 : $0 + 1 }) ?? 0)
         report.leafCount = total
         var tree = CompactRange()
         var modified: [UInt64] = [], missing: [UInt64] = []

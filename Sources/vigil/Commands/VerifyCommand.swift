@@ -69,8 +69,8 @@ final class ProgressReporter: @unchecked Sendable {
 
     func update(_ done: UInt64, _ total: UInt64) {
         lock.lock(); defer { lock.unlock() }
-        if bar == nil { bar = ProgressBar(total: Int(total), unit: "leaves") }
-        bar?.update(done: Int(done))
+        if bar == nil { bar = ProgressBar(total: Int(clamping: total), unit: "leaves") }
+        bar?.update(done: Int(clamping: done))
     }
 
     func finish() {

@@ -15,7 +15,8 @@ struct ProgressBar {
     mutating func update(done: Int) {
         guard enabled, ContinuousClock.now - lastDrawn > .milliseconds(100) || done == total else { return }
         lastDrawn = ContinuousClock.now
-        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        // Clamped: a total that a server reported, or that grew meanwhile, must not make a negative bar.
+        let fraction = total > 0 ? min(1, max(0, Double(done) / Double(total))) : 1
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
