@@ -64,6 +64,18 @@ struct HardeningTests {
         }
     }
 
+    @Test("a SCIM filter of more than 100 conditions is refused instead of built into a deep tree")
+    func scimFilterConditions() async throws {
+        try await LiveServer.run { server in
+            let conditions = (0...100).map { "userName%20eq%20%22u\($0)%22" }.joined(separator: "%20or%20")
+            let reply = try await server.request(.GET, "/api/2.0/preview/scim/v2/Users?filter=\(conditions)")
+            #expect(reply.status == 400)
+            #expect(reply.text.contains("more than 100 conditions"), "\(reply.text)")
+            let fits = (0..<100).map { "userName%20eq%20%22u\($0)%22" }.joined(separator: "%20or%20")
+            #expect(try await server.request(.GET, "/api/2.0/preview/scim/v2/Users?filter=\(fits)").status == 200)
+        }
+    }
+
     static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
         var buffer = ByteBuffer(bytes: bytes)
         let compressed = try buffer.compress(with: .gzip())

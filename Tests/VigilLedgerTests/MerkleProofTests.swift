@@ -73,3 +73,14 @@ struct MerkleProofTests {
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
+
+@Suite("Merkle arithmetic totality")
+struct MerkleTotalityTests {
+    @Test("the split point is defined for n ≥ 2 and 0 below, never a trap")
+    func largestPowerOfTwo() {
+        #expect(MerkleHasher.largestPowerOfTwo(below: 2) == 1)
+        #expect(MerkleHasher.largestPowerOfTwo(below: 1025) == 1024)
+        #expect(MerkleHasher.largestPowerOfTwo(below: 1) == 0)
+        #expect(MerkleHasher.largestPowerOfTwo(below: -5) == 0)
+    }
+}

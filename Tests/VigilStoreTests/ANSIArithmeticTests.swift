@@ -108,6 +108,8 @@ struct ANSIArithmeticTests {
         .fails("SELECT TIMESTAMP '2026-01-01 00:00:00' + INTERVAL 106751991167 DAYS", .arithmeticOverflow),
         .gives("SELECT date_trunc('YEAR', CAST(-9223372036854775807L AS TIMESTAMP))", "-290308-01-01T00:00:00.000Z", "TIMESTAMP"),
         .fails("SELECT CAST('99999999999999999-01-01' AS DATE)", .castInvalidInput),
+        .gives("SELECT date_add(DATE '2026-01-01', 9223372036854775807L) IS NULL", "true", "BOOLEAN"),
+        .hasType("SELECT date_trunc('WEEK', CAST(-9223372036854775807L AS TIMESTAMP))", "TIMESTAMP"),
         .gives("SELECT to_date('99999999999-01-01', 'yyyy-MM-dd')", nil, "DATE"),
         // Arguments the emitter binds in another order than they appear (anonymous placeholders are reordered).
         .gives("SELECT substring('abcdef', 2, 3)", "bcd", "STRING"),

@@ -206,9 +206,10 @@ public enum SparkArithmetic {
     public static func timeWindow(_ value: SQLValue, size: SQLValue) throws(SparkRuntimeError) -> SQLValue {
         guard case .integer(let millis) = value, case .integer(let width) = size, width > 0 else { return .null }
         let offset = ((millis % width) + width) % width
-        let (end, overflow) = (millis - offset).addingReportingOverflow(width)
-        guard !overflow else { throw .overflow(64) }
-        return .text("{\"start\":\(millis - offset),\"end\":\(end)}")
+        let (start, underflow) = millis.subtractingReportingOverflow(offset)
+        let (end, overflow) = start.addingReportingOverflow(width)
+        guard !underflow, !overflow else { throw .overflow(64) }
+        return .text("{\"start\":\(start),\"end\":\(end)}")
     }
 
     /// The json_extract path of array index `i`; nil (NULL, no element) for a negative or missing index.
