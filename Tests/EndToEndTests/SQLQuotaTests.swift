@@ -57,6 +57,26 @@ struct SQLQuotaTests {
         }
     }
 
+    @Test("a statement that overflows fails with Spark's class, SQLSTATE and BAD_REQUEST, and is still audited with its text")
+    func failedStatementAudited() async throws {
+        try await SQLStatementTests.withGoldenServer { server in
+            let text = "SELECT 9223372036854775807 + 1"
+            let (status, response) = try await SQLStatementTests.execute(server, text)
+            #expect(status == 200)
+            #expect(response["status"]?["state"] == .string("FAILED"))
+            #expect(response["status"]?["sql_state"] == .string("22003"))
+            #expect(response["status"]?["error"]?["error_code"] == .string("BAD_REQUEST"))
+            guard case .string(let message)? = response["status"]?["error"]?["message"] else {
+                Issue.record("no message: \(response)")
+                return
+            }
+            #expect(message.hasPrefix("[ARITHMETIC_OVERFLOW]"), "\(message)")
+            let (_, audit) = try await SQLStatementTests.execute(
+                server, "SELECT response.status_code FROM system.access.audit WHERE action_name = 'commandSubmit' AND request_params.commandText = '\(text)'")
+            #expect(SQLStatementTests.strings(audit["result"]?["data_array"]?.firstElement) == ["200"], "\(audit)")
+        }
+    }
+
     @Test("eight heavy statements running leave /health and ingest answering")
     func isolation() async throws {
         try await SQLStatementTests.withGoldenServer(configure: {
