@@ -14,8 +14,13 @@ public struct AccessReview: Sendable {
 
     public struct PrincipalReview: Sendable {
         public var id: Int64
+        /// The user name, or a service principal's application id.
         public var name: String
+        /// A service principal's display name ("log shipper"), or a user's, when one is set.
+        public var displayName: String?
         public var kind: IdentityKind
+        /// When the principal was created (epoch ms): one younger than the review window is never dormant.
+        public var createdTime: Int64
         public var active: Bool
         public var isAdmin: Bool
         /// The group path that makes the principal an admin.
@@ -66,7 +71,7 @@ public struct AccessReview: Sendable {
             let grants = try Row.fetchAll(db, sql: """
                 SELECT object_type, object_id, principal_id, group_id, permission_level FROM permissions ORDER BY object_type, object_id
                 """)
-            let principals = try Row.fetchAll(db, sql: "SELECT id, user_name, kind, active FROM principals ORDER BY id")
+            let principals = try Row.fetchAll(db, sql: "SELECT id, user_name, display_name, kind, active, created_time FROM principals ORDER BY id")
             var lastActivity: [String: Int64] = [:]
             var lastRead: [String: Int64] = [:]
             var lastTokenCreated: [String: Int64] = [:]
@@ -103,10 +108,13 @@ public struct AccessReview: Sendable {
                     }
                 }
                 let activity = lastActivity[name] ?? nil
+                let created: Int64 = row["created_time"]
                 reviews.append(PrincipalReview(
-                    id: id, name: name, kind: kind, active: row["active"], isAdmin: adminPath != nil,
-                    adminVia: adminPath.map { $0.map { graph.groupNames[$0] ?? String($0) } } ?? [],
-                    permissions: permissions, lastActivity: activity, dormant: (activity ?? Int64.min) < since))
+                    id: id, name: name, displayName: row["display_name"], kind: kind, createdTime: created, active: row["active"],
+                    isAdmin: adminPath != nil, adminVia: adminPath.map { $0.map { graph.groupNames[$0] ?? String($0) } } ?? [],
+                    permissions: permissions, lastActivity: activity,
+                    // Dormant: no activity within the window, and old enough to have had the chance.
+                    dormant: created < since && (activity ?? Int64.min) < since))
             }
 
             var unused: [UnusedGrant] = []

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -23,6 +24,10 @@ public struct VigilApplication: Sendable {
     public let connections: ConnectionCounter
     /// The TLS certificate in use, when the server answers over TLS.
     public let tls: TLSCertificates?
+    /// Held while this application (any copy of it) lives: one server per data folder.
+    public let lock: DataFolderLock
+    /// Logs the start of shutdown and remembers the tree size then.
+    public let lifecycle: LifecycleLogger
     let dependencies: APIDependencies
     let clock: any WallClock
     let logger: Logger
@@ -39,6 +44,9 @@ public struct VigilApplication: Sendable {
         // A bad certificate or key stops the start here, before anything listens.
         tls = try configuration.tls.map { try TLSCertificates(certificatePath: $0.certificatePath, keyPath: $0.keyPath) }
         connections = ConnectionCounter(limit: configuration.connections.maxConnections)
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        lock = try DataFolderLock(dataDirectory: configuration.dataDirectory)
         database = try VigilDatabase.open(dataDirectory: configuration.dataDirectory)
         metrics = VigilMetrics()
         sequencer = Sequencer(database: database, configuration: configuration.sequencer, observer: metrics,
@@ -63,6 +71,7 @@ public struct VigilApplication: Sendable {
                 requestParams: [("kind", problem.kind.rawValue), ("first_seq", String(problem.range.lowerBound)),
                                 ("last_seq", String(problem.range.upperBound))]))
         }
+        lifecycle = LifecycleLogger(sequencer: sequencer, ledger: LedgerStore(database: database), logger: logger)
         var dependencies = APIDependencies(
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
             recorder: recorder,
@@ -74,6 +83,11 @@ public struct VigilApplication: Sendable {
         let connections = connections
         dependencies.openConnections = { connections.openConnections }
         self.dependencies = dependencies
+    }
+
+    /// The number of leaves (events) in the ledger now.
+    public func treeSize() async throws -> UInt64 {
+        try await LedgerStore(database: database).treeHead().size
     }
 
     /// What the SQL executor runs and queues now.
@@ -106,7 +120,7 @@ public struct VigilApplication: Sendable {
                 refused: { metrics.connectionRefused() })
         }
         var services: [any Service] = [
-            sequencer,
+            sequencer, lifecycle,
             SuppressedRequestsRecorder(
                 gate: dependencies.gate, recorder: dependencies.recorder, clock: clock, interval: configuration.refusedSummaryInterval,
                 logger: logger),

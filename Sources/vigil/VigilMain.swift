@@ -3,9 +3,12 @@ import Foundation
 
 /// `vigil`: the server and its command-line client. Exit codes: 0 ok, 1 failure, 2 usage error.
 struct VigilCommand: AsyncParsableCommand {
+    static let version = "0.6.0"
+
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Self-hosted audit log and monitoring server in the Databricks system.access.audit shape.",
+        version: "vigil \(version) (commit \(buildCommit))",
         subcommands: [
             ServeCommand.self, EventsCommand.self, NodeTimelineCommand.self, SQLCommand.self, TokensCommand.self, UsersCommand.self, ServicePrincipalsCommand.self,
             GroupsCommand.self, PermissionsCommand.self, AccessCommand.self, VerifyCommand.self, LedgerCommand.self,
@@ -16,6 +19,10 @@ struct VigilCommand: AsyncParsableCommand {
 @main
 enum VigilMain {
     static func main() async {
+        if let unknown = CommandSuggestion.unknownCommand(in: Array(CommandLine.arguments.dropFirst()), root: VigilCommand.self) {
+            FileHandle.standardError.write(Data("vigil: \(unknown)\n".utf8))
+            exit(2)
+        }
         do {
             var command = try VigilCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -27,7 +34,7 @@ enum VigilMain {
             exit(code.rawValue)
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("vigil: \(failure.message)\n".utf8))
-            exit(1)
+            exit(failure.exitCode)
         } catch {
             let code = VigilCommand.exitCode(for: error)
             if code == .validationFailure {
@@ -44,8 +51,13 @@ enum VigilMain {
     }
 }
 
-/// A failure the user should read (server unreachable, request refused): exit status 1.
+/// A failure the user should read, in one line (server unreachable, request refused): exit status 1, or 2 for a
+/// usage error that needs no usage text (a host without a scheme, no token).
 struct CLIFailure: Error {
     let message: String
-    init(_ message: String) { self.message = message }
+    let exitCode: Int32
+    init(_ message: String, exitCode: Int32 = 1) {
+        self.message = message
+        self.exitCode = exitCode
+    }
 }

@@ -108,11 +108,15 @@ struct SecurityTests {
         defer { folder.remove() }
         var configuration = VigilConfiguration(dataDirectory: folder.path)
         configuration.adminToken = nil
-        let first = try await VigilApplication(configuration: configuration)
-        let token = try #require(first.generatedAdminToken)
-        let attributes = try FileManager.default.attributesOfItem(atPath: folder.file("admin-token"))
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        #expect(try String(contentsOfFile: folder.file("admin-token"), encoding: .utf8) == token.revealedValue + "\n")
+        do {
+            let first = try await VigilApplication(configuration: configuration)
+            let token = try #require(first.generatedAdminToken)
+            let attributes = try FileManager.default.attributesOfItem(atPath: folder.file("admin-token"))
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+            #expect(try String(contentsOfFile: folder.file("admin-token"), encoding: .utf8) == token.revealedValue + "\n")
+            // While the first holds the data folder, a second cannot open it.
+            await #expect(throws: VigilError.self) { _ = try await VigilApplication(configuration: configuration) }
+        }
         let second = try await VigilApplication(configuration: configuration)
         #expect(second.generatedAdminToken == nil)
     }

@@ -2,12 +2,12 @@ import Foundation
 import Testing
 import VigilLedger
 
-/// The transparency-dev/merkle probe files in ../shared/testdata/merkle-vectors: every happy path must
+/// The transparency-dev/merkle probe files in Tests/LedgerVectors (Apache 2.0, see its LICENSE): every happy path must
 /// verify and every `wantErr` case must be rejected.
 @Suite("RFC 6962 vectors")
 struct VectorTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/testdata/merkle-vectors")
+        .appendingPathComponent("LedgerVectors")
 
     static func cases(_ kind: String) throws -> [(name: String, json: [String: Any])] {
         let folder = root.appendingPathComponent(kind)

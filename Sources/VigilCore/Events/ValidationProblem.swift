@@ -18,7 +18,11 @@ public struct ValidationProblem: Sendable, Equatable, CustomStringConvertible {
     public var description: String { description(item: "event") }
 
     /// The problem naming what was refused: "row 3: end_time: invalid_interval (...)".
-    public func description(item: String) -> String { "\(item) \(index): \(field): \(reason.rawValue) (\(detail))" }
+    /// `event 3: response.status_code: wrong_type (got string, want integer)`; a problem of the whole item (malformed
+    /// JSON) has no field: `event 1: malformed_json (…)`.
+    public func description(item: String) -> String {
+        field.isEmpty ? "\(item) \(index): \(reason.rawValue) (\(detail))" : "\(item) \(index): \(field): \(reason.rawValue) (\(detail))"
+    }
 }
 
 /// The stable reason codes. Adding one is fine; renaming one breaks dashboards and must not happen.

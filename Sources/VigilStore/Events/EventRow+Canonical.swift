@@ -25,11 +25,12 @@ extension EventRow {
         let eventTime: Int64 = row[offset + 2]
         func text(_ key: StaticString, _ index: Int, last: Bool = false) {
             writer.raw(key)
-            if let data = row.dataNoCopy(atIndex: offset + index) {
+            let written = (try? row.withUnsafeData(atIndex: offset + index) { data -> Bool in
+                guard let data else { return false }
                 data.withUnsafeBytes { writer.string(utf8: $0) }
-            } else {
-                writer.null()
-            }
+                return true
+            }) ?? false
+            if !written { writer.null() }
             if !last { writer.comma() }
         }
         writer.beginObject()
@@ -55,11 +56,12 @@ extension EventRow {
         text("\"action_name\":", 12)
         text("\"request_id\":", 13)
         writer.raw("\"request_params\":")
-        if let params = row.dataNoCopy(atIndex: offset + 14) {
-            params.withUnsafeBytes { writer.rawJSON($0) }
-        } else {
-            writer.null()
-        }
+        let wroteParams = (try? row.withUnsafeData(atIndex: offset + 14) { data -> Bool in
+            guard let data else { return false }
+            data.withUnsafeBytes { writer.rawJSON($0) }
+            return true
+        }) ?? false
+        if !wroteParams { writer.null() }
         writer.comma()
         writer.raw("\"response\":")
         if present & 2 != 0 {

@@ -11,19 +11,38 @@ struct ConnectionOptions: ParsableArguments {
     var token: String?
 
     @Option(name: .customLong("ca-cert"), help: "PEM CA certificate to trust for an https:// host, e.g. a self-signed server's (env VIGIL_CA_CERT).")
-    var caCertificate: String? = ProcessInfo.processInfo.environment["VIGIL_CA_CERT"]
+    var caCertificateOption: String?
+
+    var caCertificate: String? { caCertificateOption ?? ProcessInfo.processInfo.environment["VIGIL_CA_CERT"] }
 
     func resolve() throws -> (baseURL: String, token: String) {
         let environment = ProcessInfo.processInfo.environment
-        var base = host ?? environment["VIGIL_HOST"] ?? environment["DATABRICKS_HOST"] ?? "http://127.0.0.1:8080"
-        if !base.contains("://") { base = "https://" + base }
-        while base.hasSuffix("/") { base.removeLast() }
-        guard URL(string: base)?.host != nil else { throw ValidationError("--host must be a URL such as http://127.0.0.1:8080") }
+        let base = try Self.baseURL(host ?? environment["VIGIL_HOST"] ?? environment["DATABRICKS_HOST"] ?? "http://127.0.0.1:8080")
         let fromFile = (try? String(contentsOfFile: "./vigil-data/admin-token", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard let token = token ?? environment["VIGIL_TOKEN"] ?? environment["DATABRICKS_TOKEN"] ?? fromFile, !token.isEmpty else {
-            throw ValidationError("no token: pass --token or set VIGIL_TOKEN (the admin token is in <data-dir>/admin-token)")
+            throw CLIFailure(
+                "no token: pass --token or set VIGIL_TOKEN (the admin token is in <data-dir>/admin-token)", exitCode: 2)
         }
         return (base, token)
+    }
+
+    /// The server's base URL. A host given without a scheme is taken as http:// when it is this machine
+    /// (`127.0.0.1:8080`, `localhost:8080`) and refused otherwise: guessing https for a remote host and http for a
+    /// local one is what a user means, and a wrong guess for a remote host would send the token in clear.
+    static func baseURL(_ given: String) throws -> String {
+        var base = given.trimmingCharacters(in: .whitespaces)
+        while base.hasSuffix("/") { base.removeLast() }
+        if !base.contains("://") {
+            let host = base.split(separator: ":").first.map(String.init) ?? base
+            guard ["127.0.0.1", "localhost", "[::1]", "::1"].contains(host.lowercased()) || host.hasPrefix("127.") else {
+                throw CLIFailure("--host \(given) has no scheme; write it as https://\(base) (or http:// for a plain-HTTP server)", exitCode: 2)
+            }
+            base = "http://" + base
+        }
+        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+            throw CLIFailure("--host must be a URL such as http://127.0.0.1:8080 or https://vigil.example.com, got \(given)", exitCode: 2)
+        }
+        return base
     }
 }

@@ -21,11 +21,23 @@ struct EventBatchReader {
             handle = FileHandle.standardInput
             totalBytes = nil
         } else {
-            guard let opened = FileHandle(forReadingAtPath: path) else { throw CLIFailure("cannot read \(path)") }
-            handle = opened
+            handle = try Self.open(path)
             totalBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         }
         self.batchSize = batchSize
+    }
+
+    /// The file, or a one-line reason it cannot be read: missing, a directory, not readable.
+    static func open(_ path: String) throws -> FileHandle {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIFailure("cannot read \(path): no such file")
+        }
+        if isDirectory.boolValue { throw CLIFailure("\(path) is a directory; give a file of events (NDJSON or a JSON array)") }
+        guard let opened = FileHandle(forReadingAtPath: path) else {
+            throw CLIFailure("cannot read \(path): \(String(cString: strerror(errno)).lowercased())")
+        }
+        return opened
     }
 
     /// The next batch of compact event texts, or nil at the end of the input.

@@ -87,7 +87,7 @@ struct VigilClient {
             let buffer = try await response.body.collect(upTo: 512 << 20)
             return Reply(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {
-            throw CLIFailure("cannot reach \(baseURL): \(error)")
+            throw CLIFailure(ConnectionFailure.describe(error, baseURL: baseURL))
         }
     }
 

@@ -24,16 +24,25 @@ struct AccessCommand: AsyncParsableCommand {
                 guard case .array(let items)? = value else { return "" }
                 return items.compactMap { text($0) }.joined(separator: " > ")
             }
+            // A service principal by its display name and application id ("log shipper (5a0c…)"): the id alone
+            // says nothing to a reviewer.
+            func name(_ principal: JSONValue) -> String? {
+                guard let name = text(principal["name"]) else { return nil }
+                guard principal["kind"] == .string("service_principal"), let display = text(principal["display_name"]), display != name else {
+                    return name
+                }
+                return "\(display) (\(name))"
+            }
             var permissions = TableRenderer(headers: ["PRINCIPAL", "KIND", "OBJECT", "LEVEL", "VIA"])
             if case .array(let principals)? = review["principals"] {
                 for principal in principals {
                     if principal["is_admin"] == .bool(true) {
-                        permissions.add([text(principal["name"]), text(principal["kind"]), "everything", "admin", list(principal["admin_via"])])
+                        permissions.add([name(principal), text(principal["kind"]), "everything", "admin", list(principal["admin_via"])])
                     }
                     guard case .array(let grants)? = principal["permissions"] else { continue }
                     for grant in grants {
                         let via = list(grant["via"])
-                        permissions.add([text(principal["name"]), text(principal["kind"]), text(grant["object"]), text(grant["permission_level"]),
+                        permissions.add([name(principal), text(principal["kind"]), text(grant["object"]), text(grant["permission_level"]),
                                          via.isEmpty ? "direct" : via])
                     }
                 }

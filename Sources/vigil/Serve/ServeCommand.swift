@@ -89,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)
         }
+        try await PortCheck.ensureAvailable(host: host, port: port)
         let vigil: VigilApplication
         do {
             vigil = try await VigilApplication(configuration: configuration)
@@ -108,11 +109,19 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "vigil")
         let dataDirectory = configuration.dataDirectory
+        let treeSize = try await vigil.treeSize()
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let sqlThreads = configuration.sql.executor.concurrency
         let app = vigil.makeApplication { channel in
+            let address = channel.localAddress
             logger.info("Vigil is listening", metadata: [
-                "address": "\(channel.localAddress?.description ?? "?")", "data_dir": "\(dataDirectory)",
+                "address": "\(address?.description ?? "?")", "url": "\(scheme)://\(host):\(address?.port ?? port)",
+                "data_dir": "\(dataDirectory)", "tree_size": "\(treeSize)", "sql_threads": "\(sqlThreads)",
             ])
         }
         try await app.runService()
+        let finalSize = (try? await vigil.treeSize()) ?? 0
+        let drained = vigil.lifecycle.treeSizeAtShutdown.map { finalSize >= $0 ? finalSize - $0 : 0 } ?? 0
+        logger.info("Vigil stopped", metadata: ["tree_size": "\(finalSize)", "drained_events": "\(drained)"])
     }
 }

@@ -6,10 +6,13 @@ import VigilServer
 /// `vigil serve`'s transport: TLS, the connection cap, read deadlines and the rate of requests without a token.
 struct ServeTransportOptions: ParsableArguments {
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS only (TLS 1.2+). Reloaded on SIGHUP (env VIGIL_TLS_CERT).")
-    var tlsCertificate: String? = ProcessInfo.processInfo.environment["VIGIL_TLS_CERT"]
+    var tlsCertificate: String?
 
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env VIGIL_TLS_KEY).")
-    var tlsKey: String? = ProcessInfo.processInfo.environment["VIGIL_TLS_KEY"]
+    var tlsKey: String?
+
+    var certificateFile: String? { tlsCertificate ?? ProcessInfo.processInfo.environment["VIGIL_TLS_CERT"] }
+    var keyFile: String? { tlsKey ?? ProcessInfo.processInfo.environment["VIGIL_TLS_KEY"] }
 
     @Option(name: .customLong("max-connections"), help: "Open connections at most; past it new ones are refused at once (503).")
     var maxConnections: Int = ConnectionLimits().maxConnections
@@ -30,7 +33,7 @@ struct ServeTransportOptions: ParsableArguments {
     var unauthenticatedBurst: Double = AddressRateLimiter.Limits().burst
 
     func validate() throws {
-        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+        guard (certificateFile == nil) == (keyFile == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: give both files or neither")
         }
         guard maxConnections > 0, idleTimeout > 0, headerTimeout > 0, bodyTimeout > 0 else {
@@ -42,8 +45,8 @@ struct ServeTransportOptions: ParsableArguments {
     }
 
     func apply(to configuration: inout VigilConfiguration) {
-        if let tlsCertificate, let tlsKey {
-            configuration.tls = .init(certificatePath: tlsCertificate, keyPath: tlsKey)
+        if let certificateFile, let keyFile {
+            configuration.tls = .init(certificatePath: certificateFile, keyPath: keyFile)
         }
         configuration.connections = ConnectionLimits(
             maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout), headerTimeout: .seconds(headerTimeout),
