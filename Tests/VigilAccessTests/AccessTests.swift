@@ -95,7 +95,10 @@ struct AccessTests {
             try await directory.addMember(.principal(dave.id), to: auditors.id)
             try await PermissionStore(database: database).update(on: "audit-logs", "all", with: [(.group(auditors.id), "CAN_VIEW")])
             _ = try await TokenStore(database: database).create(for: principal(dave), comment: "forever", lifetimeSeconds: nil)
-            let review = try await AccessReview.build(database: database, now: SystemWallClock().nowMillis(), days: 30)
+            let now = SystemWallClock().nowMillis()
+            // Reviewed at once, dave is too new to be dormant; 31 days on, with no activity, he is.
+            #expect(try await AccessReview.build(database: database, now: now, days: 30).dormantUsers.isEmpty)
+            let review = try await AccessReview.build(database: database, now: now + 31 * 86_400_000, days: 30)
             #expect(review.admins == [admin.userName])
             let daveReview = try #require(review.principals.first { $0.name == "dave@x.com" })
             #expect(daveReview.permissions == [
