@@ -254,8 +254,11 @@ enum FunctionLibrary {
         case "window":
             try arity(2...2)
             let text = try constantString(1, "window duration")
-            var parser = Parser(tokens: (try? Lexer.tokenize("INTERVAL '\(text.replacingOccurrences(of: "'", with: ""))'")) ?? [])
-            guard case .literal(.interval(let parts))? = (try? parser.parsePrimary())?.kind else {
+            // The duration is read as an INTERVAL literal; text that does not lex as one (a lone backslash escapes the
+            // closing quote) is the same refusal, never a parser without tokens.
+            let tokens = (try? Lexer.tokenize("INTERVAL '\(text.replacingOccurrences(of: "'", with: "").replacingOccurrences(of: "\\", with: ""))'")) ?? []
+            var parser = Parser(tokens: tokens)
+            guard !tokens.isEmpty, case .literal(.interval(let parts))? = (try? parser.parsePrimary())?.kind else {
                 throw SQLError(.typeMismatch, "window duration '\(text)' is not an interval such as '30 minutes'", at: call.arguments[1].position)
             }
             let millis = try Lowering.intervalMilliseconds(parts, at: call.arguments[1].position)

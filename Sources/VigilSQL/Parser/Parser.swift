@@ -40,8 +40,10 @@ public struct Parser {
         return expression
     }
 
+    /// `tokens` should end with `.end` (as `Lexer.tokenize` makes them); one is added when it does not, so that
+    /// `current` is always a token.
     public init(tokens: [Token]) {
-        self.tokens = tokens
+        self.tokens = tokens.last?.kind == .end ? tokens : tokens + [Token(kind: .end, position: tokens.last?.position ?? .start)]
     }
 
     /// Parses one statement; a trailing `;` is allowed.
