@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies come from the local mirror only (see ../shared/reference/swift-stack.md).
+// Dependencies: only packages the team's package mirror holds, `from:` a version it holds; add one only when needed.
 let package = Package(
     name: "vigil",
     platforms: [.macOS(.v15)],

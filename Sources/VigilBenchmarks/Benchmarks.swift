@@ -203,7 +203,7 @@ enum Benchmarks {
         let path = try folder ?? TemporaryDirectory(prefix: "vigil-bench").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let database = try VigilDatabase.open(dataDirectory: path)
-        let existing = try await database.pool.read { db in
+        let existing = try database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT count(*) AS n, max(event_time) AS end FROM audit_events")
         }
         if let existing, (existing["n"] as Int) >= count, let end: Int64 = existing["end"] {

@@ -73,7 +73,7 @@ struct SQLFuzzCommand: AsyncParsableCommand {
             database: database, limits: .init(timeout: .milliseconds(100), rowLimit: 200, executor: .init(concurrency: 1, queueDepth: 4)))
         let compiler = SQLCompiler()
         var tally = Tally(kind: "sql")
-        let (count, seconds) = try await options.loop { index, random in
+        let (count, seconds) = await options.loop { index, random in
             let statement: String
             let source: String
             if random.chance(50) || corpus.isEmpty {

@@ -34,8 +34,8 @@ public enum CommandRunner {
         let folder = try TemporaryDirectory(prefix: "vigil-cli")
         defer { folder.remove() }
         let outURL = URL(fileURLWithPath: folder.file("out")), errURL = URL(fileURLWithPath: folder.file("err"))
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)  // opening it below fails if this did
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)  // opening it below fails if this did
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         if let stdin {

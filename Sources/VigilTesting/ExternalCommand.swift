@@ -14,8 +14,8 @@ public enum ExternalCommand {
         process.arguments = arguments
         let folder = try TemporaryDirectory(prefix: "vigil-cmd")
         defer { folder.remove() }
-        FileManager.default.createFile(atPath: folder.file("out"), contents: nil)
-        FileManager.default.createFile(atPath: folder.file("err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.file("out"), contents: nil)  // opening it below fails if this did
+        _ = FileManager.default.createFile(atPath: folder.file("err"), contents: nil)  // opening it below fails if this did
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("out")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("err")))
         if let stdin {

@@ -33,8 +33,8 @@ public final class ServeProcess: Sendable {
         for key in ["VIGIL_ADMIN_TOKEN", "VIGIL_DATA_DIR", "VIGIL_PORT"] { merged[key] = nil }
         merged.merge(environment) { $1 }
         process.environment = merged
-        FileManager.default.createFile(atPath: folder.file("out"), contents: nil)
-        FileManager.default.createFile(atPath: folder.file("err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: folder.file("out"), contents: nil)  // opening it below fails if this did
+        _ = FileManager.default.createFile(atPath: folder.file("err"), contents: nil)  // opening it below fails if this did
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("out")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("err")))
         process.standardInput = FileHandle.nullDevice

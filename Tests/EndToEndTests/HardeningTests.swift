@@ -153,7 +153,7 @@ struct HardeningTests {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         // A folder left by an older Vigil: readable by all.
-        FileManager.default.createFile(atPath: folder.file("vigil.sqlite"), contents: nil, attributes: [.posixPermissions: 0o644])
+        #expect(FileManager.default.createFile(atPath: folder.file("vigil.sqlite"), contents: nil, attributes: [.posixPermissions: 0o644]))
         _ = chmod(folder.path, 0o755)
         try await LiveServer.run(dataDirectory: folder.path) { server in
             _ = try await server.request(.POST, "/api/2.0/audit/events", json: #"{"service_name":"a","action_name":"b","event_time":"2026-01-01T00:00:00Z"}"#)

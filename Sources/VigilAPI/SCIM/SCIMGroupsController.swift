@@ -73,8 +73,10 @@ struct SCIMGroupsController {
         for operation in operations {
             let path = operation.path?.lowercased()
             switch (operation.op, path) {
-            case ("add", "members"?), ("add", nil) where operation.value?["members"] != nil:
-                added += try SCIMRequest.memberIDs(path == nil ? operation.value?["members"] : operation.value)
+            case ("add", "members"?):
+                added += try SCIMRequest.memberIDs(operation.value)
+            case ("add", nil) where operation.value?["members"] != nil:  // {"op":"add","value":{"members":[…]}}
+                added += try SCIMRequest.memberIDs(operation.value?["members"])
             case ("remove", "members"?):
                 removed += try SCIMRequest.memberIDs(operation.value)
             case ("remove", let filter?) where SCIMRequest.memberFilterID(filter) != nil:
