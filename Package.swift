@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
-        .testTarget(name: "VigilAPITests", dependencies: ["VigilAPI"]),
+        .testTarget(name: "VigilAPITests", dependencies: ["VigilAPI", "VigilStore", "VigilSQL"]),
         .testTarget(name: "VigilAccessTests", dependencies: ["VigilAccess", "VigilStore", "VigilTesting"]),
         .testTarget(
             name: "VigilStoreTests",

@@ -4,7 +4,8 @@ import Synchronization
 import VigilStore
 
 /// Logs the start of a graceful shutdown (the signal arrived, what is still queued) and keeps the tree size at
-/// that moment, so the end of the shutdown can say how many events were drained.
+/// that moment, so the end of the shutdown can say how many events were drained. `vigil serve` runs it after the
+/// application in its service group, so it hears of the shutdown before the server stops.
 public final class LifecycleLogger: Service, Sendable {
     let sequencer: Sequencer
     let ledger: LedgerStore

@@ -108,6 +108,7 @@ public struct VigilApplication: Sendable {
             additionalChannelHandlers: [
                 RequestDeadlineHandler(
                     head: TimeAmount(limits.headerTimeout), body: TimeAmount(limits.bodyTimeout),
+                    idle: TimeAmount(limits.idleTimeout),
                     expired: { phase in metrics.requestDeadlineCounter(phase).increment() }),
                 CloseAfterResponseHandler(),
             ],
@@ -120,7 +121,7 @@ public struct VigilApplication: Sendable {
                 refused: { metrics.connectionRefused() })
         }
         var services: [any Service] = [
-            sequencer, lifecycle,
+            sequencer,
             SuppressedRequestsRecorder(
                 gate: dependencies.gate, recorder: dependencies.recorder, clock: clock, interval: configuration.refusedSummaryInterval,
                 logger: logger),

@@ -26,6 +26,9 @@ struct CLIMessageTests {
              stderr: "vigil: cannot connect to http://127.0.0.1:9: connection refused — is vigil serve running?\n"),
         Case(arguments: ["events", "list", "--host", "vigil.example.com:8080"], environment: ["VIGIL_TOKEN": "x"], status: 2,
              stderr: "vigil: --host vigil.example.com:8080 has no scheme; write it as https://vigil.example.com:8080 (or http:// for a plain-HTTP server)\n"),
+        // A name that merely starts like a loopback address is remote: no plain-HTTP guess that would send the token in clear.
+        Case(arguments: ["events", "list", "--host", "127.example.com:443"], environment: ["VIGIL_TOKEN": "x"], status: 2,
+             stderr: "vigil: --host 127.example.com:443 has no scheme; write it as https://127.example.com:443 (or http:// for a plain-HTTP server)\n"),
         Case(arguments: ["events", "list", "--host", "127.0.0.1:9"], environment: ["VIGIL_TOKEN": "x"], status: 1,
              stderr: "vigil: cannot connect to http://127.0.0.1:9: connection refused — is vigil serve running?\n"),
         Case(arguments: ["events", "list", "--host", "ftp://x"], environment: ["VIGIL_TOKEN": "x"], status: 2,

@@ -46,6 +46,49 @@ struct ConnectionSafetyTests {
         }
     }
 
+    @Test("a keep-alive connection waits --idle-timeout for its next request, longer than the header timeout, then closes")
+    func keepAliveIdle() async throws {
+        let configuration = Self.configuration {
+            $0.connections = ConnectionLimits(idleTimeout: .seconds(3), headerTimeout: .seconds(1))
+        }
+        try await LiveServer.run(configuration: configuration) { server in
+            let connection = try RawConnection(port: server.port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await connection.read(until: "}", timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
+            // Past the header timeout, within the idle timeout: the connection still serves.
+            try await Task.sleep(for: .seconds(2))
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let second = await connection.read(until: "}", timeout: .seconds(5)).text
+            #expect(second.contains("HTTP/1.1 200"), "\(second)")
+            let started = ContinuousClock.now
+            let (_, closed) = await connection.readUntilClosed(timeout: .seconds(10))
+            #expect(closed)
+            #expect(ContinuousClock.now - started > .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(6))
+            #expect(try await server.request(.GET, "/metrics").text.contains(#"vigil_http_request_deadline_expired_total{phase="idle"} 1"#))
+        }
+    }
+
+    @Test("after a response, the next head sent a byte at a time is cut off at the idle deadline, although bytes keep arriving")
+    func trickledNextHead() async throws {
+        let configuration = Self.configuration {
+            $0.connections = ConnectionLimits(idleTimeout: .seconds(2), headerTimeout: .seconds(1), bodyTimeout: .seconds(5))
+        }
+        try await LiveServer.run(configuration: configuration) { server in
+            let connection = try RawConnection(port: server.port)
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await connection.read(until: "}", timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 200"))
+            connection.send("GET /health HTTP/1.1\r\nHost: x\r\n")
+            let started = ContinuousClock.now
+            var open = true
+            while open, ContinuousClock.now - started < .seconds(8) {
+                open = connection.send("X")
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(ContinuousClock.now - started < .seconds(5), "the trickled head was never cut off")
+        }
+    }
+
     @Test("a body sent a trickle at a time is cut off at the body timeout")
     func slowBody() async throws {
         let configuration = Self.configuration { $0.connections = ConnectionLimits(headerTimeout: .seconds(5), bodyTimeout: .seconds(1)) }

@@ -53,4 +53,16 @@ struct AddressRateLimiterTests {
         #expect(limiter.admit("e", now: 10_000) == .limited(retryAfterSeconds: 1))
         #expect(limiter.trackedAddresses <= 3)
     }
+
+    @Test("a flood of new addresses past maxAddresses scans the buckets at most once a second")
+    func sweepsAreRateLimited() {
+        var limiter = AddressRateLimiter(limits: .init(rate: 1, burst: 1, maxAddresses: 2))
+        _ = limiter.admit("a", now: 0)
+        _ = limiter.admit("b", now: 0)
+        for n in 0..<1_000 { _ = limiter.admit("flood-\(n)", now: Int64(n)) }
+        #expect(limiter.sweeps == 1)
+        #expect(limiter.trackedAddresses == 3)  // a, b and the shared overflow bucket
+        _ = limiter.admit("late", now: 1_000)
+        #expect(limiter.sweeps == 2)
+    }
 }

@@ -38,6 +38,10 @@ struct RuntimeTotalityTests {
         #expect(throws: SparkRuntimeError.self) { try SparkArithmetic.timeWindow(.integer(.max), size: .integer(1_000)) }
         #expect(throws: SparkRuntimeError.self) { try SparkArithmetic.timeWindow(.integer(.min), size: .integer(7)) }
         #expect(try SparkArithmetic.timeWindow(.integer(-1), size: .integer(10)) == .text(#"{"start":-10,"end":0}"#))
+        // Widths past half of Int64 (the reviewer's find: `(millis % width) + width` overflowed).
+        #expect(try SparkArithmetic.timeWindow(.integer(5), size: .integer(.max)) == .text(#"{"start":0,"end":9223372036854775807}"#))
+        #expect(try SparkArithmetic.timeWindow(.integer(-5), size: .integer(.max)) == .text(#"{"start":-9223372036854775807,"end":0}"#))
+        #expect(throws: SparkRuntimeError.self) { try SparkArithmetic.timeWindow(.integer(.max), size: .integer(.max / 2 + 1)) }
         #expect(SparkArithmetic.jsonIndex(.integer(-1)) == .null)
         #expect(SparkArithmetic.jsonIndex(.integer(.max)) == .text("$[9223372036854775807]"))
         for millis in [Int64.min, .max, -1, 0] {

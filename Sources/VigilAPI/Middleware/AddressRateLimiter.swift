@@ -1,8 +1,8 @@
 /// A token bucket per client address for requests that carry no valid token (open routes and failed
 /// authentication): past `burst` at once or `rate` per second, they are refused with 429 and no longer audited one
 /// by one; instead each address's refused requests are summed and `takeSummaries` hands out one summary per
-/// address and window, which becomes a single audit record with the count. A storm of bad tokens thus fills neither
-/// the CPU nor the audit log, and is still on record.
+/// address and window, which becomes a single audit record with the count. A storm of bad tokens thus costs a
+/// token hash and lookup per request but no durable write, does not fill the audit log, and is still on record.
 ///
 /// Pure: time comes in as milliseconds of a monotonic clock, so tests run it without sleeping.
 public struct AddressRateLimiter: Sendable {
@@ -49,8 +49,15 @@ public struct AddressRateLimiter: Sendable {
     /// The bucket new addresses share once `maxAddresses` are tracked.
     static let overflow = "(other addresses)"
 
+    /// Forgetting idle buckets scans them all, so it runs at most this often: a flood of new addresses (one
+    /// client's IPv6 range) shares the overflow bucket in between instead of scanning per request.
+    static let sweepIntervalMillis: Int64 = 1_000
+
     public let limits: Limits
     private var buckets: [String: Bucket] = [:]
+    private var lastSweep: Int64?
+    /// Sweeps so far (for tests).
+    private(set) var sweeps = 0
 
     public init(limits: Limits = Limits()) {
         self.limits = limits
@@ -92,6 +99,9 @@ public struct AddressRateLimiter: Sendable {
     /// be forgotten (a full bucket with nothing to summarise carries no state worth keeping).
     private mutating func key(for address: String, now: Int64) -> String {
         if buckets[address] != nil || buckets.count < limits.maxAddresses { return address }
+        if let lastSweep, now - lastSweep < Self.sweepIntervalMillis { return Self.overflow }
+        lastSweep = now
+        sweeps += 1
         let idle = buckets.filter { _, bucket in
             bucket.refused == 0 && bucket.tokens + Double(max(0, now - bucket.updated)) / 1000 * limits.rate >= limits.burst
         }.map(\.key)

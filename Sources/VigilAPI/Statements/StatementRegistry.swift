@@ -21,6 +21,14 @@ public final class StatementRegistry: Sendable {
         var list: [StatementExecution] = []
         var keptBytes = 0
         var closedTotal = 0
+        /// Results counted in `keptBytes`. A statement publishes its result before `finished` counts it, so another
+        /// thread may close it in between: only counted bytes are taken off again.
+        var accounted: Set<ObjectIdentifier> = []
+
+        mutating func close(_ execution: StatementExecution) {
+            let freed = execution.close()
+            if accounted.remove(ObjectIdentifier(execution)) != nil { keptBytes -= freed }
+        }
     }
 
     public let limits: Limits
@@ -44,7 +52,7 @@ public final class StatementRegistry: Sendable {
             entries.list.append(execution)
             while entries.list.count > limits.maxStatements {
                 let index = entries.list.firstIndex { $0.finishedAt != nil } ?? 0
-                entries.keptBytes -= entries.list[index].close()
+                entries.close(entries.list[index])
                 entries.list.remove(at: index)
             }
         }
@@ -52,7 +60,10 @@ public final class StatementRegistry: Sendable {
 
     /// Forgets a statement that was never admitted.
     func remove(_ execution: StatementExecution) {
-        entries.withLock { entries in entries.list.removeAll { $0 === execution } }
+        entries.withLock { entries in
+            entries.list.removeAll { $0 === execution }
+            entries.accounted.remove(ObjectIdentifier(execution))
+        }
     }
 
     /// Accounts a finished statement's result and drops the oldest kept results past the byte budget (this one
@@ -63,10 +74,10 @@ public final class StatementRegistry: Sendable {
                 execution.close()
                 return
             }
-            entries.keptBytes += execution.keptBytes
+            if entries.accounted.insert(ObjectIdentifier(execution)).inserted { entries.keptBytes += execution.keptBytes }
             expire(&entries, now: now)
             for candidate in entries.list where entries.keptBytes > limits.keptResultBytes && candidate.keptBytes > 0 {
-                entries.keptBytes -= candidate.close()
+                entries.close(candidate)
                 entries.closedTotal += 1
             }
         }
@@ -96,7 +107,7 @@ public final class StatementRegistry: Sendable {
             guard let finishedAt = execution.finishedAt, now - finishedAt >= limits.resultTTLMillis,
                 execution.snapshot.state != .closed
             else { continue }
-            entries.keptBytes -= execution.close()
+            entries.close(execution)
             entries.closedTotal += 1
         }
     }

@@ -108,37 +108,39 @@ extension SQLiteWriter {
     /// Integer `+ - *` and negation. SQLite turns a 64-bit overflow into a REAL and computes INT in 64 bits,
     /// so the topmost operation of a run of them is wrapped in `spark_check_integral(x, bits)`: it raises
     /// ARITHMETIC_OVERFLOW when the result is a REAL (an overflow somewhere inside) or does not fit `bits`.
-    /// Operations nested inside the run are written plainly, flattened like `infix`.
+    /// Operations nested inside the run are written plainly, flattened like `infix`. A run holds operations of
+    /// one width only: an INT operation inside a BIGINT one keeps its own 32-bit check, as Spark computes it in 32
+    /// bits before widening.
     private func checkedArithmetic(_ op: Operation, _ args: [BoundExpression], width: Int) -> String {
-        "spark_check_integral(" + arithmeticBody(op, args) + ", \(width))"
+        "spark_check_integral(" + arithmeticBody(op, args, width: width) + ", \(width))"
     }
 
-    private func arithmeticBody(_ op: Operation, _ args: [BoundExpression]) -> String {
-        if op == .negate, let operand = args.first { return "(- " + arithmeticOperand(operand) + ")" }
+    private func arithmeticBody(_ op: Operation, _ args: [BoundExpression], width: Int) -> String {
+        if op == .negate, let operand = args.first { return "(- " + arithmeticOperand(operand, width: width) + ")" }
         // As `infixBody`: the left spine of same-level operations is walked in a loop and written flat.
         var levels: [(symbol: String, rest: ArraySlice<BoundExpression>)] = []
         var current: (op: Operation, args: [BoundExpression]) = (op, args)
         while true {
             levels.append((Self.arithmeticSymbol(current.op), current.args.dropFirst()))
-            guard case .operation(let innerOp, let inner, _)? = current.args.first, Self.isCheckedArithmetic(current.args.first),
+            guard case .operation(let innerOp, let inner, _)? = current.args.first, Self.isCheckedArithmetic(current.args.first, width: width),
                 innerOp != .negate, Self.arithmeticLevel(innerOp) == Self.arithmeticLevel(op)
             else { break }
             current = (innerOp, inner)
         }
-        var text = "(" + (current.args.first.map(arithmeticOperand) ?? "NULL")
+        var text = "(" + (current.args.first.map { arithmeticOperand($0, width: width) } ?? "NULL")
         for (symbol, rest) in levels.reversed() {
-            for argument in rest { text += " \(symbol) " + arithmeticOperand(argument) }
+            for argument in rest { text += " \(symbol) " + arithmeticOperand(argument, width: width) }
         }
         return text + ")"
     }
 
-    private func arithmeticOperand(_ operand: BoundExpression) -> String {
-        guard Self.isCheckedArithmetic(operand), case .operation(let op, let args, _) = operand else { return expression(operand) }
-        return arithmeticBody(op, args)
+    private func arithmeticOperand(_ operand: BoundExpression, width: Int) -> String {
+        guard Self.isCheckedArithmetic(operand, width: width), case .operation(let op, let args, _) = operand else { return expression(operand) }
+        return arithmeticBody(op, args, width: width)
     }
 
-    private static func isCheckedArithmetic(_ expression: BoundExpression?) -> Bool {
-        guard case .operation(let op, _, let type)? = expression, checkedWidth(type) != nil else { return false }
+    private static func isCheckedArithmetic(_ expression: BoundExpression?, width: Int) -> Bool {
+        guard case .operation(let op, _, let type)? = expression, checkedWidth(type) == width else { return false }
         return [.add, .subtract, .multiply, .negate, .timestampAddMilliseconds, .timestampDiffMilliseconds].contains(op)
     }
 

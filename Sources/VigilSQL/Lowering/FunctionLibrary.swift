@@ -263,6 +263,10 @@ enum FunctionLibrary {
             }
             let millis = try Lowering.intervalMilliseconds(parts, at: call.arguments[1].position)
             guard millis > 0 else { throw SQLError(.typeMismatch, "window duration must be positive", at: call.arguments[1].position) }
+            // Spark holds the duration in microseconds and refuses one that does not fit (CANNOT_PARSE_INTERVAL).
+            guard millis <= Int64.max / 1_000 else {
+                throw SQLError(.intervalOverflow, "window duration '\(text)' does not fit in 64-bit microseconds", at: call.arguments[1].position)
+            }
             return op(.timeWindow(milliseconds: millis), [try argument(0, as: .timestamp)], .struct([.init("start", .timestamp), .init("end", .timestamp)]))
         case "string", "int", "bigint", "double", "date", "timestamp", "boolean":
             try arity(1...1)

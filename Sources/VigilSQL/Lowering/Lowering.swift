@@ -315,7 +315,10 @@ enum Lowering {
         switch expression {
         case .column(let relation, let column, _): .column(relation: relation, column: column, type)
         case .literal(let value, _): .literal(value, type)
-        case .operation(let op, let arguments, _): .operation(op, arguments, type)
+        case .operation(let op, let arguments, let old):
+            // An integral operation keeps its type, so its overflow check stays at its width (Spark computes
+            // `int * int` in 32 bits, then widens); the widening is a cast around it.
+            old.isIntegral && old != type ? .operation(.cast, [expression], type) : .operation(op, arguments, type)
         case .caseWhen(let branches, let otherwise, _): .caseWhen(branches, otherwise: otherwise, type)
         case .aggregate(let aggregate, let arguments, let distinct, _): .aggregate(aggregate, arguments, distinct: distinct, type)
         case .window(let call, _): .window(call, type)

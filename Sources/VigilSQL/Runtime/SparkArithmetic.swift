@@ -205,7 +205,8 @@ public enum SparkArithmetic {
     /// window(ts, size): `{"start": …, "end": …}` of the tumbling window holding `ts` (milliseconds).
     public static func timeWindow(_ value: SQLValue, size: SQLValue) throws(SparkRuntimeError) -> SQLValue {
         guard case .integer(let millis) = value, case .integer(let width) = size, width > 0 else { return .null }
-        let offset = ((millis % width) + width) % width
+        let remainder = millis % width
+        let offset = remainder < 0 ? remainder + width : remainder  // never past width, whatever its size
         let (start, underflow) = millis.subtractingReportingOverflow(offset)
         let (end, overflow) = start.addingReportingOverflow(width)
         guard !underflow, !overflow else { throw .overflow(64) }

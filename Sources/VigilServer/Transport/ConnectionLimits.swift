@@ -5,9 +5,10 @@ import NIOCore
 public struct ConnectionLimits: Sendable {
     /// Open connections at most; past it new ones are refused at once (503 over HTTP, closed over TLS).
     public var maxConnections: Int
-    /// A connection with no request in progress is closed after this long (keep-alive idle).
+    /// Between requests (the response written, the body read) the next head must arrive within this long, and at
+    /// least `headerTimeout` (keep-alive idle).
     public var idleTimeout: Duration
-    /// The request head must arrive within this long of the connection opening or the previous response.
+    /// The first request head must arrive within this long of the connection opening.
     public var headerTimeout: Duration
     /// The request body must arrive within this long of its head.
     public var bodyTimeout: Duration

@@ -1,10 +1,14 @@
 import NIOCore
 import NIOHTTPTypes
 
-/// Deadlines on reading a request, so a client cannot hold a connection by sending slowly: the request head must
-/// arrive within `head` of the connection opening (or of the previous response ending), and the whole body within
-/// `body` of its head. Past either, the connection is closed. Hummingbird's idle timeout alone restarts at every
-/// body chunk, so one byte every few seconds would keep a connection forever.
+/// Deadlines on reading requests, so a client cannot hold a connection by sending slowly or not at all:
+/// - the first request head must arrive within `head` of the connection opening;
+/// - a body must arrive within `body` of its head, even when the server has already answered (Hummingbird writes
+///   an early response, then reads what is left of the body);
+/// - between requests, once the response is written and the body read, the next head must arrive within
+///   `idle` (at least `head`).
+/// Past any of these the connection is closed and `expired` names the phase. Hummingbird's own idle timeout
+/// restarts at every read, so alone it lets one byte every few seconds keep a connection forever.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -13,14 +17,18 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let head: TimeAmount
     private let body: TimeAmount
+    private let idle: TimeAmount
     private let expired: @Sendable (_ phase: String) -> Void
     private var timer: Scheduled<Void>?
     /// Requests whose response has not ended yet: no head deadline runs while the server is still answering.
     private var inFlight = 0
+    /// Between a request's head and the end of its body: the body deadline runs, whatever was written.
+    private var readingBody = false
 
-    init(head: TimeAmount, body: TimeAmount, expired: @escaping @Sendable (_ phase: String) -> Void) {
+    init(head: TimeAmount, body: TimeAmount, idle: TimeAmount, expired: @escaping @Sendable (_ phase: String) -> Void) {
         self.head = head
         self.body = body
+        self.idle = max(idle, head)
         self.expired = expired
     }
 
@@ -37,6 +45,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func disarm() {
         timer?.cancel()
         timer = nil
+    }
+
+    /// The request is fully read and answered: wait for the next one.
+    private func awaitNextRequest(_ context: ChannelHandlerContext) {
+        if inFlight == 0 && !readingBody { arm(context, idle, phase: "idle") }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -57,9 +70,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch unwrapInboundIn(data) {
         case .head:
             inFlight += 1
+            readingBody = true
             arm(context, body, phase: "body")
         case .end:
-            disarm()
+            readingBody = false
+            if inFlight == 0 { awaitNextRequest(context) } else { disarm() }
         case .body:
             break
         }
@@ -69,7 +84,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             inFlight = max(0, inFlight - 1)
-            if inFlight == 0 { arm(context, head, phase: "head") }
+            awaitNextRequest(context)  // while the body is still being read, its deadline keeps running
         }
         context.write(data, promise: promise)
     }

@@ -34,8 +34,7 @@ struct ConnectionOptions: ParsableArguments {
         var base = given.trimmingCharacters(in: .whitespaces)
         while base.hasSuffix("/") { base.removeLast() }
         if !base.contains("://") {
-            let host = base.split(separator: ":").first.map(String.init) ?? base
-            guard ["127.0.0.1", "localhost", "[::1]", "::1"].contains(host.lowercased()) || host.hasPrefix("127.") else {
+            guard Self.isLoopback(URL(string: "http://" + base)?.host) else {
                 throw CLIFailure("--host \(given) has no scheme; write it as https://\(base) (or http:// for a plain-HTTP server)", exitCode: 2)
             }
             base = "http://" + base
@@ -44,5 +43,13 @@ struct ConnectionOptions: ParsableArguments {
             throw CLIFailure("--host must be a URL such as http://127.0.0.1:8080 or https://vigil.example.com, got \(given)", exitCode: 2)
         }
         return base
+    }
+
+    /// `localhost`, `::1` or an IPv4 address in 127.0.0.0/8 (four numbers, so `127.example.com` is not one).
+    static func isLoopback(_ host: String?) -> Bool {
+        guard let host = host?.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) else { return false }
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
     }
 }

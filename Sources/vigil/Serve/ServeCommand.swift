@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import VigilCore
 import VigilServer
 import VigilStore
@@ -119,7 +120,11 @@ struct ServeCommand: AsyncParsableCommand {
                 "data_dir": "\(dataDirectory)", "tree_size": "\(treeSize)", "sql_threads": "\(sqlThreads)",
             ])
         }
-        try await app.runService()
+        // The lifecycle logger runs beside the application, after it in the group, so it is the first to hear of a
+        // shutdown (services stop in reverse order): its line comes before the server stops taking requests.
+        let group = ServiceGroup(configuration: .init(
+            services: [app, vigil.lifecycle], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         let finalSize = (try? await vigil.treeSize()) ?? 0
         let drained = vigil.lifecycle.treeSizeAtShutdown.map { finalSize >= $0 ? finalSize - $0 : 0 } ?? 0
         logger.info("Vigil stopped", metadata: ["tree_size": "\(finalSize)", "drained_events": "\(drained)"])

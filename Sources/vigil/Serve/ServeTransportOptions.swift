@@ -14,13 +14,13 @@ struct ServeTransportOptions: ParsableArguments {
     var certificateFile: String? { tlsCertificate ?? ProcessInfo.processInfo.environment["VIGIL_TLS_CERT"] }
     var keyFile: String? { tlsKey ?? ProcessInfo.processInfo.environment["VIGIL_TLS_KEY"] }
 
-    @Option(name: .customLong("max-connections"), help: "Open connections at most; past it new ones are refused at once (503).")
+    @Option(name: .customLong("max-connections"), help: "Open connections at most; past it new ones are refused at once (503 over HTTP, closed over TLS).")
     var maxConnections: Int = ConnectionLimits().maxConnections
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open.")
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a keep-alive connection may wait for its next request (at least --header-timeout).")
     var idleTimeout: Int = 60
 
-    @Option(name: .customLong("header-timeout"), help: "Seconds a client has to send a request's head (slow clients are closed).")
+    @Option(name: .customLong("header-timeout"), help: "Seconds a new connection has to send its first request's head (slow clients are closed).")
     var headerTimeout: Int = 10
 
     @Option(name: .customLong("body-timeout"), help: "Seconds a client has to send a request's body after its head.")
