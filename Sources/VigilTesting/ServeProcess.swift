@@ -40,7 +40,7 @@ public final class ServeProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         let exit = exit
         process.terminationHandler = { finished in exit.withLock { $0 = finished.terminationStatus } }
-        try process.run()
+        try ProcessLaunch.run(process)
         self.process = process
         let deadline = ContinuousClock.now + timeout
         var found: Int?
