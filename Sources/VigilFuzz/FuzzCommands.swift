@@ -22,10 +22,17 @@ struct FuzzOptions: ParsableArguments {
     @Option(help: "Corpus folder (one input per file).")
     var corpus: String?
 
-    func corpusEntries(default folder: String) throws -> [[UInt8]] {
-        let path = corpus ?? folder
-        let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-        return try names.map { Array(try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent($0))) }
+    /// The inputs of `--corpus`, or of the default folders; each folder's files get its prefix in the sort, so the
+    /// SQL golden cases (their `.sql` files only) (read where the tests keep them, not copied) sort as `golden-<case>`.
+    func corpusEntries(default folders: [(path: String, prefix: String, suffix: String)]) throws -> [[UInt8]] {
+        let sources = corpus.map { [(path: $0, prefix: "", suffix: "")] } ?? folders
+        var files: [(name: String, url: URL)] = []
+        for source in sources {
+            for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name.hasSuffix(source.suffix) {
+                files.append((source.prefix + name, URL(fileURLWithPath: source.path).appendingPathComponent(name)))
+            }
+        }
+        return try files.sorted { $0.name < $1.name }.map { Array(try Data(contentsOf: $0.url)) }
     }
 
     /// Runs `body(index, random)` for each input until the count or the time is reached; prints progress.
@@ -47,8 +54,9 @@ struct FuzzOptions: ParsableArguments {
 }
 
 /// The repository's corpus folder, found from this file's place in the checkout.
-let corpusRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fuzz/corpus").path
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let corpusRoot = repositoryRoot.appendingPathComponent("Fuzz/corpus").path
+let goldenCases = repositoryRoot.appendingPathComponent("Tests/SQLGolden/cases").path
 
 /// Spark SQL through the whole path: parse, bind, lower, emit, and run on a real SQLite file holding the golden
 /// data, with a short statement timeout. Generated from the grammar (half) or mutated from the corpus (half).
@@ -65,7 +73,7 @@ struct SQLFuzzCommand: AsyncParsableCommand {
 
     func run() async throws {
         CrashReporter.install()
-        let corpus = try options.corpusEntries(default: corpusRoot + "/sql").map { String(decoding: $0, as: UTF8.self) }
+        let corpus = try options.corpusEntries(default: [(corpusRoot + "/sql", "", ""), (goldenCases, "golden-", ".sql")]).map { String(decoding: $0, as: UTF8.self) }
         let folder = try TemporaryDirectory(prefix: "vigil-fuzz")
         defer { folder.remove() }
         let (database, informationSchema) = try await SQLGolden.database(in: folder)
@@ -123,7 +131,7 @@ struct IngestFuzzCommand: AsyncParsableCommand {
 
     func run() async throws {
         CrashReporter.install()
-        let corpus = try options.corpusEntries(default: corpusRoot + "/ingest")
+        let corpus = try options.corpusEntries(default: [(corpusRoot + "/ingest", "", "")])
         let events = EventDecoder()
         let nodes = NodeTimelineDecoder()
         let limits = IngestLimits()
