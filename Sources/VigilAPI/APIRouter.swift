@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import VigilCore
 import VigilAccess
+import VigilLogs
 import VigilStore
 
 /// Everything the API needs, built once by `VigilServer`.
@@ -23,10 +24,19 @@ public struct APIDependencies: Sendable {
     public var openConnections: @Sendable () -> Int = { 0 }
     public var clock: any WallClock
     public var logger: Logger
+    /// App log lines (`logs.sqlite`), their live followers, limits and per-app rate.
+    public var logs: LogStore
+    public var logTail: LogTail
+    public var logLimits: LogLimits
+    public var logLimiter: AppLogRateLimiter
+    public var logStream = LogStreamSocket.Configuration()
+    /// The externally visible base URL (app URLs are made from it).
+    public var publicURL: PublicURL
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
-                statementLimits: StatementRegistry.Limits = .init(), clock: any WallClock, logger: Logger) {
+                statementLimits: StatementRegistry.Limits = .init(), logs: LogStore, logLimits: LogLimits = LogLimits(),
+                publicURL: PublicURL = PublicURL(configured: nil), clock: any WallClock, logger: Logger) {
         self.database = database
         self.sequencer = sequencer
         self.tokens = tokens
@@ -38,6 +48,15 @@ public struct APIDependencies: Sendable {
         self.statements = StatementRegistry(limits: statementLimits, closed: { [metrics] count in metrics.sqlResultsClosed.increment(by: Int64(count)) })
         self.clock = clock
         self.logger = logger
+        self.logs = logs
+        self.logLimits = logLimits
+        self.logTail = LogTail(maxBacklogLines: logLimits.followerBacklogLines)
+        self.logLimiter = AppLogRateLimiter(linesPerSecond: logLimits.linesPerSecond, burstLines: logLimits.burstLines, clock: clock)
+        self.publicURL = publicURL
+    }
+
+    var authenticator: RequestAuthenticator {
+        RequestAuthenticator(tokens: tokens, sessions: SessionStore(database: database, clock: clock))
     }
 }
 
@@ -48,7 +67,7 @@ public enum APIRouter {
         let ledger = LedgerStore(database: dependencies.database)
         router.add(middleware: SecurityHeadersMiddleware(servesTLS: dependencies.servesTLS))
         router.add(middleware: AuditedRequestMiddleware(
-            tokens: dependencies.tokens, resolver: AccessResolver(database: dependencies.database), recorder: dependencies.recorder,
+            authenticator: dependencies.authenticator, resolver: AccessResolver(database: dependencies.database), recorder: dependencies.recorder,
             metrics: dependencies.metrics, logger: dependencies.logger, gate: dependencies.gate))
         HealthController(database: dependencies.database, workspaceID: dependencies.recorder.workspaceID).register(on: router)
         AuditEventsController(
@@ -67,14 +86,26 @@ public enum APIRouter {
             .register(on: router)
         StatementsController(
             runner: dependencies.sql, registry: dependencies.statements, clock: dependencies.clock, logger: dependencies.logger,
-            metrics: dependencies.metrics
+            metrics: dependencies.metrics, apps: AppStore(database: dependencies.database, clock: dependencies.clock)
         ).register(on: router)
         let directory = Directory(database: dependencies.database, clock: dependencies.clock)
         SCIMUsersController(directory: directory).register(on: router)
         SCIMGroupsController(directory: directory).register(on: router)
         GroupsController(directory: directory).register(on: router)
-        PermissionsController(directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock))
-            .register(on: router)
+        let apps = AppStore(database: dependencies.database, clock: dependencies.clock)
+        PermissionsController(
+            directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock), apps: apps
+        ).register(on: router)
+        AppsController(apps: apps, publicURL: dependencies.publicURL).register(on: router)
+        AppLogsController(
+            apps: apps, store: dependencies.logs, tail: dependencies.logTail, limiter: dependencies.logLimiter, limits: dependencies.logLimits,
+            maxRequestBytes: dependencies.limits.maxRequestBytes, metrics: dependencies.metrics.appLogs, clock: dependencies.clock
+        ).register(on: router)
+        LoginController(
+            tokens: dependencies.tokens, sessions: SessionStore(database: dependencies.database, clock: dependencies.clock),
+            servesTLS: dependencies.servesTLS
+        ).register(on: router)
+        LogzController(apps: apps, store: dependencies.logs).register(on: router)
         let database = dependencies.database
         let clock = dependencies.clock
         AccessReviewController(review: { days in
@@ -82,8 +113,17 @@ public enum APIRouter {
         }).register(on: router)
         MetricsController(
             metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements,
-            openConnections: dependencies.openConnections
+            openConnections: dependencies.openConnections, logFollowers: { [tail = dependencies.logTail] in tail.followerCount }
         ).register(on: router)
         return router
+    }
+
+    /// The live tail's WebSocket side (served by the upgrade channel, not the router).
+    public static func logStreamSocket(_ dependencies: APIDependencies) -> LogStreamSocket {
+        LogStreamSocket(
+            authenticator: dependencies.authenticator, resolver: AccessResolver(database: dependencies.database),
+            apps: AppStore(database: dependencies.database, clock: dependencies.clock), store: dependencies.logs, tail: dependencies.logTail,
+            recorder: dependencies.recorder, metrics: dependencies.metrics.appLogs, publicURL: dependencies.publicURL, gate: dependencies.gate,
+            servesTLS: dependencies.servesTLS, configuration: dependencies.logStream, logger: dependencies.logger)
     }
 }

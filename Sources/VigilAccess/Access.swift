@@ -34,6 +34,17 @@ public enum Requirement: String, Sendable, CaseIterable {
     case readIdentities
     /// Change identities, group membership, permissions, checkpoints: members of `admins`.
     case administer
+    /// CAN_USE or CAN_MANAGE on the app the request names (`{name}` in its path): read, follow and get its logs.
+    case useApp
+    /// CAN_USE on the app the request names, or the ingest permission (CAN_USE on audit-logs/all): ship its logs.
+    case shipAppLogs
+    /// CAN_MANAGE on the app the request names: change, start, stop or delete it, and change its permissions.
+    case manageApp
+    /// CAN_MANAGE on the app the request names, or reading identities: see who may use it.
+    case viewAppPermissions
+    /// No token in a header: the request carries a token to sign in with (`/login`), checked by its handler and
+    /// rate-limited per address like every request without a valid token.
+    case signIn
 }
 
 /// What one authenticated principal may do, computed from its groups (nested) and its grants (direct or
@@ -45,18 +56,40 @@ public struct Access: Sendable {
     public var auditScope: AuditScope?
     public var canIngest: Bool
     public var canCreateTokens: Bool
+    /// The best level held on each app (directly or through a group): `CAN_USE` or `CAN_MANAGE`, by app name.
+    public var appLevels: [String: String]
 
-    public func allows(_ requirement: Requirement) -> Bool {
+    public init(principal: Principal, isAdmin: Bool, auditScope: AuditScope?, canIngest: Bool, canCreateTokens: Bool,
+                appLevels: [String: String] = [:]) {
+        self.principal = principal
+        self.isAdmin = isAdmin
+        self.auditScope = auditScope
+        self.canIngest = canIngest
+        self.canCreateTokens = canCreateTokens
+        self.appLevels = appLevels
+    }
+
+    /// Whether the principal meets `requirement`; `object` is the app a per-app requirement is about.
+    public func allows(_ requirement: Requirement, object: String? = nil) -> Bool {
         if isAdmin { return true }
         switch requirement {
-        case .open, .authenticated: return true
+        case .open, .authenticated, .signIn: return true
         case .readAuditLog: return auditScope != nil
         case .readWholeAuditLog: return auditScope == .all
         case .ingest: return canIngest
         case .createTokens: return canCreateTokens
         case .readIdentities: return auditScope == .all
         case .administer: return false
+        case .useApp: return object.map { canUse(app: $0) } ?? false
+        case .shipAppLogs: return canIngest || (object.map { canUse(app: $0) } ?? false)
+        case .manageApp: return object.map { appLevels[$0] == "CAN_MANAGE" } ?? false
+        case .viewAppPermissions: return auditScope == .all || (object.map { appLevels[$0] == "CAN_MANAGE" } ?? false)
         }
+    }
+
+    /// CAN_USE or CAN_MANAGE on app `name` (admins use every app).
+    public func canUse(app name: String) -> Bool {
+        isAdmin || appLevels[name] != nil
     }
 
     /// The admin's view: everything.
@@ -91,9 +124,14 @@ public struct AccessResolver: Sendable {
             var workspaces: Set<String> = []
             var ingest = false
             var tokens = false
+            var apps: [String: String] = [:]
             for row in rows {
                 let objectID: String = row["object_id"]
                 let level: String = row["permission_level"]
+                if (row["object_type"] as String) == PermissionObjectType.apps.name {
+                    if apps[objectID] != "CAN_MANAGE" { apps[objectID] = level }
+                    continue
+                }
                 if (row["object_type"] as String) == PermissionObjectType.tokens.name {
                     tokens = tokens || level == "CAN_USE" || level == "CAN_MANAGE"
                     continue
@@ -104,7 +142,7 @@ public struct AccessResolver: Sendable {
                 if (level == "CAN_USE" || level == "CAN_MANAGE") && objectID == "all" { ingest = true }
             }
             let scope: AuditScope? = all ? .all : workspaces.isEmpty ? nil : .workspaces(workspaces)
-            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens)
+            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens, appLevels: apps)
         }
     }
 }

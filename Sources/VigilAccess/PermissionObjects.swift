@@ -43,7 +43,21 @@ public struct PermissionObjectType: Sendable {
             }
         })
 
-    public static let all: [PermissionObjectType] = [.auditLogs, .tokens]
+    /// `apps/{name}`: who may use an app (read and ship its logs, follow `/logz`) and who may manage it (change,
+    /// start, stop, delete it and its permissions). The creator holds CAN_MANAGE from the start.
+    public static let apps = PermissionObjectType(
+        name: "apps",
+        levels: [("CAN_USE", "Can use the app: read, follow and ship its logs"), ("CAN_MANAGE", "Can manage the app and its permissions")],
+        validate: { objectID, level in
+            if let problem = AppName.problem(objectID) {
+                throw VigilError(.invalidParameter, "apps object id must be an app name: \(problem)")
+            }
+            if let level, !["CAN_USE", "CAN_MANAGE"].contains(level) {
+                throw VigilError(.invalidParameter, "permission_level \(level.prefix(32)) is not valid for apps; use CAN_USE or CAN_MANAGE")
+            }
+        })
+
+    public static let all: [PermissionObjectType] = [.auditLogs, .tokens, .apps]
 
     public static func named(_ name: String) -> PermissionObjectType? { all.first { $0.name == name } }
 }

@@ -12,15 +12,17 @@ public struct SQLCompiler: Sendable {
     ///   - now: the statement's start, milliseconds since the epoch (`current_date()`, `now()`).
     ///   - parameters: values for `:name` markers.
     ///   - workspaceScope: when set, scoped tables yield only rows whose workspace is listed (workspace-limited readers).
+    ///   - appScope: when set, app-scoped tables (`system.vigil.app_logs`) yield only rows of these app keys.
     ///   - computedTables: the rows of `information_schema` tables, as the caller may see them; without it those
     ///     tables cannot be read.
     public func compile(
-        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil,
+        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil, appScope: [Int64]? = nil,
         computedTables: (any ComputedTableSource)? = nil
     ) throws(SQLError) -> CompiledQuery {
         let query = try Parser.parse(text)
         let context = BindingContext(
-            catalog: catalog, now: now, parameters: parameters, workspaceScope: workspaceScope, computedTables: computedTables)
+            catalog: catalog, now: now, parameters: parameters, workspaceScope: workspaceScope, appScope: appScope,
+            computedTables: computedTables)
         let bound = try Binder(context: context).bind(query, outer: nil)
         let (sql, arguments) = try emitter.emit(bound)
         return CompiledQuery(sql: sql, arguments: arguments, columns: bound.columns)

@@ -5,7 +5,9 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import VigilAPI
+import HummingbirdWebSocket
 import VigilCore
+import VigilLogs
 import VigilStore
 
 /// The composition root shared by `vigil serve`, the tests and the benchmarks: opens the data folder,
@@ -13,6 +15,8 @@ import VigilStore
 public struct VigilApplication: Sendable {
     public let configuration: VigilConfiguration
     public let database: VigilDatabase
+    /// App log lines (`logs.sqlite`), apart from the audit ledger.
+    public let logDatabase: LogDatabase
     public let sequencer: Sequencer
     public let metrics: VigilMetrics
     public let checkpointSigner: CheckpointSigner
@@ -48,6 +52,7 @@ public struct VigilApplication: Sendable {
             atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         lock = try DataFolderLock(dataDirectory: configuration.dataDirectory)
         database = try VigilDatabase.open(dataDirectory: configuration.dataDirectory)
+        logDatabase = try LogDatabase.open(dataDirectory: configuration.dataDirectory)
         metrics = VigilMetrics()
         sequencer = Sequencer(database: database, configuration: configuration.sequencer, observer: metrics,
                               logger: logger)
@@ -76,8 +81,10 @@ public struct VigilApplication: Sendable {
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
             recorder: recorder,
             metrics: metrics, checkpointSigner: checkpointSigner, limits: configuration.limits,
-            sql: SQLStatementRunner(database: database, limits: configuration.sql), statementLimits: configuration.statements,
-            clock: clock, logger: logger)
+            sql: SQLStatementRunner(database: database, limits: configuration.sql, attachments: ["logs": logDatabase.path]),
+            statementLimits: configuration.statements, logs: LogStore(database: logDatabase), logLimits: configuration.logLimits,
+            publicURL: PublicURL(configured: configuration.publicURL), clock: clock, logger: logger)
+        dependencies.logStream = configuration.logStream
         dependencies.servesTLS = tls != nil
         dependencies.gate = UnauthenticatedGate(limits: configuration.unauthenticated)
         let connections = connections
@@ -115,10 +122,17 @@ public struct VigilApplication: Sendable {
             idleTimeout: TimeAmount(limits.idleTimeout))
         let counter = connections
         let tls = tls
+        let socket = APIRouter.logStreamSocket(dependencies)
+        // WebSocket frames up to 1 MiB in (the search term is small) and out (a line is at most --app-log-line-bytes,
+        // escaped); pings every 30 s find clients that went away without closing.
+        let webSocket = WebSocketServerConfiguration(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(30)))
         let server = HTTPServerBuilder { responder in
             GuardedHTTPChannel(
-                base: HTTP1Channel(responder: responder, configuration: http1), counter: counter, tls: tls,
-                refused: { metrics.connectionRefused() })
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder, configuration: .init(http1: http1, ws: webSocket),
+                    shouldUpgrade: { head, channel, _ in socket.shouldUpgrade(head, remoteIP: channel.remoteAddress?.ipAddress) }),
+                counter: counter, tls: tls, headDeadline: TimeAmount(limits.headerTimeout),
+                refused: { metrics.connectionRefused() }, headExpired: { metrics.requestDeadlineCounter("head").increment() })
         }
         var services: [any Service] = [
             sequencer,
@@ -126,6 +140,10 @@ public struct VigilApplication: Sendable {
                 gate: dependencies.gate, recorder: dependencies.recorder, clock: clock, interval: configuration.refusedSummaryInterval,
                 logger: logger),
             checkpointSigner, backgroundVerifier,
+            LogRetentionService(
+                store: dependencies.logs, retentionMillis: configuration.logLimits.retentionMillis, interval: configuration.logRetentionInterval,
+                clock: clock, liveApps: { [database] in Set(try await AppStore(database: database).keys().values) },
+                swept: { [metrics] in metrics.appLogs.deleted($0) }, logger: logger),
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(
@@ -133,7 +151,13 @@ public struct VigilApplication: Sendable {
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,
-            onServerRunning: onServerRunning,
+            onServerRunning: { [dependencies, configuration] channel in
+                // Without --public-url, app URLs are where this server listens (a wildcard address is shown as localhost).
+                let host = ["0.0.0.0", "::", ""].contains(configuration.host) ? "localhost" : configuration.host
+                dependencies.publicURL.listening(
+                    scheme: configuration.tls == nil ? "http" : "https", host: host, port: channel.localAddress?.port ?? configuration.port)
+                await onServerRunning(channel)
+            },
             logger: dependencies.logger
         )
     }

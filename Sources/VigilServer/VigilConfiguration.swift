@@ -1,6 +1,7 @@
 import Logging
 import VigilCore
 import VigilAPI
+import VigilLogs
 import VigilStore
 
 /// What `vigil serve` runs with. Defaults suit one machine; every field has a flag and a `VIGIL_*`
@@ -37,6 +38,15 @@ public struct VigilConfiguration: Sendable {
     public var refusedSummaryInterval: Duration = .seconds(5)
     /// PEM certificate chain and private key: when set, Vigil serves HTTPS only (TLS 1.2+).
     public var tls: TLSFiles?
+    /// The externally visible base URL (`--public-url`); app URLs are `<base>/apps/<name>`. Default
+    /// `http(s)://<host>:<port>` as the server listens.
+    public var publicURL: String?
+    /// App log line size, per-app rate, retention and follower backlog (`--app-log-*`).
+    public var logLimits = LogLimits()
+    /// How often retention deletes old app log lines and those of deleted apps.
+    public var logRetentionInterval: Duration = .seconds(60)
+    /// The live tail's keep-alive and search-term wait.
+    public var logStream = LogStreamSocket.Configuration()
 
     public struct TLSFiles: Sendable {
         public var certificatePath: String

@@ -60,7 +60,7 @@ public final class VigilDatabase: Sendable {
     /// The database, its WAL and its shared-memory file hold every audit event: owner-only (0600). The file is
     /// created 0600 before SQLite opens it, and SQLite gives the WAL and -shm files the database file's mode;
     /// files left 0644 by an older Vigil are narrowed.
-    static func restrictPermissions(of path: String) throws {
+    public static func restrictPermissions(of path: String) throws {
         let descriptor = Glibc.open(path, O_RDWR | O_CREAT, 0o600)
         guard descriptor >= 0 else {
             throw VigilError(.unavailable, "cannot open database \(path): \(String(cString: strerror(errno)))")

@@ -11,7 +11,8 @@ struct VigilCommand: AsyncParsableCommand {
         version: "vigil \(version) (commit \(buildCommit))",
         subcommands: [
             ServeCommand.self, EventsCommand.self, NodeTimelineCommand.self, SQLCommand.self, TokensCommand.self, UsersCommand.self, ServicePrincipalsCommand.self,
-            GroupsCommand.self, PermissionsCommand.self, AccessCommand.self, VerifyCommand.self, LedgerCommand.self,
+            GroupsCommand.self, PermissionsCommand.self, AccessCommand.self, VerifyCommand.self, LedgerCommand.self, AppsCommand.self,
+            RunCommand.self,
         ]
     )
 }

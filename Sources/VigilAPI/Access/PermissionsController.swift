@@ -1,30 +1,38 @@
 import Hummingbird
 import VigilAccess
 import VigilCore
+import VigilStore
 
 /// The Permissions API (reference §4.3) for the object types of `PermissionObjectType.all`. PUT replaces the
 /// direct grants, PATCH merges them; both are audited as `change<Type>Acl` with the ACL sent as JSON text in
 /// `request_params.access_control_list`, the shape the permission-change SQL queries read.
+///
+/// Apps have routes of their own (`/api/2.0/permissions/apps/{name}`): who may read and change an app's
+/// permissions is decided per app (its CAN_MANAGE holders), and the app must exist.
 struct PermissionsController {
     let directory: Directory
     let permissions: PermissionStore
+    let apps: AppStore
 
     func register(on router: Router<VigilRequestContext>) {
-        let path = "/api/2.0/permissions/{object_type}/{object_id}"
-        router.on(RouteTable.entry(.get, path), use: get)
-        router.on(RouteTable.entry(.put, path), use: change)
-        router.on(RouteTable.entry(.patch, path), use: change)
-        router.on(RouteTable.entry(.get, path + "/permissionLevels"), use: levels)
+        for path in ["/api/2.0/permissions/{object_type}/{object_id}", "/api/2.0/permissions/apps/{name}"] {
+            router.on(RouteTable.entry(.get, path), use: get)
+            router.on(RouteTable.entry(.put, path), use: change)
+            router.on(RouteTable.entry(.patch, path), use: change)
+            router.on(RouteTable.entry(.get, path + "/permissionLevels"), use: levels)
+        }
     }
 
-    func object(_ context: VigilRequestContext) throws -> (PermissionObjectType, String) {
-        let typeName = context.parameters.get("object_type") ?? ""
+    func object(_ context: VigilRequestContext) async throws -> (PermissionObjectType, String) {
+        // The apps routes name the app as {name}; the generic ones name a type and an id.
+        let typeName = context.parameters.get("object_type") ?? PermissionObjectType.apps.name
         guard let type = PermissionObjectType.named(typeName) else {
             throw VigilError(
                 .notFound, "object type '\(typeName.prefix(64))' has no permissions in Vigil; types: \(PermissionObjectType.all.map(\.name).joined(separator: ", "))")
         }
-        let id = context.parameters.get("object_id") ?? ""
+        let id = context.parameters.get("object_id") ?? context.parameters.get("name") ?? ""
         try type.validate(id, nil)
+        if type.name == PermissionObjectType.apps.name, try await apps.get(id) == nil { throw AppStore.notFound(id) }
         context.auditNote.set("request_object_type", type.name)
         context.auditNote.set("request_object_id", id)
         return (type, id)
@@ -32,12 +40,12 @@ struct PermissionsController {
 
     @Sendable func get(_ request: Request, context: VigilRequestContext) async throws -> Response {
         _ = try QueryParameters(request, allowed: [])
-        let (type, id) = try object(context)
+        let (type, id) = try await object(context)
         return try await response(type, id)
     }
 
     @Sendable func levels(_ request: Request, context: VigilRequestContext) async throws -> Response {
-        let (type, _) = try object(context)
+        let (type, _) = try await object(context)
         return JSONResponse.write { writer in
             writer.beginObject()
             writer.key("permission_levels")
@@ -55,7 +63,7 @@ struct PermissionsController {
     }
 
     @Sendable func change(_ request: Request, context: VigilRequestContext) async throws -> Response {
-        let (type, id) = try object(context)
+        let (type, id) = try await object(context)
         let body = try await RequestBody.read(request, allowed: ["access_control_list"])
         guard let list = body.members.first(where: { $0.key == "access_control_list" })?.value, case .array(let entries) = list else {
             throw VigilError(.invalidParameter, "access_control_list must be an array of {user_name|group_name|service_principal_name, permission_level}")
@@ -94,6 +102,7 @@ struct PermissionsController {
     /// `changeAppsAcl` pattern (`audit-logs` → `vigil`/`changeAuditLogsAcl`).
     static func auditAction(_ typeName: String) -> (service: String, action: String) {
         if typeName == PermissionObjectType.tokens.name { return ("accounts", "changeDbTokenAcl") }
+        if typeName == PermissionObjectType.apps.name { return ("apps", "changeAppsAcl") }
         return ("vigil", "change" + typeName.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Acl")
     }
 

@@ -6,6 +6,13 @@ public final class AuditNote: Sendable {
     private let params = Mutex<[(key: String, value: String)]>([])
     private let recorded = Mutex(false)
     private let actionOverride = Mutex<(service: String, action: String)?>(nil)
+    private let user = Mutex<String?>(nil)
+
+    /// The user a sign-in request was for (`/login` has no authenticated principal until it succeeds).
+    public var userName: String? {
+        get { user.withLock { $0 } }
+        set { user.withLock { $0 = newValue } }
+    }
 
     /// Set by a handler whose route covers several audit actions (a SCIM PATCH that adds members is
     /// `addPrincipalsToGroup`, one that renames is `updateGroup`).

@@ -12,6 +12,8 @@ public struct VigilRequestContext: RequestContext {
     public var principal: Principal?
     /// What the principal may do (set with `principal` by the middleware).
     public var access: Access?
+    /// The browser session that authenticated the request, when a session cookie did (forms check its CSRF token).
+    public var session: BrowserSession?
     public var requestID: String
     public let auditNote: AuditNote
 
@@ -20,6 +22,7 @@ public struct VigilRequestContext: RequestContext {
         remoteIP = source.channel.remoteAddress?.ipAddress
         principal = nil
         access = nil
+        session = nil
         requestID = ""
         auditNote = AuditNote()
     }

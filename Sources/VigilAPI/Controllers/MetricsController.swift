@@ -9,6 +9,7 @@ struct MetricsController {
     let sql: SQLStatementRunner
     let statements: StatementRegistry
     let openConnections: @Sendable () -> Int
+    let logFollowers: @Sendable () -> Int
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
@@ -16,7 +17,7 @@ struct MetricsController {
             let bytes = metrics.exposition(
                 queuedEvents: sequencer.queuedEvents,
                 sql: .init(running: load.running, queued: load.queued, keptResultBytes: statements.keptBytes),
-                openConnections: openConnections())
+                openConnections: openConnections(), logFollowers: logFollowers())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -20,6 +20,7 @@ public enum APIError {
         case .unauthenticated: Mapping(status: .unauthorized, errorCode: "UNAUTHENTICATED")
         case .permissionDenied: Mapping(status: .forbidden, errorCode: "PERMISSION_DENIED")
         case .eventIDConflict, .alreadyExists: Mapping(status: .conflict, errorCode: "ALREADY_EXISTS")
+        case .resourceAlreadyExists: Mapping(status: .conflict, errorCode: "RESOURCE_ALREADY_EXISTS")
         case .overloaded: Mapping(status: .tooManyRequests, errorCode: "RESOURCE_EXHAUSTED")
         case .unavailable: Mapping(status: .serviceUnavailable, errorCode: "TEMPORARILY_UNAVAILABLE")
         default: nil

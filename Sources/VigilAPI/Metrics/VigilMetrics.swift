@@ -25,6 +25,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     let unauthenticatedLimited: Counter
     let connectionsOpen: Gauge
     let connectionsRefused: Counter
+    public let appLogs: AppLogMetrics
 
     static let latencyBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -70,6 +71,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
         connectionsOpen = registry.makeGauge(descriptor: Self.name("vigil_http_connections_open", "Open client connections."))
         connectionsRefused = registry.makeCounter(
             descriptor: Self.name("vigil_http_connections_refused_total", "Connections refused at once because --max-connections were open."))
+        appLogs = AppLogMetrics(registry: registry)
         for reason in ["principal_busy", "queue_full", "shutting_down"] { _ = sqlRefusedCounter(reason) }
         for phase in ["head", "body"] { _ = requestDeadlineCounter(phase) }
         for reason in ValidationReason.allCases {
@@ -160,8 +162,9 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     }
 
     /// The exposition text, with the gauges read at scrape time.
-    public func exposition(queuedEvents: Int, sql: SQLLoad? = nil, openConnections: Int? = nil) -> [UInt8] {
+    public func exposition(queuedEvents: Int, sql: SQLLoad? = nil, openConnections: Int? = nil, logFollowers: Int? = nil) -> [UInt8] {
         queueDepth.set(Int64(queuedEvents))
+        if let logFollowers { appLogs.followers.set(Int64(logFollowers)) }
         if let openConnections { connectionsOpen.set(Int64(openConnections)) }
         if let sql {
             sqlRunning.set(Int64(sql.running))

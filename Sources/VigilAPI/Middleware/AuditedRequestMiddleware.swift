@@ -10,11 +10,14 @@ import VigilStore
 /// leaves. If that record cannot be written the client gets 503 instead of the response (fail-closed).
 ///
 /// Only the routes marked `.open` (`/health`, `/.well-known/databricks-config`) skip authentication and
-/// auditing: they reveal nothing and are polled by load balancers and SDKs.
+/// auditing: they reveal nothing and are polled by load balancers and SDKs. The `.signIn` routes (`/login`) take
+/// their credential in the body: they are audited, and rate-limited per address like every request without a valid
+/// token. Browser pages (`session` routes) also take the session cookie, and a GET without credentials is sent to
+/// `/login`.
 struct AuditedRequestMiddleware: RouterMiddleware {
     typealias Context = VigilRequestContext
 
-    let tokens: TokenStore
+    let authenticator: RequestAuthenticator
     let resolver: AccessResolver
     let recorder: SelfAuditRecorder
     let metrics: VigilMetrics
@@ -39,17 +42,42 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             } else {
                 response = await respond(request, context, next).0
             }
+        } else if let route, route.acceptsSession, request.method == .get,
+                  !RequestAuthenticator.hasCredential(request.headers, acceptsSession: true) {
+            // A browser without a session: to the sign-in page, which comes back here.
+            if case .limited(let retryAfter) = gate.admit(context.remoteIP) {
+                metrics.unauthenticatedLimited.increment()
+                response = Self.limited(retryAfter)
+            } else {
+                response = LoginController.redirectToLogin(path: request.uri.path, query: request.uri.query)
+            }
+        } else if route?.requirement == .signIn {
+            if case .limited(let retryAfter) = gate.admit(context.remoteIP) {
+                metrics.unauthenticatedLimited.increment()
+                response = Self.limited(retryAfter)
+                context.auditNote.isRecorded = true
+            } else {
+                (response, errorMessage) = await respond(request, context, next)
+            }
+            if !context.auditNote.isRecorded {
+                try? await recordOrRefuse(request, context, &response, service: service, action: action, userName: context.auditNote.userName,
+                                         errorMessage: errorMessage)
+            }
         } else {
             do {
-                let principal = try await authenticate(request)
+                let authenticated = try await authenticator.authenticate(request.headers, acceptsSession: route?.acceptsSession ?? false)
+                let principal = authenticated.principal
                 context.principal = principal
+                context.session = authenticated.session
                 let access = try await resolver.access(for: principal)
                 context.access = access
-                // The one authorization decision: the route's requirement against what the caller holds. A denied
-                // request is answered 403 and audited like any other.
-                if let route, !access.allows(route.requirement) {
+                // The one authorization decision: the route's requirement against what the caller holds (per-app
+                // requirements are about the app the path names). A denied request is answered 403 and audited
+                // like any other.
+                if let route, !access.allows(route.requirement, object: context.parameters.get("name")) {
                     (response, errorMessage) = APIError.response(
-                        for: VigilError(.permissionDenied, Self.denial(route.requirement, principal: principal)), requestID: context.requestID)
+                        for: VigilError(.permissionDenied, Self.denial(route.requirement, principal: principal, object: context.parameters.get("name"))),
+                        requestID: context.requestID)
                 } else {
                     (response, errorMessage) = await respond(request, context, next)
                 }
@@ -57,7 +85,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 // Authentication outcomes are recorded as Databricks does: accounts/tokenLogin.
                 service = "accounts"
                 action = "tokenLogin"
-                context.auditNote.set("authenticationMethod", "API_INT_PAT_TOKEN")
+                let bySession = request.headers[.authorization] == nil && route?.acceptsSession == true
+                context.auditNote.set("authenticationMethod", bySession ? "BROWSER_SESSION" : "API_INT_PAT_TOKEN")
                 (response, errorMessage) = APIError.response(for: error, requestID: context.requestID)
                 if response.status == .unauthorized {
                     metrics.authFailures.increment()
@@ -80,23 +109,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 action = override.action
             }
             if !context.auditNote.isRecorded {
-                do {
-                    try await recorder.record(.init(
-                        service: service, action: action, userName: context.principal?.userName, sourceIP: context.remoteIP,
-                        userAgent: request.headers[.userAgent], requestID: context.requestID,
-                        statusCode: Int(response.status.code), errorMessage: errorMessage,
-                        requestParams: context.auditNote.requestParams
-                    ))
-                } catch {
-                    metrics.selfAuditFailures.increment()
-                    logger.error("Request refused: its audit record could not be written", metadata: [
-                        "request_id": "\(context.requestID)", "error": "\(error)",
-                    ])
-                    response = APIError.errorResponse(
-                        .serviceUnavailable, "TEMPORARILY_UNAVAILABLE",
-                        "the request could not be audited, so it was not served; retry later (request id \(context.requestID))",
-                        headers: [.retryAfter: "1"])
-                }
+                try? await recordOrRefuse(request, context, &response, service: service, action: action,
+                                         userName: context.principal?.userName, errorMessage: errorMessage)
             }
         }
         response.headers[.init("X-Request-Id")!] = context.requestID
@@ -104,6 +118,28 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         metrics.requestDuration(method: request.method.rawValue, route: routeLabel).record(ContinuousClock.now - started)
         metrics.requestCounter(method: request.method.rawValue, route: routeLabel, code: Int(response.status.code)).increment()
         return response
+    }
+
+    /// Writes the request's audit record; when it cannot be written the response becomes a 503 (fail-closed).
+    private func recordOrRefuse(_ request: Request, _ context: Context, _ response: inout Response, service: String, action: String,
+                                userName: String?, errorMessage: String?) async throws {
+        do {
+            try await recorder.record(.init(
+                service: service, action: action, userName: userName, sourceIP: context.remoteIP,
+                userAgent: request.headers[.userAgent], requestID: context.requestID,
+                statusCode: Int(response.status.code), errorMessage: errorMessage,
+                requestParams: context.auditNote.requestParams
+            ))
+        } catch {
+            metrics.selfAuditFailures.increment()
+            logger.error("Request refused: its audit record could not be written", metadata: [
+                "request_id": "\(context.requestID)", "error": "\(error)",
+            ])
+            response = APIError.errorResponse(
+                .serviceUnavailable, "TEMPORARILY_UNAVAILABLE",
+                "the request could not be audited, so it was not served; retry later (request id \(context.requestID))",
+                headers: [.retryAfter: "1"])
+        }
     }
 
     static func limited(_ retryAfter: Int) -> Response {
@@ -124,19 +160,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         }
     }
 
-    private func authenticate(_ request: Request) async throws -> Principal {
-        guard let header = request.headers[.authorization] else { throw APIError.unauthenticated }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthenticated }
-        let token = Secret(parts[1].trimmingCharacters(in: .whitespaces))
-        guard let (principal, tokenID) = try await tokens.authenticate(token) else {
-            throw VigilError(.unauthenticated, "Invalid access token (unknown, expired or revoked)")
-        }
-        try await tokens.markUsed(tokenID)
-        return principal
-    }
-
-    static func denial(_ requirement: Requirement, principal: Principal) -> String {
+    static func denial(_ requirement: Requirement, principal: Principal, object: String? = nil) -> String {
+        let app = "apps/\(object?.prefix(64) ?? "")"
         let need: String =
             switch requirement {
             case .readAuditLog: "CAN_VIEW on audit-logs (all or a workspace)"
@@ -144,7 +169,11 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             case .ingest: "CAN_USE on audit-logs/all"
             case .administer: "membership of the admins group"
             case .createTokens: "CAN_USE on authorization/tokens"
-            case .open, .authenticated: "a valid token"
+            case .open, .authenticated, .signIn: "a valid token"
+            case .useApp: "CAN_USE on \(app)"
+            case .shipAppLogs: "CAN_USE on \(app) or on audit-logs/all"
+            case .manageApp: "CAN_MANAGE on \(app)"
+            case .viewAppPermissions: "CAN_MANAGE on \(app) or CAN_VIEW on audit-logs/all"
             }
         return "\(principal.userName) does not have permission for this request; it needs \(need)"
     }

@@ -20,8 +20,11 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.cacheControl] = "no-store"
         if let referrerPolicy = Self.referrerPolicy { response.headers[referrerPolicy] = "no-referrer" }
         if let frameOptions = Self.frameOptions { response.headers[frameOptions] = "DENY" }
-        // JSON and text only: no script, style, frame or plugin may load from an API response.
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        // JSON and text only: no script, style, frame or plugin may load from an API response. The browser pages set a
+        // policy of their own (their inline script and style by hash, nothing else).
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        }
         if servesTLS { response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains" }
         // The rest of an oversized body is not read: the connection ends with this answer (the transport closes
         // it once the response is flushed) instead of a half-closed socket the client blocks on.

@@ -11,13 +11,18 @@ public struct APIRoute: Sendable {
     public let requirement: Requirement
     public let service: String
     public let action: String
+    /// A browser page: a signed-in browser's session cookie authenticates it too (bearer tokens always do), and a
+    /// GET without credentials is sent to `/login` instead of answered 401.
+    public let acceptsSession: Bool
 
-    init(_ method: HTTPRequest.Method, _ path: String, _ requirement: Requirement, _ service: String, _ action: String) {
+    init(_ method: HTTPRequest.Method, _ path: String, _ requirement: Requirement, _ service: String, _ action: String,
+         session: Bool = false) {
         self.method = method
         self.path = path
         self.requirement = requirement
         self.service = service
         self.action = action
+        self.acceptsSession = session
     }
 }
 
@@ -83,6 +88,30 @@ public enum RouteTable {
         APIRoute(.patch, "/api/2.0/permissions/{object_type}/{object_id}", .administer, "accounts", "changePermissions"),
         APIRoute(.get, "/api/2.0/permissions/{object_type}/{object_id}/permissionLevels", .readIdentities, "accounts", "getPermissionLevels"),
         APIRoute(.get, "/api/2.0/vigil/access-review", .readIdentities, "vigil", "getAccessReview"),
+        // Apps API (reference §4.7): per-app routes name the app as {name}; its permissions are decided per app.
+        APIRoute(.post, "/api/2.0/apps", .authenticated, "apps", "createApp"),
+        APIRoute(.get, "/api/2.0/apps", .authenticated, "apps", "listApps"),
+        APIRoute(.get, "/api/2.0/apps/{name}", .useApp, "apps", "getApp"),
+        APIRoute(.patch, "/api/2.0/apps/{name}", .manageApp, "apps", "updateApp"),
+        APIRoute(.delete, "/api/2.0/apps/{name}", .manageApp, "apps", "deleteApp"),
+        APIRoute(.post, "/api/2.0/apps/{name}/start", .manageApp, "apps", "startApp"),
+        APIRoute(.post, "/api/2.0/apps/{name}/stop", .manageApp, "apps", "stopApp"),
+        APIRoute(.get, "/api/2.0/permissions/apps/{name}", .viewAppPermissions, "apps", "getAppPermissions"),
+        APIRoute(.put, "/api/2.0/permissions/apps/{name}", .manageApp, "apps", "changeAppsAcl"),
+        APIRoute(.patch, "/api/2.0/permissions/apps/{name}", .manageApp, "apps", "changeAppsAcl"),
+        APIRoute(.get, "/api/2.0/permissions/apps/{name}/permissionLevels", .viewAppPermissions, "apps", "getAppPermissionLevels"),
+        // App logs: Vigil's push and read, and what log shippers already send (Loki push, OTLP/HTTP logs; their app is
+        // in the body, so the handler decides per app with the same rule as .shipAppLogs).
+        APIRoute(.post, "/api/2.0/vigil/apps/{name}/logs", .shipAppLogs, "vigil", "ingestAppLogs"),
+        APIRoute(.get, "/api/2.0/vigil/apps/{name}/logs", .useApp, "vigil", "listAppLogs"),
+        APIRoute(.post, "/loki/api/v1/push", .authenticated, "vigil", "ingestAppLogs"),
+        APIRoute(.post, "/v1/logs", .authenticated, "vigil", "ingestAppLogs"),
+        // Browser pages (a session cookie made at /login authenticates them) and the live tail (WebSocket).
+        APIRoute(.get, "/login", .signIn, "accounts", "loginPage"),
+        APIRoute(.post, "/login", .signIn, "accounts", "login"),
+        APIRoute(.post, "/logout", .authenticated, "accounts", "logout", session: true),
+        APIRoute(.get, "/apps/{name}/logz", .useApp, "apps", "viewAppLogs", session: true),
+        APIRoute(.get, "/apps/{name}/logz/stream", .useApp, "apps", "streamAppLogs", session: true),
     ]
 
     private static let byKey: [String: APIRoute] = Dictionary(

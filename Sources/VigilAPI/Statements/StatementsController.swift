@@ -15,6 +15,7 @@ struct StatementsController {
     let clock: any WallClock
     let logger: Logger
     let metrics: VigilMetrics
+    let apps: AppStore
 
     static let maxStatementBytes = 16 << 20
 
@@ -29,6 +30,8 @@ struct StatementsController {
         let principal = try context.requirePrincipal()
         let access = try context.requireAccess()
         let scope = access.auditScope?.workspaceIDs
+        // App log lines: admins read every app's, others only those of apps they may use.
+        let appScope: [Int64]? = access.isAdmin ? nil : try await apps.keys().filter { access.canUse(app: $0.key) }.map(\.value).sorted()
         let body = try await RequestBody.read(
             request,
             allowed: [
@@ -71,7 +74,7 @@ struct StatementsController {
         let clock = clock
         registry.add(execution, now: clock.nowMillis())
         let request = SQLStatementRunner.Statement(
-            statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope,
+            statement, now: clock.nowMillis(), parameters: parameters, workspaceScope: scope, appScope: appScope,
             computedTables: InformationSchema(database: runner.database, catalog: runner.compiler.catalog, access: access),
             rowLimit: rowLimit.map(Int.init), byteLimit: byteLimit.map(Int.init))
         do throws(SQLExecutor.Refusal) {

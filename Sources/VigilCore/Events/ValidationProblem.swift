@@ -59,4 +59,17 @@ public enum ValidationReason: String, Sendable, CaseIterable {
     case outOfRange = "out_of_range"
     /// A row with the same `cluster_id`, `instance_id` and `start_time` is stored with other values.
     case rowConflict = "row_conflict"
+    // App log lines (`POST /api/2.0/vigil/apps/{name}/logs`, Loki push, OTLP logs).
+    /// A line without `message` (or a Loki value without its line, an OTLP record without a body).
+    case missingMessage = "missing_message"
+    /// `source` is not APP or SYSTEM.
+    case invalidSource = "invalid_source"
+    /// `stream` is not stdout or stderr.
+    case invalidStream = "invalid_stream"
+    /// A Loki stream without the `app` label, an OTLP resource without `service.name`.
+    case missingApp = "missing_app"
+    /// The app named does not exist, or the caller may not ship its logs.
+    case unknownApp = "unknown_app"
+    /// A log line older than the retention: not stored (retention would delete it at once), counted.
+    case tooOld = "too_old"
 }

@@ -19,6 +19,8 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         /// The same `event_id` was sent with different content.
         public static let eventIDConflict = Code(rawValue: "event_id_conflict")
         public static let alreadyExists = Code(rawValue: "already_exists")
+        /// A named resource (an app) exists already: Databricks' `RESOURCE_ALREADY_EXISTS`.
+        public static let resourceAlreadyExists = Code(rawValue: "resource_already_exists")
         /// The ingest queue is full; retry after `retryAfterSeconds`.
         public static let overloaded = Code(rawValue: "overloaded")
         /// The store cannot accept writes (disk error, shutting down).

@@ -35,6 +35,14 @@ extension Binder {
                     .inList(negated: false),
                     [.column(relation: internalName, column: column, .string)] + scope.map { BoundExpression.string($0) }, .boolean)
             }
+            // Likewise an app-limited caller reads only the lines of the apps it may use.
+            if let apps = context.appScope, let column = table.appScopeColumn {
+                filter = apps.isEmpty
+                    ? .literal(.integer(0), .boolean)
+                    : .operation(
+                        .inList(negated: false),
+                        [.column(relation: internalName, column: column, .bigint)] + apps.map { BoundExpression.integer($0, .bigint) }, .boolean)
+            }
             return .table(storage: table.storage, alias: internalName, filter: filter)
         case .subquery(let query, let alias, _):
             let bound = try bind(query, outer: scope.parent)

@@ -30,6 +30,8 @@ final class BindingContext {
     let parameters: [String: SQLValue]
     /// The caller's workspace limit: scoped tables only yield rows of these workspaces. nil = no limit.
     let workspaceScope: [String]?
+    /// The caller's app limit: app-scoped tables only yield rows of these app keys. nil = no limit.
+    let appScope: [Int64]?
     /// Storage columns that hold the UTC date of a timestamp column (`event_date` of `event_time`).
     let derivedDates: [String: String]
     /// Where computed tables' rows come from; nil = computed tables cannot be read in this statement.
@@ -39,7 +41,7 @@ final class BindingContext {
     private var counter = 0
 
     init(
-        catalog: Catalog, now: Int64, parameters: [String: SQLValue], workspaceScope: [String]? = nil,
+        catalog: Catalog, now: Int64, parameters: [String: SQLValue], workspaceScope: [String]? = nil, appScope: [Int64]? = nil,
         computedTables: (any ComputedTableSource)? = nil
     ) {
         self.catalog = catalog
@@ -47,6 +49,7 @@ final class BindingContext {
         self.now = now
         self.parameters = parameters
         self.workspaceScope = workspaceScope
+        self.appScope = appScope
         var derived: [String: String] = [:]
         for table in catalog.tables {
             for column in table.columns {

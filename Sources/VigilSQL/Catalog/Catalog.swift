@@ -33,14 +33,18 @@ public struct CatalogTable: Sendable {
     public var columns: [CatalogColumn]
     /// The storage column a caller's workspace limit applies to (`workspace_id`); nil = rows are not scoped.
     public var scopeColumn: String?
+    /// The storage column holding the app key (`app_log_lines.app_key`) a caller's app limit applies to; nil = rows
+    /// are not scoped by app.
+    public var appScopeColumn: String?
     /// The storage table's indexes (column lists). The binder uses them to tell a GROUP BY an index can answer
     /// alone (a covering walk) from one that would fetch every row through an index.
     public var indexes: [[String]]
 
     public init(
-        name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil, indexes: [[String]] = [],
-        isComputed: Bool = false, comment: String = ""
+        name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil, appScopeColumn: String? = nil,
+        indexes: [[String]] = [], isComputed: Bool = false, comment: String = ""
     ) {
+        self.appScopeColumn = appScopeColumn
         self.name = name
         self.storage = storage
         self.isComputed = isComputed

@@ -1,7 +1,7 @@
 extension Catalog {
     /// Every system table Vigil stores today.
     public static let system = Catalog(
-        tables: [.accessAudit, .computeNodeTimeline] + CatalogTable.informationSchema)
+        tables: [.accessAudit, .computeNodeTimeline, .vigilAppLogs] + CatalogTable.informationSchema)
 }
 
 extension CatalogTable {
@@ -70,4 +70,22 @@ extension CatalogTable {
         // Migration 005's indexes.
         indexes: [["start_time"], ["cluster_id", "instance_id", "start_time"], ["workspace_id", "start_time"]],
         comment: "Utilization of compute nodes: one row per instance per minute")
+
+    /// `system.vigil.app_logs`: app log lines (Vigil's own table; Databricks keeps app logs outside system tables), over
+    /// `app_log_lines` in `logs.sqlite`. A reader sees only the lines of apps it may use.
+    public static let vigilAppLogs = CatalogTable(
+        name: ["system", "vigil", "app_logs"],
+        storage: "app_log_lines",
+        columns: [
+            CatalogColumn("app_name", .string, .column("app_name")),
+            CatalogColumn("timestamp", .timestamp, .column("ts")),
+            CatalogColumn("source", .string, .column("source")),
+            CatalogColumn("stream", .string, .column("stream")),
+            CatalogColumn("level", .string, .column("level")),
+            CatalogColumn("message", .string, .column("message")),
+            CatalogColumn("fields", .map(.string, .string), .column("fields")),
+        ],
+        appScopeColumn: "app_key",
+        indexes: [["app_key", "ts"]],
+        comment: "App log lines: what apps wrote to stdout and stderr, shipped by vigil run, Loki or OTLP")
 }

@@ -3,15 +3,18 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// Hummingbird's HTTP/1 child channel behind Vigil's connection cap and, when configured, TLS with a certificate
-/// that can be replaced while the server runs: each new connection takes the TLS context current at its start.
-struct GuardedHTTPChannel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
+/// Hummingbird's HTTP/1 child channel (with its WebSocket upgrade) behind Vigil's connection cap and, when
+/// configured, TLS with a certificate that can be replaced while the server runs: each new connection takes the
+/// TLS context current at its start. The first request head has a deadline from the first byte on.
+struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
 
-    let base: HTTP1Channel
+    let base: Base
     let counter: ConnectionCounter
     let tls: TLSCertificates?
+    let headDeadline: TimeAmount
     let refused: @Sendable () -> Void
+    let headExpired: @Sendable () -> Void
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -19,6 +22,7 @@ struct GuardedHTTPChannel: ServerChildChannel {
             if let tls {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
             }
+            try channel.pipeline.syncOperations.addHandler(FirstHeadDeadlineHandler(deadline: headDeadline, expired: headExpired))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }

@@ -9,6 +9,7 @@ public enum VigilMigrations {
         migrator.registerMigration("003_ledger", migrate: Migration003Ledger.migrate)
         migrator.registerMigration("004_access", migrate: Migration004Access.migrate)
         migrator.registerMigration("005_node_timeline", migrate: Migration005NodeTimeline.migrate)
+        migrator.registerMigration("006_apps_and_sessions", migrate: Migration006AppsAndSessions.migrate)
         return migrator
     }
 }

@@ -35,18 +35,21 @@ public final class SQLStatementRunner: Sendable {
         public var now: Int64
         public var parameters: [String: SQLValue]
         public var workspaceScope: [String]?
+        /// The app keys whose log lines the caller may read; nil = every app.
+        public var appScope: [Int64]?
         public var computedTables: (any ComputedTableSource)?
         public var rowLimit: Int?
         public var byteLimit: Int?
 
         public init(
-            _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil,
+            _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil, appScope: [Int64]? = nil,
             computedTables: (any ComputedTableSource)? = nil, rowLimit: Int? = nil, byteLimit: Int? = nil
         ) {
             self.text = text
             self.now = now
             self.parameters = parameters
             self.workspaceScope = workspaceScope
+            self.appScope = appScope
             self.computedTables = computedTables
             self.rowLimit = rowLimit
             self.byteLimit = byteLimit
@@ -58,10 +61,14 @@ public final class SQLStatementRunner: Sendable {
     public let database: VigilDatabase
     public let executor: SQLExecutor
     private let path: String
+    /// Other database files the statements read (`logs` → logs.sqlite), by schema name.
+    private let attachments: [String: String]
     private let idle = Mutex<[ConnectionBox]>([])
 
-    public init(database: VigilDatabase, compiler: SQLCompiler = SQLCompiler(), limits: Limits = Limits()) {
+    public init(database: VigilDatabase, compiler: SQLCompiler = SQLCompiler(), limits: Limits = Limits(),
+                attachments: [String: String] = [:]) {
         self.path = database.path
+        self.attachments = attachments
         self.database = database
         self.compiler = compiler
         self.limits = limits
@@ -124,6 +131,7 @@ public final class SQLStatementRunner: Sendable {
         do {
             compiled = try compiler.compile(
                 statement.text, now: statement.now, parameters: statement.parameters, workspaceScope: statement.workspaceScope,
+                appScope: statement.appScope,
                 computedTables: statement.computedTables)
         } catch {
             return .failure(error)
@@ -140,7 +148,7 @@ public final class SQLStatementRunner: Sendable {
             box = reused
         } else {
             do {
-                box = ConnectionBox(try SQLiteReadConnection(path: path, readableTables: compiler.catalog.storageTables))
+                box = ConnectionBox(try SQLiteReadConnection(path: path, readableTables: compiler.catalog.storageTables, attachments: attachments))
             } catch {
                 return .failure(error)
             }

@@ -15,7 +15,9 @@ final class SQLiteReadConnection {
     /// The longest compiled SQL text SQLite will prepare.
     static let maxCompiledBytes: Int32 = 32 << 20
 
-    init(path: String, readableTables: Set<String>) throws(SQLError) {
+    /// - attachments: other database files whose catalog tables statements may read, by schema name (`logs` →
+    ///   `logs.sqlite` for `system.vigil.app_logs`). A file that cannot be attached leaves its tables unreadable.
+    init(path: String, readableTables: Set<String>, attachments: [String: String] = [:]) throws(SQLError) {
         var pointer: OpaquePointer?
         let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &pointer, flags, nil)
@@ -41,6 +43,16 @@ final class SQLiteReadConnection {
         sqlite3_extended_result_codes(handle, 1)
         let progress = progress
         SparkFunctionSet.register(on: handle, interrupted: { progress.shouldInterrupt() })
+        // Attach before the authorizer exists (it refuses ATTACH); attached files open read-only, as the main one.
+        for (schema, file) in attachments.sorted(by: { $0.key < $1.key }) where schema.allSatisfy({ $0.isLetter || $0 == "_" }) {
+            var attach: OpaquePointer?
+            if sqlite3_prepare_v2(handle, "ATTACH DATABASE ?1 AS \(schema)", -1, &attach, nil) == SQLITE_OK, let attach {
+                sqlite3_bind_text(attach, 1, file, -1, SQLiteText.transient)
+                sqlite3_step(attach)
+                sqlite3_finalize(attach)
+                sqlite3_exec(handle, "SELECT count(*) FROM \(schema).sqlite_master", nil, nil, nil)
+            }
+        }
         // Load the schema before the authorizer exists: loading reads sqlite_master, which statements may not.
         sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
         authorizer = Authorizer(readableTables: readableTables)

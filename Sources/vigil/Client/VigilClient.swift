@@ -28,20 +28,24 @@ struct VigilClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
         configuration.connectionPool.retryConnectionEstablishment = false
-        if let caCertificate {
-            let roots: [NIOSSLCertificate]
-            do {
-                roots = try NIOSSLCertificate.fromPEMFile(caCertificate)
-            } catch {
-                throw CLIFailure("cannot read the CA certificate \(caCertificate): not a readable PEM file")
-            }
-            guard !roots.isEmpty else { throw CLIFailure("the CA certificate file \(caCertificate) holds no PEM certificate") }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .certificates(roots)
-            tls.minimumTLSVersion = .tlsv12
-            configuration.tlsConfiguration = tls
-        }
+        configuration.tlsConfiguration = try tlsConfiguration(trusting: caCertificate)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// TLS 1.2+ trusting `caCertificate` (a PEM file) when given, else the system's roots; nil when there is no file.
+    static func tlsConfiguration(trusting caCertificate: String?) throws -> TLSConfiguration? {
+        guard let caCertificate else { return nil }
+        let roots: [NIOSSLCertificate]
+        do {
+            roots = try NIOSSLCertificate.fromPEMFile(caCertificate)
+        } catch {
+            throw CLIFailure("cannot read the CA certificate \(caCertificate): not a readable PEM file")
+        }
+        guard !roots.isEmpty else { throw CLIFailure("the CA certificate file \(caCertificate) holds no PEM certificate") }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(roots)
+        tls.minimumTLSVersion = .tlsv12
+        return tls
     }
 
     let baseURL: String

@@ -14,7 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             On first start Vigil creates the user 'admin' and a token and writes the token to <data-dir>/admin-token \
             (mode 0600; it is never printed). Set VIGIL_ADMIN_TOKEN to choose the token instead. \
-            Environment: VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN. \
+            Environment: VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN, VIGIL_PUBLIC_URL. \
             SIGTERM or SIGINT stop the server after in-flight requests and queued events are written.
             """
     )
@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Transport")
     var transport: ServeTransportOptions
 
+    @OptionGroup(title: "Apps and app logs")
+    var apps: ServeAppOptions
+
     func validate() throws {
         guard checkpointInterval > 0, verifyInterval > 0 else {
             throw ValidationError("--checkpoint-interval and --verify-interval must be positive")
@@ -86,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.verifyInterval = .seconds(verifyInterval)
         sql.apply(to: &configuration)
         transport.apply(to: &configuration)
+        apps.apply(to: &configuration)
         FileLimit.raiseForConnections(configuration.connections.maxConnections)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)

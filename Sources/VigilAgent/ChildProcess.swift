@@ -1,0 +1,102 @@
+import Foundation
+import Synchronization
+
+/// The pid signals are forwarded to (0: none yet). A global because a signal handler can reach nothing else.
+private let forwardTarget = Atomic<Int32>(0)
+
+/// A command run with its standard input shared and its standard output and error captured through pipes.
+///
+/// The child starts with default signal handling (SIGPIPE included, which Swift's runtime ignores in this process)
+/// in this process's group, so a terminal's Ctrl-C reaches it directly. `forwardSignals()` passes SIGINT, SIGTERM,
+/// SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to this process on to the child, except those the terminal sent to the
+/// whole group (the child has them already).
+public final class ChildProcess: Sendable {
+    public let pid: pid_t
+    /// Read ends of the child's standard output and error.
+    public let stdout: Int32
+    public let stderr: Int32
+
+    public struct LaunchError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+
+    public init(command: [String]) throws {
+        guard let executable = command.first, !executable.isEmpty else { throw LaunchError(description: "no command to run") }
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+            throw LaunchError(description: "cannot create pipes: \(String(cString: strerror(errno)))")
+        }
+        // Only the child's dup2'ed copies may outlive exec; the pipe ends themselves stay here.
+        for descriptor in outPipe + errPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in Self.forwardedSignals + [SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var arguments: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { for argument in arguments { free(argument) } }
+        var child: pid_t = 0
+        let code = posix_spawnp(&child, executable, &actions, &attributes, &arguments, environ)
+        close(outPipe[1])
+        close(errPipe[1])
+        guard code == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw LaunchError(description: "cannot run \(executable): \(String(cString: strerror(code)))")
+        }
+        pid = child
+        stdout = outPipe[0]
+        stderr = errPipe[0]
+    }
+
+    /// Starts passing this process's signals on to the child (see the type's comment).
+    public func forwardSignals() {
+        forwardTarget.store(pid, ordering: .relaxed)
+        for signal in Self.forwardedSignals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_sigaction = { number, info, _ in
+                let target = forwardTarget.load(ordering: .relaxed)
+                // SI_KERNEL (0x80): the terminal signalled the whole process group, the child included.
+                guard target > 0, let info, info.pointee.si_code != 0x80 else { return }
+                kill(target, number)
+            }
+            action.sa_flags = SA_SIGINFO | SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+        }
+    }
+
+    /// Waits for the child to end (on a thread of its own: `waitpid` blocks). Returns the exit code to pass on:
+    /// the child's own, or 128 + the signal that killed it.
+    public func waitForExit() async -> (code: Int32, description: String) {
+        await withCheckedContinuation { continuation in
+            let pid = pid
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                forwardTarget.store(0, ordering: .relaxed)
+                let signal = status & 0x7F
+                if signal == 0 {
+                    let code = (status >> 8) & 0xFF
+                    continuation.resume(returning: (code, "exited with code \(code)"))
+                } else {
+                    continuation.resume(returning: (128 + signal, "was killed by signal \(signal)"))
+                }
+            }
+        }
+    }
+}

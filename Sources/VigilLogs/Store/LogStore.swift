@@ -1,0 +1,122 @@
+import GRDB
+import VigilCore
+
+/// App log lines in `logs.sqlite`: appended a push at a time (one transaction, all or nothing), read newest first,
+/// deleted by age and when their app is gone.
+public struct LogStore: Sendable {
+    public let database: LogDatabase
+
+    /// A reader's search looks at most this many of an app's newest lines (so one search costs a bounded scan).
+    public static let maxScannedLines = 1_000_000
+
+    public init(database: LogDatabase) {
+        self.database = database
+    }
+
+    public enum AppendResult: Sendable, Equatable {
+        /// Stored, with their ids.
+        case stored([StoredLogLine])
+        /// A push with this batch key (`Idempotency-Key`) was stored already: nothing was stored again.
+        case duplicate(lines: Int)
+    }
+
+    /// Appends `lines` of app `appKey` in one transaction. With `batchKey`, a second push of the same key stores
+    /// nothing and answers `.duplicate`: a client that lost an answer can resend without doubling lines.
+    public func append(_ lines: [LogLine], appKey: Int64, appName: String, batchKey: String?, receivedMillis: Int64) async throws -> AppendResult {
+        try await database.pool.write { db in
+            if let batchKey {
+                try db.execute(sql: "INSERT OR IGNORE INTO app_log_batches(app_key, batch_key, received, lines) VALUES (?, ?, ?, ?)",
+                               arguments: [appKey, batchKey, receivedMillis, lines.count])
+                if db.changesCount == 0 {
+                    let count = try Int.fetchOne(db, sql: "SELECT lines FROM app_log_batches WHERE app_key = ? AND batch_key = ?",
+                                                 arguments: [appKey, batchKey]) ?? 0
+                    return .duplicate(lines: count)
+                }
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO app_log_lines(app_key, app_name, ts, source, stream, level, message, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var stored: [StoredLogLine] = []
+            stored.reserveCapacity(lines.count)
+            for line in lines {
+                insert.setUncheckedArguments([appKey, appName, line.timestampMillis, line.source.rawValue, line.stream.rawValue, line.level,
+                                              line.message, line.fieldsJSON])
+                try insert.execute()
+                stored.append(StoredLogLine(id: db.lastInsertedRowID, appKey: appKey, line: line))
+            }
+            return .stored(stored)
+        }
+    }
+
+    /// The newest `limit` lines of the app that match `filter`, oldest first (by time, then arrival).
+    public func tail(appKey: Int64, limit: Int, filter: LogFilter = LogFilter()) async throws -> [StoredLogLine] {
+        guard limit > 0 else { return [] }
+        return try await database.pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = [appKey, Self.maxScannedLines]
+            if let source = filter.source {
+                conditions.append("source = ?")
+                arguments += [source.rawValue]
+            }
+            if let level = filter.level {
+                conditions.append("level = ?")
+                arguments += [level]
+            }
+            if !filter.search.isEmpty {
+                conditions.append(#"message LIKE ? ESCAPE '\'"#)
+                arguments += [filter.likePattern]
+            }
+            arguments += [limit]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM (
+                    SELECT id, app_key, ts, source, stream, level, message, fields FROM app_log_lines
+                    WHERE app_key = ? ORDER BY ts DESC, id DESC LIMIT ?
+                ) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) LIMIT ?
+                """, arguments: arguments)
+            return rows.reversed().map(Self.line)
+        }
+    }
+
+    /// How many lines the app has.
+    public func count(appKey: Int64) async throws -> Int {
+        try await database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM app_log_lines WHERE app_key = ?", arguments: [appKey]) ?? 0
+        }
+    }
+
+    /// Deletes lines older than `cutoffMillis` and every line of an app not in `liveKeys`, at most `batch` rows a
+    /// transaction so the writer is never held for long. Returns the number of lines deleted.
+    public func sweep(olderThan cutoffMillis: Int64, liveKeys: Set<Int64>, batch: Int = 10_000) async throws -> Int {
+        let keys = try await database.pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT DISTINCT app_key FROM app_log_lines")
+        }
+        var deleted = 0
+        for key in keys {
+            let everything = !liveKeys.contains(key)
+            while true {
+                let count = try await database.pool.write { db in
+                    try db.execute(sql: """
+                        DELETE FROM app_log_lines WHERE id IN (
+                            SELECT id FROM app_log_lines WHERE app_key = ? AND ts < ? ORDER BY ts LIMIT ?)
+                        """, arguments: [key, everything ? Int64.max : cutoffMillis, batch])
+                    return db.changesCount
+                }
+                deleted += count
+                if count < batch { break }
+            }
+        }
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM app_log_batches WHERE received < ?", arguments: [cutoffMillis])
+        }
+        return deleted
+    }
+
+    static func line(_ row: Row) -> StoredLogLine {
+        StoredLogLine(
+            id: row["id"], appKey: row["app_key"],
+            line: LogLine(
+                timestampMillis: row["ts"], source: LogSource(rawValue: row["source"]) ?? .app,
+                stream: LogStreamName(rawValue: row["stream"]) ?? .stdout, level: row["level"], message: row["message"],
+                fieldsJSON: row["fields"]))
+    }
+}

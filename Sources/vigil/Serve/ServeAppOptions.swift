@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import VigilLogs
+import VigilServer
+
+/// `vigil serve`'s settings for apps: the externally visible URL app URLs are made from, and the bounds on app logs
+/// (line size, per-app rate, retention).
+struct ServeAppOptions: ParsableArguments {
+    @Option(name: .customLong("public-url"), help: "The server's externally visible base URL, e.g. https://vigil.example.com; app URLs are <public-url>/apps/<name> (env VIGIL_PUBLIC_URL; default http://<host>:<port>).")
+    var publicURLOption: String?
+
+    var publicURL: String? { publicURLOption ?? ProcessInfo.processInfo.environment["VIGIL_PUBLIC_URL"] }
+
+    @Option(name: .customLong("app-log-retention"), help: "How long app log lines are kept: a number with s, m, h or d (default 7d).")
+    var retention: String = "7d"
+
+    @Option(name: .customLong("app-log-rate"), help: "Lines per second each app may ship, sustained; past it pushes get 429 with Retry-After (0 = no limit).")
+    var rate: Int = LogLimits().linesPerSecond
+
+    @Option(name: .customLong("app-log-burst"), help: "Lines an app may ship at once above its rate.")
+    var burst: Int = LogLimits().burstLines
+
+    @Option(name: .customLong("app-log-line-bytes"), help: "Longest app log line kept whole; longer ones are cut and marked.")
+    var lineBytes: Int = LogLimits().maxLineBytes
+
+    func validate() throws {
+        guard Self.millis(retention) != nil else {
+            throw ValidationError("--app-log-retention must be a positive number with s, m, h or d, e.g. 7d or 36h; got '\(retention)'")
+        }
+        guard rate >= 0, burst > 0, lineBytes >= 1024 else {
+            throw ValidationError("--app-log-rate must be ≥ 0, --app-log-burst > 0 and --app-log-line-bytes ≥ 1024")
+        }
+        if let publicURL {
+            guard let url = URL(string: publicURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil, url.query == nil else {
+                throw ValidationError("--public-url must be an http(s) URL such as https://vigil.example.com, got '\(publicURL)'")
+            }
+        }
+    }
+
+    /// `7d`, `36h`, `90m`, `3600s` as milliseconds.
+    static func millis(_ text: String) -> Int64? {
+        guard let unit = text.last, let number = Int64(text.dropLast()), number > 0 else { return nil }
+        let scale: Int64? =
+            switch unit {
+            case "s": 1000
+            case "m": 60_000
+            case "h": 3_600_000
+            case "d": 86_400_000
+            default: nil
+            }
+        guard let scale, number <= Int64.max / scale else { return nil }
+        return number * scale
+    }
+
+    func apply(to configuration: inout VigilConfiguration) {
+        configuration.publicURL = publicURL
+        configuration.logLimits = LogLimits(
+            maxLineBytes: lineBytes, linesPerSecond: rate, burstLines: burst, retentionMillis: Self.millis(retention) ?? LogLimits().retentionMillis)
+    }
+}
