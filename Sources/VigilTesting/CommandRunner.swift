@@ -23,36 +23,21 @@ public enum CommandRunner {
 
     public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: Data? = nil,
                            directory: String? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = try vigilBinary()
-        process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for key in ["VIGIL_HOST", "VIGIL_TOKEN", "DATABRICKS_HOST", "DATABRICKS_TOKEN"] { merged[key] = nil }
         merged.merge(environment) { $1 }
-        process.environment = merged
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let folder = try TemporaryDirectory(prefix: "vigil-cli")
         defer { folder.remove() }
-        let outURL = URL(fileURLWithPath: folder.file("out")), errURL = URL(fileURLWithPath: folder.file("err"))
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)  // opening it below fails if this did
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)  // opening it below fails if this did
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
+        var input: String?
         if let stdin {
-            let inURL = URL(fileURLWithPath: folder.file("in"))
-            try stdin.write(to: inURL)
-            process.standardInput = try FileHandle(forReadingFrom: inURL)
-        } else {
-            process.standardInput = FileHandle.nullDevice
+            try stdin.write(to: URL(fileURLWithPath: folder.file("in")))
+            input = folder.file("in")
         }
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try ProcessLaunch.run(process) } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        return Result(status: status, stdout: try String(contentsOf: outURL, encoding: .utf8),
-                      stderr: try String(contentsOf: errURL, encoding: .utf8))
+        let process = try SpawnedProcess(
+            executable: try vigilBinary().path, arguments: arguments, environment: merged, stdin: input, stdout: folder.file("out"),
+            stderr: folder.file("err"), directory: directory)
+        let status = await process.wait()
+        return Result(status: status, stdout: (try? String(contentsOfFile: folder.file("out"), encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: folder.file("err"), encoding: .utf8)) ?? "")
     }
 }

@@ -9,28 +9,17 @@ public enum ExternalCommand {
     }
 
     public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         let folder = try TemporaryDirectory(prefix: "vigil-cmd")
         defer { folder.remove() }
-        _ = FileManager.default.createFile(atPath: folder.file("out"), contents: nil)  // opening it below fails if this did
-        _ = FileManager.default.createFile(atPath: folder.file("err"), contents: nil)  // opening it below fails if this did
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("out")))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("err")))
+        var input: String?
         if let stdin {
             try Data(stdin.utf8).write(to: URL(fileURLWithPath: folder.file("in")))
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: folder.file("in")))
-        } else {
-            process.standardInput = FileHandle.nullDevice
+            input = folder.file("in")
         }
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try ProcessLaunch.run(process) } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
+        let process = try SpawnedProcess(
+            executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment, stdin: input,
+            stdout: folder.file("out"), stderr: folder.file("err"))
+        let status = await process.wait()
         return Result(
             status: status, stdout: (try? String(contentsOfFile: folder.file("out"), encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: folder.file("err"), encoding: .utf8)) ?? "")

@@ -8,48 +8,33 @@ public final class ServeProcess: Sendable {
     public let dataDirectory: String
     /// The port it listens on, read from its "Vigil is listening" log line.
     public let port: Int
-    private let process: Process
+    private let process: SpawnedProcess
     private let folder: TemporaryDirectory
-    private let exit = ExitStatus()
-
-    private final class ExitStatus: Sendable {
-        private let status = Mutex<Int32?>(nil)
-        func withLock<T: Sendable>(_ body: (inout Int32?) -> T) -> T { status.withLock { body(&$0) } }
-    }
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
     public var processIdentifier: Int32 { process.processIdentifier }
 
-    /// Starts the server and waits (at most `timeout`) until it listens.
+    /// Starts the server (on `port`, or a free one for 0) and waits (at most `timeout`) until it listens.
     public init(
-        dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Duration = .seconds(60)
+        dataDirectory: String, port requested: Int = 0, arguments: [String] = [], environment: [String: String] = [:], timeout: Duration = .seconds(60)
     ) async throws {
         self.dataDirectory = dataDirectory
         folder = try TemporaryDirectory(prefix: "vigil-serve")
-        let process = Process()
-        process.executableURL = try CommandRunner.vigilBinary()
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--port", "0"] + arguments
         var merged = ProcessInfo.processInfo.environment
         for key in ["VIGIL_ADMIN_TOKEN", "VIGIL_DATA_DIR", "VIGIL_PORT"] { merged[key] = nil }
         merged.merge(environment) { $1 }
-        process.environment = merged
-        _ = FileManager.default.createFile(atPath: folder.file("out"), contents: nil)  // opening it below fails if this did
-        _ = FileManager.default.createFile(atPath: folder.file("err"), contents: nil)  // opening it below fails if this did
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("out")))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.file("err")))
-        process.standardInput = FileHandle.nullDevice
-        let exit = exit
-        process.terminationHandler = { finished in exit.withLock { $0 = finished.terminationStatus } }
-        try ProcessLaunch.run(process)
+        let process = try SpawnedProcess(
+            executable: try CommandRunner.vigilBinary().path, arguments: ["serve", "--data-dir", dataDirectory, "--port", String(requested)] + arguments,
+            environment: merged, stdout: folder.file("out"), stderr: folder.file("err"))
         self.process = process
         let deadline = ContinuousClock.now + timeout
         var found: Int?
-        while found == nil, ContinuousClock.now < deadline, exit.withLock({ $0 }) == nil {
+        while found == nil, ContinuousClock.now < deadline, process.terminationStatus == nil {
             try await Task.sleep(for: .milliseconds(50))
             found = Self.port(in: (try? String(contentsOfFile: folder.file("err"), encoding: .utf8)) ?? "")
         }
         guard let found else {
-            process.terminate()
+            process.signal(SIGTERM)
             let stderr = (try? String(contentsOfFile: folder.file("err"), encoding: .utf8)) ?? ""
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "vigil serve did not start listening: \(stderr)"])
         }
@@ -57,7 +42,7 @@ public final class ServeProcess: Sendable {
     }
 
     deinit {
-        if exit.withLock({ $0 }) == nil { kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         folder.remove()
     }
 
@@ -68,13 +53,13 @@ public final class ServeProcess: Sendable {
     /// Sends `signal` (SIGTERM by default) and waits for the exit; returns the exit status.
     @discardableResult
     public func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
-        if exit.withLock({ $0 }) == nil { kill(process.processIdentifier, signal) }
+        process.signal(signal)
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let status = exit.withLock({ $0 }) { return status }
+            if let status = process.terminationStatus { return status }
             try await Task.sleep(for: .milliseconds(20))
         }
-        kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "vigil serve did not exit within \(timeout)"])
     }
 
