@@ -4,6 +4,9 @@ import NIOCore
 /// must arrive within `deadline` of the connection opening, or the connection is closed. It works before the
 /// HTTP parser is set up, which with WebSocket upgrades happens only once the first head has been read (so
 /// `RequestDeadlineHandler` cannot watch it); once the head is in, it removes itself.
+///
+/// It also answers a first byte that cannot start an HTTP request (a TLS ClientHello sent to a plain-HTTP port) with
+/// a 400 and closes, as Hummingbird's parser would: before the upgrade decision nothing else answers parse errors.
 final class FirstHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -14,6 +17,12 @@ final class FirstHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHan
     /// The last bytes seen, to find a `\r\n\r\n` split across reads.
     private var tail: [UInt8] = []
     private var done = false
+    private var sawFirstByte = false
+
+    static let notHTTP: String = {
+        let body = #"{"error_code":"BAD_REQUEST","message":"this port speaks HTTP/1.1; the request was not HTTP (TLS to a plain-HTTP server?)"}"#
+        return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+    }()
 
     init(deadline: TimeAmount, expired: @escaping @Sendable () -> Void) {
         self.deadline = deadline
@@ -54,6 +63,18 @@ final class FirstHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHan
             return
         }
         let buffer = unwrapInboundIn(data)
+        if !sawFirstByte, let first = buffer.readableBytesView.first {
+            sawFirstByte = true
+            // Request lines start with a method: letters (tolerating the blank lines RFC 9112 allows before them).
+            guard (65...90).contains(first) || (97...122).contains(first) || first == 13 || first == 10 else {
+                done = true
+                timer?.cancel()
+                var reply = context.channel.allocator.buffer(capacity: Self.notHTTP.utf8.count)
+                reply.writeString(Self.notHTTP)
+                context.writeAndFlush(NIOAny(reply)).whenComplete { _ in context.close(promise: nil) }
+                return
+            }
+        }
         let bytes = tail + buffer.readableBytesView
         if Self.containsHeadEnd(bytes) {
             done = true

@@ -25,6 +25,9 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
             try channel.pipeline.syncOperations.addHandler(FirstHeadDeadlineHandler(deadline: headDeadline, expired: headExpired))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            try channel.pipeline.syncOperations.addHandler(FirstRequestErrorHandler())
+            return value
         }
     }
 
