@@ -5,7 +5,7 @@ import VigilStore
 /// The rows of `system.information_schema` as one caller may see them: the catalog's relations, and the
 /// privileges Vigil's `audit-logs` grants amount to on them, in Unity Catalog's terms.
 ///
-/// - A grant on `audit-logs/all` or `audit-logs/<workspace_id>` covers every stored system table (the SQL
+/// - A grant on `audit-logs/all` or `audit-logs/<workspace_id>` covers every stored audit system table (the SQL
 ///   endpoint reads them all under that permission): `CAN_VIEW` is `SELECT`, `CAN_USE` (ingest) is `MODIFY`,
 ///   `CAN_MANAGE` is `SELECT`, `MODIFY` (on `all`) and `MANAGE`. A workspace grant is a `SELECT` whose rows are
 ///   limited to that workspace; the Permissions API and the access review show the limit.
@@ -68,7 +68,9 @@ public struct InformationSchema: ComputedTableSource {
 
     func tablePrivileges() throws -> [TablePrivilege] {
         let grants = try visibleAuditGrants()
-        let tables = catalog.tables.filter { !$0.isComputed }
+        // Audit-log grants cover the stored audit tables; app log lines are reached through each app's own permission
+        // (CAN_USE, a row filter per app), which no table privilege describes.
+        let tables = catalog.tables.filter { !$0.isComputed && $0.appScopeColumn == nil }
         var seen = Set<TablePrivilege>()
         var result: [TablePrivilege] = []
         for (objectID, grant) in grants {

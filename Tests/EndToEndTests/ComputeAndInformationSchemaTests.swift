@@ -135,7 +135,7 @@ struct ComputeAndInformationSchemaTests {
             let tables = "SELECT concat(table_schema, '.', table_name) FROM system.information_schema.tables ORDER BY 1"
             #expect(try await column(tables, as: "workspace auditor") == [
                 "access.audit", "compute.node_timeline", "information_schema.schema_privileges",
-                "information_schema.table_privileges", "information_schema.tables",
+                "information_schema.table_privileges", "information_schema.tables", "vigil.app_logs",
             ])
         }
     }
