@@ -102,6 +102,7 @@ let package = Package(
                 "VigilServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
@@ -120,7 +121,8 @@ let package = Package(
         .executableTarget(
             name: "VigilBenchmarks",
             dependencies: [
-                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL",
+                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -139,7 +141,7 @@ let package = Package(
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
         .testTarget(
             name: "VigilLogHandlerTests",
-            dependencies: ["VigilLogHandler", "VigilCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["VigilLogHandler", "VigilCore", "VigilLogs", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "VigilAPITests", dependencies: ["VigilAPI", "VigilStore", "VigilSQL"]),
         .testTarget(name: "VigilAccessTests", dependencies: ["VigilAccess", "VigilStore", "VigilTesting"]),

@@ -96,7 +96,7 @@ public enum APIRouter {
         PermissionsController(
             directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock), apps: apps
         ).register(on: router)
-        AppsController(apps: apps, publicURL: dependencies.publicURL).register(on: router)
+        AppsController(apps: apps, publicURL: dependencies.publicURL, tail: dependencies.logTail).register(on: router)
         AppLogsController(
             apps: apps, store: dependencies.logs, tail: dependencies.logTail, limiter: dependencies.logLimiter, limits: dependencies.logLimits,
             maxRequestBytes: dependencies.limits.maxRequestBytes, metrics: dependencies.metrics.appLogs, clock: dependencies.clock

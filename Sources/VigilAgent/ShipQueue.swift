@@ -103,17 +103,21 @@ public final class ShipQueue: Sendable {
         guard !lines.isEmpty else { return }
         let bytes = lines.reduce(0) { $0 + Self.cost($1) }
         state.withLock { state in
-            if state.memoryLines + lines.count > limits.maxMemoryLines || state.memoryBytes + bytes > limits.maxMemoryBytes {
-                spill(&state)
-                if state.memoryLines + lines.count > limits.maxMemoryLines || state.memoryBytes + bytes > limits.maxMemoryBytes {
-                    state.dropped += lines.count
-                    return
-                }
-            }
             state.open += lines
             state.openBytes += bytes
             state.memoryLines += lines.count
             state.memoryBytes += bytes
+            guard isOverMemory(state) else { return }
+            // Everything in memory, the new lines included, goes to the spool as far as it has room ...
+            spill(&state)
+            // ... and what neither can hold is the newest: dropped and counted.
+            while isOverMemory(state), let last = state.open.popLast() {
+                let cost = Self.cost(last)
+                state.openBytes -= cost
+                state.memoryLines -= 1
+                state.memoryBytes -= cost
+                state.dropped += 1
+            }
         }
     }
 
@@ -172,6 +176,22 @@ public final class ShipQueue: Sendable {
         }
     }
 
+    /// Gives up what is still in memory (at exit, after `spillAll`, when the spool had no room for it): counted as
+    /// dropped. Returns how many lines that was.
+    @discardableResult
+    public func dropMemory() -> Int {
+        state.withLock { state in
+            let lines = state.memoryLines
+            state.formed = []
+            state.open = []
+            state.openBytes = 0
+            state.memoryLines = 0
+            state.memoryBytes = 0
+            state.dropped += lines
+            return lines
+        }
+    }
+
     public var isEmpty: Bool { state.withLock { $0.spool.isEmpty && $0.formed.isEmpty && $0.open.isEmpty } }
     /// Lines waiting (memory and spool).
     public var pendingLines: Int { state.withLock { $0.memoryLines + $0.spool.reduce(0) { $0 + $1.lines } } }
@@ -186,18 +206,33 @@ public final class ShipQueue: Sendable {
 
     // MARK: - Under the lock
 
-    private func form(_ state: inout State) -> Batch? {
+    private func isOverMemory(_ state: State) -> Bool {
+        state.memoryLines > limits.maxMemoryLines || state.memoryBytes > limits.maxMemoryBytes
+    }
+
+    /// A batch of the oldest open lines, of at most `maxBytes` (default: the batch limit); nil when none fits.
+    private func form(_ state: inout State, maxBytes: Int? = nil) -> Batch? {
         guard !state.open.isEmpty else { return nil }
+        let byteLimit = min(maxBytes ?? limits.maxBatchBytes, limits.maxBatchBytes)
         var body: [UInt8] = []
-        body.reserveCapacity(min(state.openBytes, limits.maxBatchBytes) + 256)
+        body.reserveCapacity(min(state.openBytes, byteLimit) + 256)
         var count = 0
         for line in state.open {
             let record = line.ndjson()
-            if count > 0, count >= limits.maxBatchLines || body.count + record.count + 1 > limits.maxBatchBytes { break }
+            if count >= limits.maxBatchLines || body.count + record.count + 1 > byteLimit {
+                if count == 0 && maxBytes == nil {
+                    // A single line larger than a batch still travels alone.
+                    body += record
+                    body.append(0x0A)
+                    count = 1
+                }
+                break
+            }
             body += record
             body.append(0x0A)
             count += 1
         }
+        guard count > 0 else { return nil }
         let taken = state.open.prefix(count).reduce(0) { $0 + Self.cost($1) }
         state.open.removeFirst(count)
         state.openBytes -= taken
@@ -208,10 +243,11 @@ public final class ShipQueue: Sendable {
         return Batch(key: key, body: body, lines: count)
     }
 
-    /// Moves every formed batch and every open line to spool files, oldest first, as far as the spool has room.
+    /// Moves every formed batch and every open line to spool files, oldest first, as far as the spool has room (open
+    /// lines are cut into batches that fit what is left of it).
     private func spill(_ state: inout State) {
         guard let spoolDirectory else { return }
-        while let batch = state.formed.first ?? form(&state).map({ batch in
+        while let batch = state.formed.first ?? form(&state, maxBytes: limits.maxSpoolBytes - state.spoolBytes).map({ batch in
             state.formed.append(batch)
             return batch
         }) {

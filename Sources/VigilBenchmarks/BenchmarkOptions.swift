@@ -12,12 +12,21 @@ struct BenchmarkOptions {
     var databaseFolder: String?
     /// Skip (a), (b) and (c)-(f): load (or reuse) the store and run the SQL figures only.
     var sqlOnly = false
+    /// Run the app log figures (i)-(k) only.
+    var appLogsOnly = false
+    /// (i): log lines pushed; (k): lines the command under `vigil run` prints.
+    var logLines = 2_000_000
+    var runLines = 1_000_000
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
             if flag == "--sql-only" {
                 sqlOnly = true
+                continue
+            }
+            if flag == "--app-logs" {
+                appLogsOnly = true
                 continue
             }
             if flag == "--db" {
@@ -31,6 +40,8 @@ struct BenchmarkOptions {
             case "--queries": queries = max(10, value)
             case "--node-rows": nodeRows = max(1000, value)
             case "--grants": grants = max(1, value)
+            case "--log-lines": logLines = max(40_000, value)
+            case "--run-lines": runLines = max(1000, value)
             default: print("unknown option \(flag)"); exit(2)
             }
         }

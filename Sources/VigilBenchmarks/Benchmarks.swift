@@ -19,12 +19,17 @@ import VigilTesting
 /// (d) peak resident memory of this process (server and clients share it);
 /// (e) offline verify rate, (f) inclusion proof latency;
 /// (g) Spark SQL: both seed queries and five aggregations over the same N stored events;
-/// (h) reference queries Q20 over node_timeline rows and Q1 over information_schema.
+/// (h) reference queries Q20 over node_timeline rows and Q1 over information_schema;
+/// (i)-(k) app logs: ingest rate, live tail latency, `vigil run` overhead (AppLogsBenchmark; alone with --app-logs).
 @main
 enum Benchmarks {
     static func main() async throws {
         let options = BenchmarkOptions(CommandLine.arguments)
         print("Vigil benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        if options.appLogsOnly {
+            try await AppLogsBenchmark.run(lines: options.logLines, runLines: options.runLines)
+            return
+        }
         if options.sqlOnly {
             let (folder, end) = try await storedEvents(options.stored, folder: options.databaseFolder)
             print("(g) Spark SQL at \(options.stored) events (median of 5 runs after one warm-up; rows returned):")
@@ -56,6 +61,7 @@ enum Benchmarks {
         }
         print(String(format: "    peak RSS after (g), mapped database pages included: %.0f MB", Double(peakRSSKilobytes()) / 1024))
         try await systemTables(options, now: end)
+        try await AppLogsBenchmark.run(lines: options.logLines, runLines: options.runLines)
     }
 
     static func systemTables(_ options: BenchmarkOptions, now: Int64) async throws {

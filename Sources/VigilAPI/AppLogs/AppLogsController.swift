@@ -94,15 +94,16 @@ struct AppLogsController {
         return JSONResponse.make(JSONWriter.text(of: .object([JSONMember("lines", .array(rendered))])).utf8Bytes)
     }
 
+    /// The read filters; an empty one is no filter (the /logz form sends every field, "All sources" as empty).
     static func filter(_ query: QueryParameters) throws -> LogFilter {
         var source: LogSource?
-        if let text = try query.string("source") {
+        if let text = try query.formValue("source") {
             guard let parsed = LogSource(rawValue: text.uppercased()) else {
                 throw VigilError(.invalidParameter, "source must be APP or SYSTEM, got '\(text.prefix(16))'")
             }
             source = parsed
         }
-        return LogFilter(search: try query.string("search") ?? "", source: source, level: try query.string("level"))
+        return LogFilter(search: try query.formValue("search") ?? "", source: source, level: try query.formValue("level"))
     }
 
     /// What a push stored: every app's lines in its own transaction after every check passed for all of them.

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import VigilAccess
 import VigilCore
+import VigilLogs
 import VigilStore
 
 /// The Apps API (reference databricks.md §4.7): create, get, list, update (a full replacement), delete, start and
@@ -11,6 +12,8 @@ import VigilStore
 struct AppsController {
     let apps: AppStore
     let publicURL: PublicURL
+    /// Followers of a deleted app's logs are closed.
+    let tail: LogTail
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.post, "/api/2.0/apps"), use: create)
@@ -75,7 +78,9 @@ struct AppsController {
         _ = try QueryParameters(request, allowed: [])
         let name = try Self.name(context)
         context.auditNote.set("name", name)
-        return respond(try await apps.delete(name))
+        let deleted = try await apps.delete(name)
+        tail.endFollowers(appKey: deleted.key)
+        return respond(deleted)
     }
 
     func setState(_ state: AppRecord.ComputeState, _ request: Request, _ context: VigilRequestContext) async throws -> Response {

@@ -111,7 +111,8 @@ public struct LogStreamSocket: Sendable {
             throw Refusal.close(4401, "unauthenticated: send Authorization: Bearer <token> or sign in at /login", status: 401, outcome: "unauthenticated")
         }
         record.userName = authenticated.principal.userName
-        if let origin = head.headerFields[.origin], !originAllowed(origin, head) {
+        // Every Origin sent must be this server's (a WebSocket library may add its own ws:// one beside the caller's).
+        if let origin = head.headerFields[values: .origin].first(where: { !originAllowed($0, head) }) {
             throw Refusal.close(4403, "forbidden: origin \(origin.prefix(100)) is not this server's", status: 403, outcome: "bad_origin")
         }
         let access = try await resolver.access(for: authenticated.principal)
@@ -179,6 +180,7 @@ public struct LogStreamSocket: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: Outbound.self)
         var follower: LogTail.Follower?
         defer { if let follower { tail.stopFollowing(follower) } }
+        // When the server stops, the WebSocket layer closes the stream (1000) and this task ends with it.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // The first text frame is the search term; later frames are ignored; the end is the client leaving.
@@ -251,8 +253,8 @@ public struct LogStreamSocket: Sendable {
         case .tooSlow:
             metrics.followerDropped("too_slow").increment()
             try await outbound.close(.policyViolation, reason: "too slow: fell more than \(tail.maxBacklogLines) lines behind")
-        case .shutdown:
-            try await outbound.close(.goingAway, reason: "server shutting down")
+        case .appDeleted:
+            try await outbound.close(.normalClosure, reason: "the app was deleted")
         }
     }
 

@@ -33,6 +33,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
         var response: Response
         var errorMessage: String?
         var service = route?.service ?? "vigil"
+        /// The status the audit record carries when the response says something else (a browser sent to sign in).
+        var recordedStatus: Int?
         var action = route?.action ?? "unknownEndpoint"
 
         if route?.requirement == .open {
@@ -75,6 +77,7 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 // requirements are about the app the path names). A denied request is answered 403 and audited
                 // like any other.
                 if let route, !access.allows(route.requirement, object: context.parameters.get("name")) {
+                    if let key = route.bodyParam { await Self.noteBody(request, key: key, in: context) }
                     (response, errorMessage) = APIError.response(
                         for: VigilError(.permissionDenied, Self.denial(route.requirement, principal: principal, object: context.parameters.get("name"))),
                         requestID: context.requestID)
@@ -90,7 +93,15 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 (response, errorMessage) = APIError.response(for: error, requestID: context.requestID)
                 if response.status == .unauthorized {
                     metrics.authFailures.increment()
-                    response.headers[.wwwAuthenticate] = "Bearer"
+                    if bySession, request.method == .get {
+                        // A browser whose session ended (signed out elsewhere, expired, its token revoked): to sign in
+                        // again. The record below still says 401.
+                        response = LoginController.redirectToLogin(path: request.uri.path, query: request.uri.query)
+                        response.headers[.setCookie] = "\(RequestAuthenticator.sessionCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+                        recordedStatus = 401
+                    } else {
+                        response.headers[.wwwAuthenticate] = "Bearer"
+                    }
                     if case .limited(let retryAfter) = gate.admit(context.remoteIP) {
                         // Past the address's rate: refused without a record of its own; the gate's summary counts it.
                         metrics.unauthenticatedLimited.increment()
@@ -110,7 +121,7 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             }
             if !context.auditNote.isRecorded {
                 try? await recordOrRefuse(request, context, &response, service: service, action: action,
-                                         userName: context.principal?.userName, errorMessage: errorMessage)
+                                         userName: context.principal?.userName, errorMessage: errorMessage, status: recordedStatus)
             }
         }
         response.headers[.init("X-Request-Id")!] = context.requestID
@@ -122,12 +133,12 @@ struct AuditedRequestMiddleware: RouterMiddleware {
 
     /// Writes the request's audit record; when it cannot be written the response becomes a 503 (fail-closed).
     private func recordOrRefuse(_ request: Request, _ context: Context, _ response: inout Response, service: String, action: String,
-                                userName: String?, errorMessage: String?) async throws {
+                                userName: String?, errorMessage: String?, status: Int? = nil) async throws {
         do {
             try await recorder.record(.init(
                 service: service, action: action, userName: userName, sourceIP: context.remoteIP,
                 userAgent: request.headers[.userAgent], requestID: context.requestID,
-                statusCode: Int(response.status.code), errorMessage: errorMessage,
+                statusCode: status ?? Int(response.status.code), errorMessage: errorMessage,
                 requestParams: context.auditNote.requestParams
             ))
         } catch {
@@ -140,6 +151,15 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 "the request could not be audited, so it was not served; retry later (request id \(context.requestID))",
                 headers: [.retryAfter: "1"])
         }
+    }
+
+    /// Records a refused request's JSON body (compact) under `key`, as its handler would have; a body too large or
+    /// not JSON is left out.
+    static func noteBody(_ request: Request, key: String, in context: Context) async {
+        guard let bytes = try? await RequestBody.collect(request, limit: AppsController.maxBodyBytes),
+              let value = try? JSONParser.parse(bytes, rejectsDuplicateKeys: true)
+        else { return }
+        context.auditNote.set(key, JSONWriter.text(of: value))
     }
 
     static func limited(_ retryAfter: Int) -> Response {

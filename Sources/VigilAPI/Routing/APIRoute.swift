@@ -14,9 +14,13 @@ public struct APIRoute: Sendable {
     /// A browser page: a signed-in browser's session cookie authenticates it too (bearer tokens always do), and a
     /// GET without credentials is sent to `/login` instead of answered 401.
     public let acceptsSession: Bool
+    /// The `request_params` key the request's JSON body is recorded under, even when the request is refused before
+    /// its handler reads it (`app` for createApp and updateApp: a denied attempt to add scopes is in the audit log).
+    public let bodyParam: String?
 
     init(_ method: HTTPRequest.Method, _ path: String, _ requirement: Requirement, _ service: String, _ action: String,
-         session: Bool = false) {
+         session: Bool = false, bodyParam: String? = nil) {
+        self.bodyParam = bodyParam
         self.method = method
         self.path = path
         self.requirement = requirement
@@ -89,10 +93,10 @@ public enum RouteTable {
         APIRoute(.get, "/api/2.0/permissions/{object_type}/{object_id}/permissionLevels", .readIdentities, "accounts", "getPermissionLevels"),
         APIRoute(.get, "/api/2.0/vigil/access-review", .readIdentities, "vigil", "getAccessReview"),
         // Apps API (reference §4.7): per-app routes name the app as {name}; its permissions are decided per app.
-        APIRoute(.post, "/api/2.0/apps", .authenticated, "apps", "createApp"),
+        APIRoute(.post, "/api/2.0/apps", .authenticated, "apps", "createApp", bodyParam: "app"),
         APIRoute(.get, "/api/2.0/apps", .authenticated, "apps", "listApps"),
         APIRoute(.get, "/api/2.0/apps/{name}", .useApp, "apps", "getApp"),
-        APIRoute(.patch, "/api/2.0/apps/{name}", .manageApp, "apps", "updateApp"),
+        APIRoute(.patch, "/api/2.0/apps/{name}", .manageApp, "apps", "updateApp", bodyParam: "app"),
         APIRoute(.delete, "/api/2.0/apps/{name}", .manageApp, "apps", "deleteApp"),
         APIRoute(.post, "/api/2.0/apps/{name}/start", .manageApp, "apps", "startApp"),
         APIRoute(.post, "/api/2.0/apps/{name}/stop", .manageApp, "apps", "stopApp"),

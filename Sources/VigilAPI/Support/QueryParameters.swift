@@ -32,6 +32,13 @@ struct QueryParameters {
         return value
     }
 
+    /// Like `string`, but an empty value is no value: what an HTML form sends for an empty box or an "all" option.
+    func formValue(_ key: String) throws -> String? {
+        let values = pairs.filter { $0.key == key }.map(\.value)
+        if values.count > 1 { throw VigilError(.invalidParameter, "\(key) may be given only once") }
+        return values.first.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     func all(_ key: String) throws -> [String] {
         let values = pairs.filter { $0.key == key }.map(\.value)
         if values.contains(where: \.isEmpty) { throw VigilError(.invalidParameter, "\(key) must not be empty") }

@@ -5,7 +5,9 @@ import VigilCore
 /// `{"streams":[{"stream":{"app":"shop","level":"info"},"values":[["<epoch ns>","<line>", {<structured metadata>}]]}]}`.
 ///
 /// The `app` label names the app. The `stream` label (stdout/stderr), `source` (APP/SYSTEM) and `level` (or
-/// `detected_level`) set those columns; every other label and the structured metadata become searchable fields.
+/// `detected_level`) set those columns; every other label and the structured metadata become searchable fields. As
+/// Loki detects a level, a `severity`, `lvl`, `loglevel` or `log_level` label or metadata also gives the level (and
+/// stays a field).
 /// Unknown members are ignored, as Loki does.
 public struct LokiPushDecoder: Sendable {
     public var limits: LogLimits
@@ -16,7 +18,8 @@ public struct LokiPushDecoder: Sendable {
         self.maxRequestLines = maxRequestLines
     }
 
-    static let columnLabels: Set<String> = ["app", "stream", "source", "level", "detected_level"]
+    /// Other names loggers and shippers give the level.
+    static let levelKeys: Set<String> = ["level", "severity", "lvl", "loglevel", "log_level", "detected_level"]
 
     public func decode(_ body: [UInt8]) throws(LogPushRefusal) -> DecodedLogs {
         let document: JSONValue
@@ -58,7 +61,9 @@ public struct LokiPushDecoder: Sendable {
                 case "stream": template.stream = LogStreamName(rawValue: value.lowercased()) ?? .stdout
                 case "source": template.source = LogSource(rawValue: value.uppercased()) ?? .app
                 case "level", "detected_level": template.level = LogLevel.normalized(value)
-                default: labelFields.append(label)
+                default:
+                    if template.level == nil, Self.levelKeys.contains(label.key.lowercased()) { template.level = LogLevel.normalized(value) }
+                    labelFields.append(label)
                 }
             }
             for (valueIndex, entry) in values.enumerated() {
@@ -89,7 +94,10 @@ public struct LokiPushDecoder: Sendable {
                 line.timestampMillis = millis
                 line.message = decoded.storable(text, limits)
                 let (level, messageFields) = MessageFields.extract(line.message)
-                if line.level == nil { line.level = level ?? metadata.first { $0.key == "level" }.flatMap { MessageFields.text(of: $0.value) }.flatMap(LogLevel.normalized) }
+                if line.level == nil {
+                    line.level = level ?? metadata.first { Self.levelKeys.contains($0.key.lowercased()) || $0.key == "level" }
+                        .flatMap { MessageFields.text(of: $0.value) }.flatMap(LogLevel.normalized)
+                }
                 line.fieldsJSON = MessageFields.json(messageFields + labelFields + metadata)
                 decoded.append(line, to: app)
             }

@@ -39,7 +39,8 @@ public struct NDJSONLogDecoder: Sendable {
                 decoded.append(line, to: app)
             }
         }
-        guard problems.isEmpty else { throw LogPushRefusal(problems: problems) }
+        // In line order (unparsable lines are found first, while splitting).
+        guard problems.isEmpty else { throw LogPushRefusal(problems: problems.enumerated().sorted { ($0.element.index, $0.offset) < ($1.element.index, $1.offset) }.map(\.element)) }
         return decoded
     }
 
@@ -55,6 +56,7 @@ public struct NDJSONLogDecoder: Sendable {
         }
         var line = LogLine(timestampMillis: receivedMillis, message: "")
         var message: String?
+        var messageGiven = false
         var seen: Set<String> = []
         let before = problems.count
         for member in members {
@@ -67,6 +69,7 @@ public struct NDJSONLogDecoder: Sendable {
                 problems.append(.init(index: index, field: member.key, reason: .duplicateField, detail: "given twice"))
                 continue
             }
+            if member.key == "message" { messageGiven = true }
             switch (member.key, member.value) {
             case (_, .null):
                 continue
@@ -105,7 +108,9 @@ public struct NDJSONLogDecoder: Sendable {
             }
         }
         guard let message else {
-            problems.append(.init(index: index, field: "message", reason: .missingMessage, detail: "every line needs a message (a string)"))
+            if !messageGiven || members.contains(where: { $0.key == "message" && $0.value == .null }) {
+                problems.append(.init(index: index, field: "message", reason: .missingMessage, detail: "every line needs a message (a string)"))
+            }
             return nil
         }
         guard problems.count == before else { return nil }

@@ -9,8 +9,8 @@ public final class LogTail: Sendable {
     public enum End: Sendable, Equatable {
         /// The follower fell too far behind.
         case tooSlow
-        /// The server is stopping.
-        case shutdown
+        /// The app was deleted.
+        case appDeleted
     }
 
     public enum Event: Sendable {
@@ -46,7 +46,6 @@ public final class LogTail: Sendable {
     private struct State {
         var nextID = 0
         var followers: [Int64: [Int: Follower]] = [:]
-        var closed = false
     }
 
     private let state = Mutex(State())
@@ -64,12 +63,7 @@ public final class LogTail: Sendable {
         state.withLock { state in
             let follower = Follower(id: state.nextID, appKey: appKey)
             state.nextID += 1
-            if state.closed {
-                follower.continuation.yield(.ended(.shutdown))
-                follower.continuation.finish()
-            } else {
-                state.followers[appKey, default: [:]][follower.id] = follower
-            }
+            state.followers[appKey, default: [:]][follower.id] = follower
             return follower
         }
     }
@@ -96,15 +90,10 @@ public final class LogTail: Sendable {
         }
     }
 
-    /// Ends every follower (shutdown).
-    public func close() {
-        let all = state.withLock { state in
-            state.closed = true
-            let all = state.followers.values.flatMap(\.values)
-            state.followers = [:]
-            return all
-        }
-        for follower in all { end(follower, .shutdown) }
+    /// Ends every follower of an app (it was deleted).
+    public func endFollowers(appKey: Int64) {
+        let followers = state.withLock { Array($0.followers[appKey]?.values ?? [:].values) }
+        for follower in followers { end(follower, .appDeleted) }
     }
 
     private func end(_ follower: Follower, _ reason: End) {

@@ -105,6 +105,7 @@ struct RunCommand: AsyncParsableCommand {
         inputEnded.store(true, ordering: .relaxed)
         let outcome = await shipping.value
         let left = queue.isEmpty ? 0 : queue.spillAll()
+        queue.dropMemory()  // what the spool had no room for
         let dropped = queue.droppedLines
         if dropped > 0 || left > 0 || outcome.refusedLines > 0 {
             var parts: [String] = []

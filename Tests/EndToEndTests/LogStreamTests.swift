@@ -1,0 +1,225 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import NIOCore
+import Testing
+import VigilCore
+import VigilServer
+import VigilTesting
+
+/// `/apps/{name}/logz/stream` in the Databricks Apps protocol, with a WebSocket client as `databricks apps logs`
+/// speaks it.
+@Suite("Live tail (WebSocket)")
+struct LogStreamTests {
+    static func streamURL(_ server: LiveServer, _ app: String, query: String = "") -> String {
+        "ws://127.0.0.1:\(server.port)/apps/\(app)/logz/stream" + (query.isEmpty ? "" : "?" + query)
+    }
+
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func pushNumbered(_ server: LiveServer, _ app: String, _ range: Range<Int>) async throws {
+        let body = range.map { #"{"message":"line \#($0)","timestamp":\#(1_796_169_600 + $0)}"# }.joined(separator: "\n")
+        let reply = try await AppLogsTests.push(server, app, body)
+        #expect(reply.status == 200, "\(reply.text)")
+    }
+
+    static func configuration(keepAlive: Duration = .seconds(10), backlog: Int = 20_000) -> VigilConfiguration {
+        var configuration = VigilConfiguration()
+        configuration.logStream.keepAlive = keepAlive
+        configuration.logStream.searchTimeout = .seconds(2)
+        configuration.logLimits.followerBacklogLines = backlog
+        configuration.logLimits.retentionMillis = 100 * 365 * 86_400_000
+        return configuration
+    }
+
+    @Test("the backlog is the last 200 lines as JSON frames {source, timestamp, message}, then a NUL frame, then new lines live")
+    func backlogThenLive() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            try await Self.pushNumbered(server, "shop", 0..<250)
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken), search: "",
+                afterBacklog: { try await Self.pushNumbered(server, "shop", 250..<253) },
+                until: { $0.count >= 204 })
+            #expect(session.frames.count == 204)
+            #expect(session.frames[200] == "\u{0}")
+            #expect(session.lines.map(\.message) == (50..<253).map { "line \($0)" })
+            #expect(session.frames[0] == #"{"source":"APP","timestamp":1796169650.000,"message":"line 50"}"#)
+            #expect(session.lines.allSatisfy { $0.source == "APP" })
+        }
+    }
+
+    @Test("the first text frame is a search term: a case-insensitive substring, for the backlog and for new lines")
+    func search() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            try await Self.pushNumbered(server, "shop", 0..<30)
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken), search: "LINE 2",
+                afterBacklog: {
+                    _ = try await AppLogsTests.push(server, "shop", #"{"message":"not this"}"# + "\n" + #"{"message":"Line 2 again"}"#)
+                },
+                until: { $0.contains { $0.contains("again") } })
+            #expect(session.lines.map(\.message) == ["line 2"] + (20..<30).map { "line \($0)" } + ["Line 2 again"])
+        }
+    }
+
+    @Test("Vigil's query extensions: tail_lines, source, and detail=1 for level and stream")
+    func extensions() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            _ = try await AppLogsTests.push(server, "shop", """
+                {"message":"a"}
+                {"message":"b","source":"SYSTEM"}
+                {"message":"{\\"level\\":\\"warn\\"}","stream":"stderr"}
+                """)
+            let two = try await LogStreamClient.run(Self.streamURL(server, "shop", query: "tail_lines=2"), headers: Self.bearer(server.adminToken))
+            #expect(two.lines.map(\.message) == ["b", #"{"level":"warn"}"#])
+            let system = try await LogStreamClient.run(Self.streamURL(server, "shop", query: "source=SYSTEM"), headers: Self.bearer(server.adminToken))
+            #expect(system.lines.map(\.message) == ["b"])
+            let detail = try await LogStreamClient.run(Self.streamURL(server, "shop", query: "detail=1&level=WARN"), headers: Self.bearer(server.adminToken))
+            #expect(detail.frames.first?.hasSuffix(#","stream":"stderr","level":"WARN"}"#) == true, "\(detail.frames)")
+            let none = try await LogStreamClient.run(Self.streamURL(server, "shop", query: "tail_lines=0"), headers: Self.bearer(server.adminToken))
+            #expect(none.frames == ["\u{0}"])
+        }
+    }
+
+    @Test("an idle stream gets a NUL frame every keep-alive interval")
+    func keepAlive() async throws {
+        try await LiveServer.run(configuration: Self.configuration(keepAlive: .milliseconds(200))) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken), until: { $0.filter { $0 == "\u{0}" }.count >= 3 })
+            #expect(session.frames == ["\u{0}", "\u{0}", "\u{0}"])
+        }
+    }
+
+    @Test("a client that never sends its search term still gets the stream after the wait, with everything")
+    func noSearchTerm() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            try await Self.pushNumbered(server, "shop", 0..<3)
+            let session = try await LogStreamClient.run(Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken), search: nil)
+            #expect(session.lines.count == 3)
+        }
+    }
+
+    @Test("closed with 4401 without a valid credential, 4403 without CAN_USE or from another site's origin, 4404 for an unknown app")
+    func refusals() async throws {
+        var configuration = Self.configuration()
+        configuration.unauthenticated = .init(rate: 10_000, burst: 10_000)
+        try await LiveServer.run(configuration: configuration) { server in
+            let roles = try await Roles.setUp(server)
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let url = Self.streamURL(server, "shop")
+            let cases: [(HTTPFields, UInt16)] = [
+                ([:], 4401), (Self.bearer("dapi0000"), 4401), ([.cookie: "vigil_session=forged"], 4401),
+                (Self.bearer({ if case .value(let token) = roles.tokens["plain user"]! { token } else { "" } }()), 4403),
+                ([.authorization: "Bearer \(server.adminToken)", .origin: "http://evil.example"], 4403),
+                ([.authorization: "Bearer \(server.adminToken)", .origin: "null"], 4403),
+            ]
+            for (headers, code) in cases {
+                let session = try await LogStreamClient.run(url, headers: headers, until: { _ in true })
+                #expect(session.closeCode == code, "\(headers): \(String(describing: session.closeCode)) \(session.closeReason ?? "")")
+                #expect(session.lines.isEmpty)
+            }
+            // The server's own origin, as a browser on it sends it, is fine.
+            let same = try await LogStreamClient.run(url, headers: [.authorization: "Bearer \(server.adminToken)", .origin: server.baseURL])
+            #expect(same.frames == ["\u{0}"])
+            let unknown = try await LogStreamClient.run(Self.streamURL(server, "ghost"), headers: Self.bearer(server.adminToken), until: { _ in true })
+            #expect(unknown.closeCode == 4404)
+            // Each attempt is audited: refusals with their status, the accepted stream as apps/streamAppLogs.
+            let audit = try await server.request(.GET, "/api/2.0/audit/events?action_name=streamAppLogs&page_size=100").json()
+            guard case .array(let rows)? = audit["events"] else { Issue.record("\(audit)"); return }
+            let statuses = rows.compactMap { $0["response"]?["status_code"].map(JSONWriter.text(of:)) }.sorted()
+            #expect(statuses == ["101", "403", "403", "403", "404"])
+            #expect(try await AppLogsTests.metric(server, "vigil_app_log_stream_connections_total") == 8)
+        }
+    }
+
+    @Test("a follower that cannot keep up is closed with 1008 and counted, and ingest never waits for it")
+    func slowFollower() async throws {
+        try await LiveServer.run(configuration: Self.configuration(backlog: 50)) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let started = ContinuousClock.now
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken),
+                afterBacklog: {
+                    // Lines arrive faster than a client busy elsewhere reads them.
+                    for round in 0..<5 { try await Self.pushNumbered(server, "shop", (round * 100)..<(round * 100 + 100)) }
+                    try await Task.sleep(for: .milliseconds(500))
+                },
+                until: { _ in false })
+            #expect(session.closeCode == 1008, "\(String(describing: session.closeCode)) \(session.closeReason ?? "")")
+            #expect(session.closeReason?.contains("too slow") == true)
+            #expect(ContinuousClock.now - started < .seconds(15))
+            #expect(try await AppLogsTests.metric(server, "vigil_app_log_followers_dropped_total") == 1)
+            #expect(try await AppLogsTests.messages(server, "shop").count == 500)
+        }
+    }
+
+    @Test("deleting the app closes its streams")
+    func appDeleted() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken),
+                afterBacklog: {
+                    let deleted = try await server.request(.DELETE, "/api/2.0/apps/shop")
+                    #expect(deleted.status == 200)
+                }, until: { _ in false })
+            #expect(session.closeCode == 1000 && session.closeReason == "the app was deleted")
+        }
+    }
+
+    @Test("a signed-in browser's session cookie opens the stream")
+    func session() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let cookie = try await BrowserTests.signIn(server, token: server.adminToken)
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: [.cookie: "vigil_session=\(cookie)", .origin: server.baseURL])
+            #expect(session.frames == ["\u{0}"])
+        }
+    }
+
+    @Test("stopping the server closes open streams cleanly (1000, which databricks apps logs takes as the end) without waiting for them")
+    func shutdown() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let token = "dapi" + RandomID.hex()
+        let server = try await ServeProcess(dataDirectory: folder.path, environment: ["VIGIL_ADMIN_TOKEN": token])
+        var create = HTTPClientRequest(url: server.baseURL + "/api/2.0/apps")
+        create.method = .POST
+        create.headers.add(name: "Authorization", value: "Bearer \(token)")
+        create.body = .bytes(ByteBuffer(string: #"{"name":"shop"}"#))
+        #expect(try await LiveServer.client.execute(create, timeout: .seconds(10)).status == .ok)
+        let stopped = ContinuousClock.now
+        let session = try await LogStreamClient.run(
+            "ws://127.0.0.1:\(server.port)/apps/shop/logz/stream", headers: Self.bearer(token),
+            afterBacklog: { kill(server.processIdentifier, SIGTERM) }, until: { _ in false })
+        #expect(session.closeCode == 1000, "\(String(describing: session.closeCode))")
+        #expect(try await server.stop() == 0)
+        #expect(ContinuousClock.now - stopped < .seconds(10))
+    }
+
+    @Test("the CLI's vigil apps logs prints the backlog as databricks apps logs does, and follows with --follow")
+    func cli() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            _ = try await AppLogsTests.push(server, "shop", #"{"message":"first\u001b[31m","timestamp":1796169600.9}"# + "\n" + #"{"message":"second","source":"SYSTEM","timestamp":1796169601}"#)
+            let environment = ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": server.adminToken]
+            let text = try await CommandRunner.run(["apps", "logs", "shop"], environment: environment)
+            #expect(text.status == 0, "\(text.stderr)")
+            #expect(text.stdout == "2026-12-02T00:00:00Z [APP] first\\u{1b}[31m\n2026-12-02T00:00:01Z [SYSTEM] second\n")
+            let json = try await CommandRunner.run(["apps", "logs", "shop", "--tail-lines", "1", "-o", "json"], environment: environment)
+            #expect(json.stdout == #"{"source":"SYSTEM","timestamp":1796169601.000,"message":"second"}"# + "\n")
+            let filtered = try await CommandRunner.run(["apps", "logs", "shop", "--search", "FIRST", "--source", "APP"], environment: environment)
+            #expect(filtered.stdout.split(separator: "\n").count == 1)
+            let missing = try await CommandRunner.run(["apps", "logs", "ghost"], environment: environment)
+            #expect(missing.status == 1 && missing.stderr.contains("app ghost does not exist"))
+            let badToken = try await CommandRunner.run(["apps", "logs", "shop"], environment: ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": "dapi0"])
+            #expect(badToken.status == 1 && badToken.stderr.contains("4401"))
+        }
+    }
+}
