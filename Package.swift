@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "VigilTesting",
             dependencies: [
-                "VigilServer",
+                "VigilServer", "VigilAgent",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),

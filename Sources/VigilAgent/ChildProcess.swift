@@ -1,10 +1,14 @@
 import Foundation
 import Synchronization
 
-/// The pid signals are forwarded to (0: none yet). A global because a signal handler can reach nothing else.
+/// The pid signals are forwarded to (0: none, the command has ended). A global because a signal handler can reach
+/// nothing else.
 private let forwardTarget = Atomic<Int32>(0)
+/// Set when a forwarded signal arrives after the command ended: `vigil run` then stops waiting to ship.
+private let interruptedFlag = Atomic<Bool>(false)
 
-/// A command run with its standard input shared and its standard output and error captured through pipes.
+/// A command run with its standard input shared and its standard output and error captured through pipes; no other
+/// descriptor of this process reaches it.
 ///
 /// The child starts with default signal handling (SIGPIPE included, which Swift's runtime ignores in this process)
 /// in this process's group, so a terminal's Ctrl-C reaches it directly. `forwardSignals()` passes SIGINT, SIGTERM,
@@ -36,6 +40,8 @@ public final class ChildProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        // Nothing else goes with the child: not this process's connection to the server, nor its spool files.
+        SpawnDescriptors.closeAllButStandard(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -70,8 +76,13 @@ public final class ChildProcess: Sendable {
             var action = sigaction()
             action.__sigaction_handler.sa_sigaction = { number, info, _ in
                 let target = forwardTarget.load(ordering: .relaxed)
+                guard target > 0 else {
+                    // The command has ended: a signal now means "stop waiting for the server".
+                    interruptedFlag.store(true, ordering: .relaxed)
+                    return
+                }
                 // SI_KERNEL (0x80): the terminal signalled the whole process group, the child included.
-                guard target > 0, let info, info.pointee.si_code != 0x80 else { return }
+                guard let info, info.pointee.si_code != 0x80 else { return }
                 kill(target, number)
             }
             action.sa_flags = SA_SIGINFO | SA_RESTART
@@ -79,6 +90,9 @@ public final class ChildProcess: Sendable {
             sigaction(signal, &action, nil)
         }
     }
+
+    /// Whether SIGINT, SIGTERM (...) arrived after the command ended.
+    public static var interruptedAfterExit: Bool { interruptedFlag.load(ordering: .relaxed) }
 
     /// Waits for the child to end (on a thread of its own: `waitpid` blocks). Returns the exit code to pass on:
     /// the child's own, or 128 + the signal that killed it.

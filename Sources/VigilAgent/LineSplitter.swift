@@ -1,14 +1,19 @@
 /// Cuts a byte stream into lines as they complete. A trailing `\r` is dropped (CRLF output), invalid UTF-8 is
-/// replaced, and a line longer than `maxLineBytes` is cut there and marked as the server marks it, its rest skipped
-/// up to the next newline: memory stays bounded whatever the child writes.
+/// replaced, and a line longer than `maxLineBytes` is cut and marked as the server marks it (`…[cut: N more bytes]`),
+/// its rest skipped up to the next newline: memory stays bounded whatever the child writes. The cut leaves room for
+/// the marker, so the marked line still fits `maxLineBytes` and the server does not cut it again (which would lose
+/// the count of what was dropped).
 public struct LineSplitter: Sendable {
     public let maxLineBytes: Int
+    /// Bytes of a line kept before a cut: `maxLineBytes` less room for the marker.
+    let keptBytes: Int
     private var pending: [UInt8] = []
     /// Bytes of the current line past the limit (skipped).
     private var overflow = 0
 
     public init(maxLineBytes: Int = 64 << 10) {
         self.maxLineBytes = maxLineBytes
+        keptBytes = max(1, maxLineBytes - min(40, maxLineBytes / 2))
     }
 
     /// The lines `bytes` completes.
@@ -54,7 +59,8 @@ public struct LineSplitter: Sendable {
     }
 
     private mutating func append(_ piece: UnsafeRawBufferPointer) {
-        let room = maxLineBytes - pending.count
+        // Whole lines up to maxLineBytes are kept as they are; past it, only keptBytes of them.
+        let room = (overflow > 0 || pending.count + piece.count > maxLineBytes ? keptBytes : maxLineBytes) - pending.count
         if piece.count <= room {
             pending.append(contentsOf: piece)
         } else {
@@ -75,6 +81,11 @@ public struct LineSplitter: Sendable {
 
     private mutating func take() -> String {
         if overflow == 0, pending.last == 0x0D { pending.removeLast() }
+        if overflow > 0, pending.count > keptBytes {
+            // The line grew past the limit after this much was kept whole: keep only what leaves room for the marker.
+            overflow += pending.count - keptBytes
+            pending.removeLast(pending.count - keptBytes)
+        }
         let line: String
         if overflow > 0 {
             let end = Self.completeCharacters(pending)

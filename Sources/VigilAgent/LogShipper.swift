@@ -73,7 +73,10 @@ public final class LogShipper: Sendable {
                 if wait > .zero { try? await Task.sleep(for: min(wait, batchDelay)) }
             }
             guard let batch = queue.next() else { continue }
-            switch await send(batch) {
+            // At exit, no single request may outlast the flush timeout.
+            var timeout: Duration = .seconds(60)
+            if let deadline = deadline() { timeout = max(.seconds(1), min(timeout, deadline - .now)) }
+            switch await send(batch, timeout: timeout) {
             case .stored:
                 queue.acknowledge(batch.key)
                 shipped.add(batch.lines, ordering: .relaxed)
@@ -103,7 +106,7 @@ public final class LogShipper: Sendable {
         case retry(after: Duration?, Trouble?)
     }
 
-    func send(_ batch: ShipQueue.Batch) async -> SendResult {
+    func send(_ batch: ShipQueue.Batch, timeout: Duration = .seconds(60)) async -> SendResult {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token.revealedValue)")
@@ -112,7 +115,8 @@ public final class LogShipper: Sendable {
         request.headers.add(name: "User-Agent", value: "vigil-run")
         request.body = .bytes(ByteBuffer(bytes: batch.body))
         do {
-            let response = try await client.execute(request, timeout: .seconds(60))
+            let (seconds, attoseconds) = timeout.components
+            let response = try await client.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
             let body = try await response.body.collect(upTo: 1 << 20)
             let text = String(buffer: body)
             switch response.status.code {

@@ -20,8 +20,9 @@ public final class ShipQueue: Sendable {
         public var maxBatchBytes: Int
         public var maxSpoolBytes: Int
 
+        /// Batches stay at 1 MiB at most, well under any server's request limit (16 MiB by default).
         public init(maxMemoryLines: Int = 100_000, maxMemoryBytes: Int = 32 << 20, maxBatchLines: Int = 10_000,
-                    maxBatchBytes: Int = 4 << 20, maxSpoolBytes: Int = 256 << 20) {
+                    maxBatchBytes: Int = 1 << 20, maxSpoolBytes: Int = 256 << 20) {
             self.maxMemoryLines = maxMemoryLines
             self.maxMemoryBytes = maxMemoryBytes
             self.maxBatchLines = maxBatchLines

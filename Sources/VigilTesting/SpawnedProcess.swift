@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VigilAgent
 
 /// A child process for tests, started with `posix_spawn` rather than Foundation's `Process`: in full test runs,
 /// swift-corelibs-foundation's `Process.run()` crashed in a memcpy (3 of 6 runs before, 1 of 1 after launches were
@@ -39,6 +40,9 @@ public final class SpawnedProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        // Else a child would hold the in-process test servers' connections open after they close them, and a test
+        // waiting for a deadline to close its connection would wait for the child instead.
+        SpawnDescriptors.closeAllButStandard(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

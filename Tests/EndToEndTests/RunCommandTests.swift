@@ -49,8 +49,9 @@ struct RunCommandTests {
             let lines = try await Self.lines(server.baseURL, server.adminToken)
             #expect(Set(lines.filter { $0.0 == "APP" }.map(\.1)) == ["out", "err", "no newline"])
             let system = lines.filter { $0.0 == "SYSTEM" }.map(\.1)
-            #expect(system.count == 2)
-            #expect(system.first?.hasPrefix("vigil run: started sh -c") == true)
+            #expect(system.count == 3)
+            #expect(system.first?.hasPrefix("vigil run: starting sh -c") == true)
+            #expect(system.dropFirst().first?.hasPrefix("vigil run: started sh -c") == true)
             #expect(system.last?.hasSuffix("exited with code 5") == true)
             let stderrLine = try await server.request(.GET, "/api/2.0/vigil/apps/shop/logs?search=err&source=APP").json()
             #expect(stderrLine["lines"].map(JSONWriter.text(of:))?.contains(#""stream":"stderr""#) == true)
@@ -69,6 +70,21 @@ struct RunCommandTests {
             #expect(result.status == 0)
             #expect(result.stdout == "first\nsecond\n")
             #expect(try await Self.lines(server.baseURL, server.adminToken).filter { $0.0 == "APP" }.map(\.1) == ["first", "second"])
+        }
+    }
+
+    @Test("the command gets standard input, output and error and no other descriptor: not vigil run's connection to the server")
+    func onlyStandardDescriptors() async throws {
+        try await LiveServer.run { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let spool = try TemporaryDirectory()
+            defer { spool.remove() }
+            // By the time the command starts, vigil run has already talked to the server (its "starting" line).
+            let result = try await CommandRunner.run(
+                ["run", "--app", "shop", "--spool-dir", spool.path, "--", "sh", "-c", "ls /proc/$$/fd"],
+                environment: Self.environment(server.baseURL, server.adminToken))
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try await Self.lines(server.baseURL, server.adminToken).filter { $0.0 == "APP" }.map(\.1) == ["0", "1", "2"])
         }
     }
 
@@ -106,12 +122,14 @@ struct RunCommandTests {
         let baseURL = "http://127.0.0.1:\(port)"
         try await Self.createApp(baseURL, token)
         let count = 3000
-        let script = "i=0; while [ $i -lt \(count) ]; do echo \"line $i\"; i=$((i+1)); case $i in *00) sleep 0.05;; esac; done"
+        let script = "i=0; while [ $i -lt \(count) ]; do echo \"line $i\"; i=$((i+1)); case $i in *00) sleep 0.1;; esac; done"
         let run = try RunningCommand(
             ["run", "--app", "shop", "--spool-dir", spool.path, "--flush-timeout", "60", "--", "sh", "-c", script],
             environment: Self.environment(baseURL, token))
-        try await Task.sleep(for: .milliseconds(300))
+        // Stop the server once lines flow, while the command is still writing.
+        try await AppLogsTests.eventually { try await Self.lines(baseURL, token).count >= 100 }
         #expect(try await server?.stop() == 0)
+        #expect(!run.hasExited)
         server = nil
         try await Task.sleep(for: .seconds(1))
         server = try await ServeProcess(dataDirectory: data.path, port: port, environment: ["VIGIL_ADMIN_TOKEN": token])
@@ -177,5 +195,38 @@ struct RunCommandTests {
             let missing = try await CommandRunner.run(["run", "--app", "shop", "--", "/nonexistent/cmd"], environment: Self.environment(server.baseURL, server.adminToken))
             #expect(missing.status == 127 && missing.stderr.contains("cannot run /nonexistent/cmd"))
         }
+    }
+
+    @Test("vigil apps logs --follow rides out a server restart: it reconnects and prints each line once")
+    func followAcrossRestart() async throws {
+        let data = try TemporaryDirectory()
+        defer { data.remove() }
+        let token = "dapi" + RandomID.hex()
+        let port = try FreePort.find()
+        let baseURL = "http://127.0.0.1:\(port)"
+        var server: ServeProcess? = try await ServeProcess(dataDirectory: data.path, port: port, environment: ["VIGIL_ADMIN_TOKEN": token])
+        try await Self.createApp(baseURL, token)
+        func push(_ message: String) async throws {
+            var request = HTTPClientRequest(url: baseURL + "/api/2.0/vigil/apps/shop/logs")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.body = .bytes(ByteBuffer(string: #"{"message":"\#(message)"}"#))
+            #expect(try await LiveServer.client.execute(request, timeout: .seconds(10)).status == .ok)
+        }
+        try await push("before")
+        let follower = try RunningCommand(["apps", "logs", "shop", "--follow"], environment: Self.environment(baseURL, token))
+        try await AppLogsTests.eventually { follower.stdout.contains("before") }
+        try await push("during")
+        try await AppLogsTests.eventually { follower.stdout.contains("during") }
+        _ = try await server?.stop()
+        server = try await ServeProcess(dataDirectory: data.path, port: port, environment: ["VIGIL_ADMIN_TOKEN": token])
+        try await push("after")
+        try await AppLogsTests.eventually(timeout: .seconds(20)) { follower.stdout.contains("after") }
+        follower.signal(SIGINT)
+        _ = try await follower.wait()
+        let printed = follower.stdout.split(separator: "\n").map { String($0.split(separator: " ", maxSplits: 2).last ?? "") }
+        #expect(printed == ["before", "during", "after"], "\(follower.stdout)")
+        #expect(follower.stderr.contains("reconnecting") || follower.stderr.contains("retrying"), "\(follower.stderr)")
+        _ = try await server?.stop()
     }
 }

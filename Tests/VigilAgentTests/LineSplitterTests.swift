@@ -18,18 +18,28 @@ struct LineSplitterTests {
         #expect(splitter.feed([0x61, 0xFF, 0x62, 0x0A, 0x61, 0x00, 0x62, 0x0A]) == ["a\u{FFFD}b", "a\u{FFFD}b"])
     }
 
-    @Test("a line past the limit is cut at a character boundary, marked with what was dropped, and the rest skipped")
+    @Test("a line past the limit is cut at a character boundary and marked with what was dropped, leaving room for the mark")
     func longLines() {
-        var splitter = LineSplitter(maxLineBytes: 8)
-        // 6 ASCII + "é" (2 bytes) fills 8 exactly; "€" would be split and is left out.
-        #expect(splitter.feed(Array("abcdeféxyz\n".utf8)) == ["abcdefé …[cut: 3 more bytes]"])
+        // A limit of 16 keeps 8 bytes of a longer line (the rest of the limit is room for the marker).
+        var splitter = LineSplitter(maxLineBytes: 16)
+        // 6 ASCII + "é" (2 bytes) fills 8 exactly.
+        #expect(splitter.feed(Array("abcdeféxyz-0123456789\n".utf8)) == ["abcdefé …[cut: 14 more bytes]"])
+        // "€" (3 bytes) would be split at 8: it is left out.
         #expect(splitter.feed(Array("abcdefg€€€".utf8)) == [])
-        #expect(splitter.feed(Array("tail\nnext\n".utf8)) == ["abcdefg …[cut: 13 more bytes]", "next"])
+        #expect(splitter.feed(Array("tail and more\nnext\n".utf8)) == ["abcdefg …[cut: 22 more bytes]", "next"])
     }
 
-    @Test("a line of exactly the limit is kept whole")
+    @Test("a line of exactly the limit is kept whole; one byte more is cut")
     func exactLimit() {
-        var splitter = LineSplitter(maxLineBytes: 4)
-        #expect(splitter.feed(Array("abcd\nabcde\n".utf8)) == ["abcd", "abcd …[cut: 1 more bytes]"])
+        var splitter = LineSplitter(maxLineBytes: 16)
+        let whole = String(repeating: "a", count: 16)
+        #expect(splitter.feed(Array((whole + "\n" + whole + "b\n").utf8)) == [whole, "aaaaaaaa …[cut: 9 more bytes]"])
+    }
+
+    @Test("a line that grows past the limit across reads is cut the same way")
+    func acrossReads() {
+        var splitter = LineSplitter(maxLineBytes: 16)
+        #expect(splitter.feed(Array("0123456789".utf8)) == [])
+        #expect(splitter.feed(Array("0123456789\n".utf8)) == ["01234567 …[cut: 12 more bytes]"])
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 import VigilCore
@@ -37,50 +38,130 @@ struct AppsLogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (baseURL, token) = try connection.resolve()
-        var query = "tail_lines=\(tailLines)"
-        if let source { query += "&source=" + source.uppercased() }
-        let socketURL = (baseURL.hasPrefix("https://") ? "wss://" + baseURL.dropFirst(8) : "ws://" + baseURL.dropFirst(7))
-            + "/apps/\(name)/logz/stream?" + query
+        let socketBase = (baseURL.hasPrefix("https://") ? "wss://" + baseURL.dropFirst(8) : "ws://" + baseURL.dropFirst(7)) + "/apps/\(name)/logz/stream"
         // The WebSocket client sends its own Origin (ws://host), which the server takes as a non-browser client's.
         let headers: HTTPFields = [.authorization: "Bearer \(token)", .userAgent: "vigil-cli apps logs"]
+        let tls = try VigilClient.tlsConfiguration(trusting: connection.caCertificate)
+        let printed = Printed()
+        var backoff: Duration = .seconds(1)
+        while true {
+            // After a reconnect, the backlog is read again from far enough back, and what was printed is skipped.
+            let lines = printed.isEmpty ? tailLines : 10_000
+            var query = "tail_lines=\(lines)"
+            if let source { query += "&source=" + source.uppercased() }
+            let close: WebSocketCloseFrame?
+            do {
+                close = try await stream(url: socketBase + "?" + query, headers: headers, tls: tls, printed: printed)
+            } catch {
+                guard follow else { throw CLIFailure(ConnectionFailure.describe(error, baseURL: baseURL)) }
+                Self.note("the log stream is unreachable (\(ConnectionFailure.describe(error, baseURL: baseURL))); retrying in \(backoff)")
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(10))
+                continue
+            }
+            if let close, case .unknown(let code) = close.closeCode {
+                let reason = TerminalText.escape(close.reason ?? "")
+                switch code {
+                case 4401: throw CLIFailure("the log stream refused the credentials (4401): \(reason)")
+                case 4403: throw CLIFailure("the log stream is not allowed (4403): \(reason)")
+                case 4404: throw CLIFailure("app \(name) does not exist (4404)")
+                default: throw CLIFailure("the log stream closed with code \(code): \(reason)")
+                }
+            }
+            guard follow else { return }
+            if close?.reason == "the app was deleted" { throw CLIFailure("app \(name) was deleted") }
+            Self.note("the log stream closed; reconnecting")
+            backoff = .seconds(1)
+            try await Task.sleep(for: backoff)
+        }
+    }
+
+    /// What was printed, so that after a reconnect the backlog the server sends again prints only what is new: the
+    /// newest timestamp printed and how many times each frame was printed at it. Only that replay is filtered (up to
+    /// its NUL frame); live lines all print, repeats and late timestamps included.
+    final class Printed: Sendable {
+        private struct State {
+            var last: Double = -.infinity
+            var atLast: [String: Int] = [:]
+            var printedAny = false
+            var replaying = false
+            var replayedAtLast: [String: Int] = [:]
+        }
+
+        private let state = Mutex(State())
+
+        var isEmpty: Bool { !state.withLock { $0.printedAny } }
+
+        /// A new connection starts: its backlog is a replay if anything was printed before.
+        func connected() {
+            state.withLock { state in
+                state.replaying = state.printedAny
+                state.replayedAtLast = [:]
+            }
+        }
+
+        /// The backlog ended (the first NUL frame).
+        func backlogEnded() { state.withLock { $0.replaying = false } }
+
+        /// Whether to print `frame` (at `timestamp`); records it.
+        func admit(_ frame: String, timestamp: Double?) -> Bool {
+            state.withLock { state in
+                if state.replaying, let timestamp {
+                    if timestamp < state.last { return false }
+                    if timestamp == state.last {
+                        let seen = state.replayedAtLast[frame, default: 0] + 1
+                        state.replayedAtLast[frame] = seen
+                        if seen <= state.atLast[frame, default: 0] { return false }
+                    }
+                }
+                state.printedAny = true
+                if let timestamp {
+                    if timestamp > state.last {
+                        state.last = timestamp
+                        state.atLast = [:]
+                    }
+                    if timestamp == state.last { state.atLast[frame, default: 0] += 1 }
+                }
+                return true
+            }
+        }
+    }
+
+    func stream(url: String, headers: HTTPFields, tls: TLSConfiguration?, printed: Printed) async throws -> WebSocketCloseFrame? {
         var logger = Logger(label: "vigil.apps.logs")
         logger.logLevel = .critical
         let follow = follow
         let output = output
         let search = search ?? ""
-        let close: WebSocketCloseFrame?
-        do {
-            close = try await WebSocketClient.connect(
-                url: socketURL, configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers),
-                tlsConfiguration: try VigilClient.tlsConfiguration(trusting: connection.caCertificate), logger: logger
-            ) { inbound, outbound, _ in
-                try await outbound.write(.text(search))
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message else { continue }
-                    if text == "\u{0}" {
-                        // The first keep-alive follows the backlog: without --follow, that is all.
-                        if !follow {
-                            try await outbound.close(.normalClosure, reason: nil)
-                            return
-                        }
-                        continue
+        return try await WebSocketClient.connect(
+            url: url, configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers), tlsConfiguration: tls, logger: logger
+        ) { inbound, outbound, _ in
+            printed.connected()
+            try await outbound.write(.text(search))
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                guard case .text(let text) = message else { continue }
+                if text == "\u{0}" {
+                    printed.backlogEnded()
+                    // The first keep-alive follows the backlog: without --follow, that is all.
+                    if !follow {
+                        try await outbound.close(.normalClosure, reason: nil)
+                        return
                     }
-                    print(Self.render(text, output: output))
-                    fflush(nil)
+                    continue
                 }
-            }
-        } catch {
-            throw CLIFailure(ConnectionFailure.describe(error, baseURL: baseURL))
-        }
-        if let close, case .unknown(let code) = close.closeCode {
-            let reason = TerminalText.escape(close.reason ?? "")
-            switch code {
-            case 4401: throw CLIFailure("the log stream refused the credentials (4401): \(reason)")
-            case 4403: throw CLIFailure("the log stream is not allowed (4403): \(reason)")
-            case 4404: throw CLIFailure("app \(name) does not exist (4404)")
-            default: throw CLIFailure("the log stream closed with code \(code): \(reason)")
+                guard printed.admit(text, timestamp: Self.timestamp(text)) else { continue }
+                print(Self.render(text, output: output))
+                fflush(nil)
             }
         }
+    }
+
+    static func timestamp(_ frame: String) -> Double? {
+        if case .number(let text)? = (try? JSONParser.parse(frame))?["timestamp"] { Double(text) } else { nil }
+    }
+
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data("vigil: \(text)\n".utf8))
     }
 
     /// One frame as a line: `<RFC 3339 to the second> [<SOURCE>] <message>` (trailing newlines trimmed, control

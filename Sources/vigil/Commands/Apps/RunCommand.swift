@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Synchronization
 import VigilAgent
 import VigilCore
@@ -46,7 +47,6 @@ struct RunCommand: AsyncParsableCommand {
         if command.first == "--" { command.removeFirst() }
         let (baseURL, token) = try connection.resolve()
         let client = try VigilClient.httpClient(trusting: connection.caCertificate)
-        try await Self.checkApp(app, client: client, baseURL: baseURL, token: token)
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "."
         let root = spoolDirectory ?? ProcessInfo.processInfo.environment["VIGIL_SPOOL_DIR"]
             ?? (ProcessInfo.processInfo.environment["XDG_STATE_HOME"] ?? home + "/.local/state") + "/vigil/spool"
@@ -59,6 +59,11 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure("cannot use the spool folder \(folder): \(error.localizedDescription)")
         }
+        let clock = SystemWallClock()
+        let shown = command.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        // The first line is shipped before the command starts: it proves the app exists and the token may ship to it.
+        let starting = CapturedLine(timestampMillis: clock.nowMillis(), stream: .stdout, source: .system, message: "vigil run: starting \(shown)")
+        if try await !Self.preflight(starting, app: app, client: client, baseURL: baseURL, token: token) { queue.append([starting]) }
         let reported = Mutex<Set<String>>([])
         let shipper = LogShipper(
             client: client, baseURL: baseURL, token: Secret(token), app: app, queue: queue,
@@ -77,23 +82,32 @@ struct RunCommand: AsyncParsableCommand {
             throw CLIFailure("\(error)", exitCode: 127)
         }
         child.forwardSignals()
-        let clock = SystemWallClock()
-        let shown = command.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         queue.append([CapturedLine(timestampMillis: clock.nowMillis(), stream: .stdout, source: .system,
                                    message: "vigil run: started \(shown) (pid \(child.pid))")])
         let inputEnded = Atomic<Bool>(false)
         let deadline = Mutex<ContinuousClock.Instant?>(nil)
-        let shipping = Task { await shipper.run(inputEnded: { inputEnded.load(ordering: .relaxed) }, deadline: { deadline.withLock { $0 } }) }
-        let maxLineBytes = maxLineBytes
-        let teeOut: Int32? = tee ? 1 : nil
-        let teeErr: Int32? = tee ? 2 : nil
-        async let outLines = PipeReader.drain(child.stdout, stream: .stdout, maxLineBytes: maxLineBytes, queue: queue, tee: teeOut, clock: clock,
-                                              notify: { shipper.notify() })
-        async let errLines = PipeReader.drain(child.stderr, stream: .stderr, maxLineBytes: maxLineBytes, queue: queue, tee: teeErr, clock: clock,
-                                              notify: { shipper.notify() })
+        let shipping = Task {
+            await shipper.run(inputEnded: { inputEnded.load(ordering: .relaxed) }, deadline: {
+                // A signal after the command ended means: stop waiting for the server (what is left goes to the spool).
+                ChildProcess.interruptedAfterExit ? .now : deadline.withLock { $0 }
+            })
+        }
+        let out = PipeReader.start(child.stdout, stream: .stdout, maxLineBytes: maxLineBytes, queue: queue, tee: tee ? 1 : nil, clock: clock,
+                                   notify: { shipper.notify() })
+        let err = PipeReader.start(child.stderr, stream: .stderr, maxLineBytes: maxLineBytes, queue: queue, tee: tee ? 2 : nil, clock: clock,
+                                   notify: { shipper.notify() })
         let (code, ending) = await child.waitForExit()
-        _ = await (outLines, errLines)
+        // The outputs end when the command and everything that inherited them close them: a background process the
+        // command left behind may keep them open, so this waits at most the flush timeout.
+        let drainDeadline = ContinuousClock.now + .seconds(flushTimeout)
+        while !(out.isFinished && err.isFinished), ContinuousClock.now < drainDeadline, !ChildProcess.interruptedAfterExit {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         var last = [CapturedLine(timestampMillis: clock.nowMillis(), stream: .stdout, source: .system, message: "vigil run: \(shown) \(ending)")]
+        if !(out.isFinished && err.isFinished) {
+            last.append(CapturedLine(timestampMillis: clock.nowMillis(), stream: .stderr, source: .system,
+                                     message: "vigil run: the command's output is still open (a process it started keeps it); later lines are not shipped"))
+        }
         let droppedSoFar = queue.droppedLines
         if droppedSoFar > 0 {
             last.append(CapturedLine(timestampMillis: clock.nowMillis(), stream: .stderr, source: .system,
@@ -117,25 +131,33 @@ struct RunCommand: AsyncParsableCommand {
         throw ExitCode(code)
     }
 
-    /// Fails fast on a mistake (unknown app, bad token, no permission); an unreachable server is only a warning:
-    /// the command runs and its lines wait.
-    static func checkApp(_ app: String, client: HTTPClient, baseURL: String, token: String) async throws {
-        var request = HTTPClientRequest(url: baseURL + AppsCommand.path(app))
+    /// Ships the first line before the command starts. Fails fast on a mistake (an unknown app, a refused token, no
+    /// permission to ship to it); an unreachable or busy server is only a warning (false: the line waits with the
+    /// others).
+    static func preflight(_ line: CapturedLine, app: String, client: HTTPClient, baseURL: String, token: String) async throws -> Bool {
+        var request = HTTPClientRequest(url: baseURL + "/api/2.0/vigil/apps/\(app)/logs")
+        request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
+        request.headers.add(name: "Idempotency-Key", value: "start-" + RandomID.hex(byteCount: 8))
+        request.body = .bytes(ByteBuffer(bytes: line.ndjson()))
         do {
-            let response = try await client.execute(request, timeout: .seconds(5))
+            let response = try await client.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: 1 << 20)
             switch response.status.code {
-            case 200: return
+            case 200: return true
             case 404: throw CLIFailure("app \(app) does not exist; create it with: vigil apps create \(app)", exitCode: 2)
             case 401: throw CLIFailure("the token was refused (401): \(LogShipper.message(String(buffer: body)))", exitCode: 2)
-            case 403: throw CLIFailure("you may not use app \(app) (403): it needs CAN_USE on it", exitCode: 2)
-            default: warn("the server answered \(response.status.code) for app \(app); running anyway, lines are kept until it takes them")
+            case 403: throw CLIFailure("you may not ship app \(app)'s logs (403): it needs CAN_USE on the app or the ingest permission", exitCode: 2)
+            default:
+                warn("the server answered \(response.status.code) (\(LogShipper.message(String(buffer: body)))); running anyway, lines are kept until it takes them")
+                return false
             }
         } catch let failure as CLIFailure {
             throw failure
         } catch {
             warn("cannot reach \(baseURL) (\(ConnectionFailure.describe(error, baseURL: baseURL))); running anyway, lines are kept until it answers")
+            return false
         }
     }
 
