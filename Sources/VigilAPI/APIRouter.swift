@@ -106,6 +106,7 @@ public enum APIRouter {
             servesTLS: dependencies.servesTLS
         ).register(on: router)
         LogzController(apps: apps, store: dependencies.logs).register(on: router)
+        AppLogSettingsController(apps: apps, defaultRetentionMillis: dependencies.logLimits.retentionMillis).register(on: router)
         let database = dependencies.database
         let clock = dependencies.clock
         AccessReviewController(review: { days in

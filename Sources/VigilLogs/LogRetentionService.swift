@@ -9,14 +9,14 @@ public struct LogRetentionService: Service {
     public let retentionMillis: Int64
     public let interval: Duration
     public let clock: any WallClock
-    /// The keys of the apps that exist now.
-    public let liveApps: @Sendable () async throws -> Set<Int64>
+    /// The apps that exist now, by key, with their own retention (nil: `retentionMillis`).
+    public let liveApps: @Sendable () async throws -> [Int64: Int64?]
     /// Called with the number of lines each sweep deleted (metrics).
     public let swept: @Sendable (Int) -> Void
     public let logger: Logger
 
     public init(store: LogStore, retentionMillis: Int64, interval: Duration, clock: any WallClock,
-                liveApps: @escaping @Sendable () async throws -> Set<Int64>, swept: @escaping @Sendable (Int) -> Void, logger: Logger) {
+                liveApps: @escaping @Sendable () async throws -> [Int64: Int64?], swept: @escaping @Sendable (Int) -> Void, logger: Logger) {
         self.store = store
         self.retentionMillis = retentionMillis
         self.interval = interval
@@ -37,7 +37,10 @@ public struct LogRetentionService: Service {
     @discardableResult
     public func sweepOnce() async throws -> Int {
         do {
-            let deleted = try await store.sweep(olderThan: clock.nowMillis() - retentionMillis, liveKeys: try await liveApps())
+            let now = clock.nowMillis()
+            let keys = try await store.storedAppKeys()
+            let cutoffs = try await liveApps().mapValues { own in own.map { now - $0 } }
+            let deleted = try await store.sweep(keys: keys, defaultCutoff: now - retentionMillis, cutoffs: cutoffs)
             swept(deleted)
             if deleted > 0 { logger.debug("App log lines deleted by retention", metadata: ["lines": "\(deleted)"]) }
             return deleted

@@ -98,6 +98,7 @@ struct AccessControlTests {
         "GET /api/2.0/permissions/apps/{name}": "identities", "GET /api/2.0/permissions/apps/{name}/permissionLevels": "identities",
         "PUT /api/2.0/permissions/apps/{name}": "admin", "PATCH /api/2.0/permissions/apps/{name}": "admin",
         "POST /api/2.0/vigil/apps/{name}/logs": "ingest", "GET /api/2.0/vigil/apps/{name}/logs": "admin",
+        "GET /api/2.0/vigil/apps/{name}/log-settings": "admin", "PATCH /api/2.0/vigil/apps/{name}/log-settings": "admin",
         "POST /loki/api/v1/push": "own", "POST /v1/logs": "own",
         "GET /login": "signIn", "POST /login": "signIn", "POST /logout": "own",
         "GET /apps/{name}/logz": "browser", "GET /apps/{name}/logz/stream": "browser",

@@ -56,7 +56,9 @@ struct AppLogsTests {
 
     @Test("a refused push names every line, field and reason, stores nothing, and is counted")
     func refusals() async throws {
-        try await LiveServer.run { server in
+        var configuration = VigilConfiguration()
+        configuration.limits.maxRequestBytes = 1 << 20
+        try await LiveServer.run(configuration: configuration) { server in
             _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
             let reply = try await Self.push(server, "shop", """
                 {"message":"fine"}
@@ -75,7 +77,7 @@ struct AppLogsTests {
             #expect(unknown.status == 404)
             #expect(try unknown.json()["error_code"] == .string("RESOURCE_DOES_NOT_EXIST"))
             // A body over the request limit is a 413 (the connection closes).
-            let huge = String(repeating: #"{"message":"\#(String(repeating: "x", count: 1000))"}"# + "\n", count: 17_000)
+            let huge = String(repeating: #"{"message":"\#(String(repeating: "x", count: 1000))"}"# + "\n", count: 1_100)
             #expect(try await Self.push(server, "shop", huge).status == 413)
             #expect(try await Self.push(server, "shop", #"{"message":"x"}"#, headers: [("Idempotency-Key", "bad key!")]).status == 400)
         }
@@ -220,6 +222,39 @@ struct AppLogsTests {
             #expect(try await Self.messages(server, "shop") == ["now"])
             let count = try await server.application.logDatabase.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM app_log_lines") }
             #expect(count == 1)
+        }
+    }
+
+    @Test("an app's own retention overrides the server's: set, read, reset, refused without CAN_MANAGE, applied by the sweep")
+    func logSettings() async throws {
+        let clock = ManualWallClock(millis: SystemWallClock().nowMillis())
+        var configuration = VigilConfiguration()
+        configuration.logLimits.retentionMillis = 3_600_000
+        configuration.logRetentionInterval = .milliseconds(50)
+        try await LiveServer.run(configuration: configuration, clock: clock) { server in
+            let roles = try await Roles.setUp(server)
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let settings = "/api/2.0/vigil/apps/shop/log-settings"
+            #expect(try await server.request(.GET, settings).json() == JSONParser.parse(#"{"retention":"1h","retention_seconds":3600,"default":true}"#))
+            let set = try await server.request(.PATCH, settings, json: #"{"retention":"2d"}"#)
+            #expect(try set.json() == JSONParser.parse(#"{"retention":"2d","retention_seconds":172800,"default":false}"#))
+            for body in [#"{"retention":"2 days"}"#, #"{"retention":"0d"}"#, #"{"retention":"4000d"}"#, #"{"retention":7}"#, "{}", #"{"retention":"1d","x":1}"#] {
+                #expect(try await server.request(.PATCH, settings, json: body).status == 400, "\(body)")
+            }
+            #expect(try await server.request(.PATCH, settings, json: #"{"retention":"1d"}"#, token: roles.tokens["auditor"]!).status == 403)
+            // Two days kept: a line 3 hours old is taken and stays past the server's hour.
+            let now = clock.nowMillis()
+            let reply = try await Self.push(server, "shop", #"{"timestamp":\#(Double(now - 3 * 3_600_000) / 1000),"message":"three hours ago"}"#)
+            #expect(try reply.json()["too_old"] == .number("0"))
+            clock.advance(byMillis: 1000)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(try await Self.messages(server, "shop") == ["three hours ago"])
+            // Back to the default: the next sweep deletes it.
+            #expect(try await server.request(.PATCH, settings, json: #"{"retention":null}"#).json()["default"] == .bool(true))
+            try await Self.eventually { try await Self.messages(server, "shop").isEmpty }
+            let audit = try await server.request(.GET, "/api/2.0/audit/events?action_name=updateAppLogSettings&order=asc&page_size=100").json()
+            guard case .array(let rows)? = audit["events"] else { Issue.record("\(audit)"); return }
+            #expect(rows.compactMap { $0["request_params"]?["retention"] }.first == .string("2d"))
         }
     }
 

@@ -66,7 +66,7 @@ struct LogStoreTests {
             let old = (0..<25).map { Self.line(Int64($0), "old \($0)") }
             _ = try await store.append(old + [Self.line(1_000, "new")], appKey: 1, appName: "shop", batchKey: "k", receivedMillis: 0)
             _ = try await store.append([Self.line(2_000, "gone app")], appKey: 9, appName: "gone", batchKey: nil, receivedMillis: 0)
-            let deleted = try await store.sweep(olderThan: 500, liveKeys: [1], batch: 10)
+            let deleted = try await store.sweep(keys: try await store.storedAppKeys(), defaultCutoff: 500, cutoffs: [1: nil], batch: 10)
             #expect(deleted == 26)
             #expect(try await store.tail(appKey: 1, limit: 100).map(\.line.message) == ["new"])
             #expect(try await store.count(appKey: 9) == 0)
@@ -74,6 +74,33 @@ struct LogStoreTests {
             guard case .stored = try await store.append([Self.line(3_000, "again")], appKey: 1, appName: "shop", batchKey: "k", receivedMillis: 600) else {
                 Issue.record("batch key kept past retention"); return
             }
+        }
+    }
+
+    @Test("an app's own retention wins over the default, for longer or shorter")
+    func perAppRetention() async throws {
+        try await withStore { store, _ in
+            for key in Int64(1)...3 {
+                _ = try await store.append([Self.line(100, "old"), Self.line(900, "new")], appKey: key, appName: "app\(key)", batchKey: nil, receivedMillis: 0)
+            }
+            // App 1 keeps the default (cut at 500), app 2 keeps everything past 50, app 3 drops everything before 1000.
+            _ = try await store.sweep(keys: [1, 2, 3], defaultCutoff: 500, cutoffs: [1: nil, 2: 50, 3: 1000])
+            #expect(try await store.tail(appKey: 1, limit: 10).map(\.line.message) == ["new"])
+            #expect(try await store.tail(appKey: 2, limit: 10).map(\.line.message) == ["old", "new"])
+            #expect(try await store.tail(appKey: 3, limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a key the sweep did not list (an app created after the keys were read) keeps its lines; batch keys go per app")
+    func sweepKeys() async throws {
+        try await withStore { store, _ in
+            _ = try await store.append([Self.line(100, "a")], appKey: 1, appName: "a", batchKey: "k1", receivedMillis: 100)
+            _ = try await store.append([Self.line(100, "b")], appKey: 2, appName: "b", batchKey: "k2", receivedMillis: 100)
+            // App 2 keeps a day of lines, app 1 only past 500: only app 1's batch key goes.
+            _ = try await store.sweep(keys: [1], defaultCutoff: 500, cutoffs: [1: nil, 2: nil])
+            #expect(try await store.count(appKey: 2) == 1)
+            #expect(try await store.storedAppKeys() == [2])
+            #expect(try await store.append([Self.line(100, "b")], appKey: 2, appName: "b", batchKey: "k2", receivedMillis: 600) == .duplicate(lines: 1))
         }
     }
 

@@ -108,6 +108,8 @@ public enum RouteTable {
         // in the body, so the handler decides per app with the same rule as .shipAppLogs).
         APIRoute(.post, "/api/2.0/vigil/apps/{name}/logs", .shipAppLogs, "vigil", "ingestAppLogs"),
         APIRoute(.get, "/api/2.0/vigil/apps/{name}/logs", .useApp, "vigil", "listAppLogs"),
+        APIRoute(.get, "/api/2.0/vigil/apps/{name}/log-settings", .useApp, "vigil", "getAppLogSettings"),
+        APIRoute(.patch, "/api/2.0/vigil/apps/{name}/log-settings", .manageApp, "vigil", "updateAppLogSettings"),
         APIRoute(.post, "/loki/api/v1/push", .authenticated, "vigil", "ingestAppLogs"),
         APIRoute(.post, "/v1/logs", .authenticated, "vigil", "ingestAppLogs"),
         // Browser pages (a session cookie made at /login authenticates them) and the live tail (WebSocket).

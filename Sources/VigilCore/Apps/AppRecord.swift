@@ -17,9 +17,12 @@ public struct AppRecord: Sendable, Equatable {
     public var createMillis: Int64
     public var updateMillis: Int64
     public var computeState: ComputeState
+    /// How long this app's log lines are kept, when it overrides the server's `--app-log-retention`.
+    public var logRetentionMillis: Int64?
 
     public init(key: Int64, id: String, spec: AppSpec, creator: String, updater: String, createMillis: Int64, updateMillis: Int64,
-                computeState: ComputeState) {
+                computeState: ComputeState, logRetentionMillis: Int64? = nil) {
+        self.logRetentionMillis = logRetentionMillis
         self.key = key
         self.id = id
         self.spec = spec

@@ -71,7 +71,7 @@ public struct LogStore: Sendable {
                 SELECT * FROM (
                     SELECT id, app_key, ts, source, stream, level, message, fields FROM app_log_lines
                     WHERE app_key = ? ORDER BY ts DESC, id DESC LIMIT ?
-                ) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) LIMIT ?
+                ) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY ts DESC, id DESC LIMIT ?
                 """, arguments: arguments)
             return rows.reversed().map(Self.line)
         }
@@ -84,29 +84,43 @@ public struct LogStore: Sendable {
         }
     }
 
-    /// Deletes lines older than `cutoffMillis` and every line of an app not in `liveKeys`, at most `batch` rows a
-    /// transaction so the writer is never held for long. Returns the number of lines deleted.
-    public func sweep(olderThan cutoffMillis: Int64, liveKeys: Set<Int64>, batch: Int = 10_000) async throws -> Int {
-        let keys = try await database.pool.read { db in
-            try Int64.fetchAll(db, sql: "SELECT DISTINCT app_key FROM app_log_lines")
+    /// The app keys that have lines or batch keys stored.
+    public func storedAppKeys() async throws -> Set<Int64> {
+        try await database.pool.read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT app_key FROM app_log_lines UNION SELECT DISTINCT app_key FROM app_log_batches"))
         }
+    }
+
+    /// Deletes, for each of `keys`, the lines (and batch keys) older than its cutoff: its own in `cutoffs`, or
+    /// `defaultCutoff` when its entry is nil; a key missing from `cutoffs` is a deleted app's, and everything of it
+    /// goes. At most `batch` rows a transaction, so the writer is never held for long. Returns the lines deleted.
+    ///
+    /// `keys` must be read before `cutoffs` (the apps that exist): an app created in between is then in `cutoffs`
+    /// but not in `keys`, and keeps its lines.
+    public func sweep(keys: Set<Int64>, defaultCutoff: Int64, cutoffs: [Int64: Int64?], batch: Int = 10_000) async throws -> Int {
         var deleted = 0
-        for key in keys {
-            let everything = !liveKeys.contains(key)
+        for key in keys.sorted() {
+            let cutoff: Int64 =
+                switch cutoffs[key] {
+                case nil: Int64.max  // the app is gone: every line
+                case .some(nil): defaultCutoff
+                case .some(.some(let own)): own
+                }
             while true {
                 let count = try await database.pool.write { db in
                     try db.execute(sql: """
                         DELETE FROM app_log_lines WHERE id IN (
                             SELECT id FROM app_log_lines WHERE app_key = ? AND ts < ? ORDER BY ts LIMIT ?)
-                        """, arguments: [key, everything ? Int64.max : cutoffMillis, batch])
+                        """, arguments: [key, cutoff, batch])
                     return db.changesCount
                 }
                 deleted += count
                 if count < batch { break }
             }
-        }
-        try await database.pool.write { db in
-            try db.execute(sql: "DELETE FROM app_log_batches WHERE received < ?", arguments: [cutoffMillis])
+            // An app's batch keys live as long as its lines: a resend older than that is not expected.
+            try await database.pool.write { db in
+                try db.execute(sql: "DELETE FROM app_log_batches WHERE app_key = ? AND received < ?", arguments: [key, cutoff])
+            }
         }
         return deleted
     }

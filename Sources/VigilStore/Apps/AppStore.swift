@@ -30,6 +30,8 @@ public struct AppStore: Sendable {
                 """, arguments: [uid, spec.name, spec.description, Self.scopesText(spec.userAPIScopes), spec.resources.map(JSONWriter.text(of:)),
                                  Self.settingsText(spec.settings), creator.userName, creator.userName, now, now,
                                  AppRecord.ComputeState.active.rawValue])
+            // Grants left on the name (a grant written while an app of that name was being deleted) do not carry over.
+            try db.execute(sql: "DELETE FROM permissions WHERE object_type = ? AND object_id = ?", arguments: [Self.objectType, spec.name])
             try db.execute(sql: """
                 INSERT INTO permissions(object_type, object_id, principal_id, group_id, permission_level, granted_time)
                 VALUES (?, ?, ?, NULL, 'CAN_MANAGE', ?)
@@ -100,6 +102,29 @@ public struct AppStore: Sendable {
         }
     }
 
+    /// Sets (or, with nil, clears) an app's own log retention.
+    public func setLogRetention(_ name: String, millis: Int64?, by principal: Principal) async throws -> AppRecord {
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            try db.execute(sql: "UPDATE apps SET log_retention_millis = ?, updater = ?, update_time = ? WHERE name = ?",
+                           arguments: [millis, principal.userName, now, name])
+            guard let record = try Self.fetch(db, name: name) else { throw Self.notFound(name) }
+            return record
+        }
+    }
+
+    /// Each existing app's key and its own log retention (nil: the server's default). Lines of any other key belong
+    /// to a deleted app.
+    public func retentions() async throws -> [Int64: Int64?] {
+        try await database.pool.read { db in
+            var result: [Int64: Int64?] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, log_retention_millis FROM apps") {
+                result[row["id"]] = .some(row["log_retention_millis"])
+            }
+            return result
+        }
+    }
+
     /// The keys of the apps that exist now (log lines of any other key belong to a deleted app).
     public func keys() async throws -> [String: Int64] {
         try await database.pool.read { db in
@@ -133,7 +158,8 @@ public struct AppStore: Sendable {
         return AppRecord(
             key: row["id"], id: row["uid"], spec: spec, creator: row["creator"], updater: row["updater"],
             createMillis: row["create_time"], updateMillis: row["update_time"],
-            computeState: AppRecord.ComputeState(rawValue: row["compute_state"]) ?? .stopped)
+            computeState: AppRecord.ComputeState(rawValue: row["compute_state"]) ?? .stopped,
+            logRetentionMillis: row["log_retention_millis"])
     }
 
     static func scopesText(_ scopes: [String]?) -> String? {

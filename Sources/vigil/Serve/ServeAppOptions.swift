@@ -11,7 +11,7 @@ struct ServeAppOptions: ParsableArguments {
 
     var publicURL: String? { publicURLOption ?? ProcessInfo.processInfo.environment["VIGIL_PUBLIC_URL"] }
 
-    @Option(name: .customLong("app-log-retention"), help: "How long app log lines are kept: a number with s, m, h or d (default 7d).")
+    @Option(name: .customLong("app-log-retention"), help: "How long app log lines are kept unless an app sets its own: a number with s, m, h or d (default 7d).")
     var retention: String = "7d"
 
     @Option(name: .customLong("app-log-rate"), help: "Lines per second each app may ship, sustained; past it pushes get 429 with Retry-After (0 = no limit).")
@@ -24,7 +24,7 @@ struct ServeAppOptions: ParsableArguments {
     var lineBytes: Int = LogLimits().maxLineBytes
 
     func validate() throws {
-        guard Self.millis(retention) != nil else {
+        guard RetentionPeriod.millis(retention) != nil else {
             throw ValidationError("--app-log-retention must be a positive number with s, m, h or d, e.g. 7d or 36h; got '\(retention)'")
         }
         guard rate >= 0, burst > 0, lineBytes >= 1024 else {
@@ -37,24 +37,9 @@ struct ServeAppOptions: ParsableArguments {
         }
     }
 
-    /// `7d`, `36h`, `90m`, `3600s` as milliseconds.
-    static func millis(_ text: String) -> Int64? {
-        guard let unit = text.last, let number = Int64(text.dropLast()), number > 0 else { return nil }
-        let scale: Int64? =
-            switch unit {
-            case "s": 1000
-            case "m": 60_000
-            case "h": 3_600_000
-            case "d": 86_400_000
-            default: nil
-            }
-        guard let scale, number <= Int64.max / scale else { return nil }
-        return number * scale
-    }
-
     func apply(to configuration: inout VigilConfiguration) {
         configuration.publicURL = publicURL
         configuration.logLimits = LogLimits(
-            maxLineBytes: lineBytes, linesPerSecond: rate, burstLines: burst, retentionMillis: Self.millis(retention) ?? LogLimits().retentionMillis)
+            maxLineBytes: lineBytes, linesPerSecond: rate, burstLines: burst, retentionMillis: RetentionPeriod.millis(retention) ?? LogLimits().retentionMillis)
     }
 }

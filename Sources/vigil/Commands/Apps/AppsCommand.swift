@@ -8,7 +8,7 @@ struct AppsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apps",
         abstract: "Create, show, change, start, stop and delete apps, and read or follow their logs.",
-        subcommands: [Create.self, Get.self, List.self, Update.self, Delete.self, Start.self, Stop.self, AppsLogsCommand.self]
+        subcommands: [Create.self, Get.self, List.self, Update.self, Delete.self, Start.self, Stop.self, AppsLogsCommand.self, LogSettings.self]
     )
 
     static func path(_ name: String) -> String {
@@ -145,6 +145,28 @@ struct AppsCommand: AsyncParsableCommand {
 
         func run() async throws {
             print(JSONWriter.text(of: try await VigilClient(connection).call(.POST, AppsCommand.path(name) + "/stop", body: Array("{}".utf8))))
+        }
+    }
+
+    struct LogSettings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "log-settings", abstract: "Show or set how long an app's log lines are kept (its own, or the server's default).")
+        @OptionGroup var connection: ConnectionOptions
+        @Argument var name: String
+        @Option(help: "Keep this app's lines this long: a number with s, m, h or d, e.g. 30d.") var retention: String?
+        @Flag(name: .customLong("default-retention"), help: "Use the server's --app-log-retention again.") var useDefault = false
+
+        func validate() throws {
+            if retention != nil && useDefault { throw ValidationError("give --retention or --default-retention, not both") }
+        }
+
+        func run() async throws {
+            let path = "/api/2.0/vigil/apps/\(name)/log-settings"
+            let client = try VigilClient(connection)
+            guard retention != nil || useDefault else { return print(JSONWriter.text(of: try await client.call(.GET, path))) }
+            let value: JSONValue = retention.map(JSONValue.string) ?? .null
+            let body = Array(JSONWriter.text(of: .object([JSONMember("retention", value)])).utf8)
+            print(JSONWriter.text(of: try await client.call(.PATCH, path, body: body)))
         }
     }
 }
