@@ -131,8 +131,9 @@ public struct VigilApplication: Sendable {
                 base: HTTP1WebSocketUpgradeChannel(
                     responder: responder, configuration: .init(http1: http1, ws: webSocket),
                     shouldUpgrade: { head, channel, _ in socket.shouldUpgrade(head, remoteIP: channel.remoteAddress?.ipAddress) }),
-                counter: counter, tls: tls, headDeadline: TimeAmount(limits.headerTimeout),
-                refused: { metrics.connectionRefused() }, headExpired: { metrics.requestDeadlineCounter("head").increment() })
+                counter: counter, tls: tls, headDeadline: TimeAmount(limits.headerTimeout), writeStall: TimeAmount(limits.writeStallTimeout),
+                refused: { metrics.connectionRefused() }, headExpired: { metrics.requestDeadlineCounter("head").increment() },
+                writeStalled: { metrics.requestDeadlineCounter("write").increment() })
         }
         var services: [any Service] = [
             sequencer,
@@ -142,7 +143,7 @@ public struct VigilApplication: Sendable {
             checkpointSigner, backgroundVerifier,
             LogRetentionService(
                 store: dependencies.logs, retentionMillis: configuration.logLimits.retentionMillis, interval: configuration.logRetentionInterval,
-                clock: clock, liveApps: { [database] in Set(try await AppStore(database: database).keys().values) },
+                clock: clock, liveApps: { [database] in try await AppStore(database: database).retentions() },
                 swept: { [metrics] in metrics.appLogs.deleted($0) }, logger: logger),
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }

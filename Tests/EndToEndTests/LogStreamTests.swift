@@ -145,16 +145,47 @@ struct LogStreamTests {
             let session = try await LogStreamClient.run(
                 Self.streamURL(server, "shop"), headers: Self.bearer(server.adminToken),
                 afterBacklog: {
-                    // Lines arrive faster than a client busy elsewhere reads them.
-                    for round in 0..<5 { try await Self.pushNumbered(server, "shop", (round * 100)..<(round * 100 + 100)) }
-                    try await Task.sleep(for: .milliseconds(500))
+                    // Lines arrive faster than a client busy elsewhere reads them: once the socket's buffers are full
+                    // the server's writer waits, the follower's backlog grows past the limit, and it is dropped, while
+                    // every push is still answered at once.
+                    let line = String(repeating: "y", count: 10_000)
+                    for _ in 0..<20 {
+                        let reply = try await AppLogsTests.push(server, "shop", (0..<100).map { _ in #"{"message":"\#(line)"}"# }.joined(separator: "\n"))
+                        #expect(reply.status == 200)
+                    }
                 },
                 until: { _ in false })
             #expect(session.closeCode == 1008, "\(String(describing: session.closeCode)) \(session.closeReason ?? "")")
             #expect(session.closeReason?.contains("too slow") == true)
             #expect(ContinuousClock.now - started < .seconds(15))
             #expect(try await AppLogsTests.metric(server, "vigil_app_log_followers_dropped_total") == 1)
-            #expect(try await AppLogsTests.messages(server, "shop").count == 500)
+            #expect(try await AppLogsTests.messages(server, "shop").count == 2000)
+        }
+    }
+
+    @Test("a follower that stops reading is disconnected after --write-stall, its slot and task freed")
+    func stalledReader() async throws {
+        var configuration = Self.configuration()
+        configuration.connections.writeStallTimeout = .milliseconds(500)
+        try await LiveServer.run(configuration: configuration) { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            // A WebSocket handshake by hand, then the search term, then nothing is ever read again.
+            let connection = try RawConnection(port: server.port)
+            connection.send("GET /apps/shop/logz/stream HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(server.adminToken)\r\n\r\n")
+            #expect(await connection.read(until: "\r\n\r\n", timeout: .seconds(5)).text.hasPrefix("HTTP/1.1 101"))
+            // A masked empty text frame: the search term "".
+            connection.send([0x81, 0x80, 0x01, 0x02, 0x03, 0x04])
+            try await AppLogsTests.eventually { try await AppLogsTests.metric(server, "vigil_app_log_followers") == 1 }
+            let line = String(repeating: "x", count: 60_000)
+            for _ in 0..<10 {
+                _ = try await AppLogsTests.push(server, "shop", (0..<20).map { _ in #"{"message":"\#(line)"}"# }.joined(separator: "\n"))
+            }
+            try await AppLogsTests.eventually {
+                let followers = try await AppLogsTests.metric(server, "vigil_app_log_followers")
+                let metrics = try await server.request(.GET, "/metrics").text
+                return followers == 0 && metrics.contains(#"vigil_http_request_deadline_expired_total{phase="write"} 1"#)
+            }
         }
     }
 
@@ -169,6 +200,33 @@ struct LogStreamTests {
                     #expect(deleted.status == 200)
                 }, until: { _ in false })
             #expect(session.closeCode == 1000 && session.closeReason == "the app was deleted")
+        }
+    }
+
+    @Test("an open stream is closed with 4401 when its session ends and with 4403 when its permission goes")
+    func credentialEnds() async throws {
+        try await LiveServer.run(configuration: Self.configuration(keepAlive: .milliseconds(200))) { server in
+            let roles = try await Roles.setUp(server)
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let cookie = try await BrowserTests.signIn(server, token: server.adminToken)
+            let session = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: [.cookie: "vigil_session=\(cookie)"],
+                afterBacklog: {
+                    let page = try await BrowserTests.browse(server, "/apps/shop/logz", cookie: cookie)
+                    let csrf = page.text.range(of: #"name="csrf" value="([0-9a-f]+)""#, options: .regularExpression)
+                        .map { String(page.text[$0].dropFirst(#"name="csrf" value=""#.count).dropLast()) } ?? ""
+                    _ = try await server.request(.POST, "/logout", body: BrowserTests.form([("csrf", csrf)]), contentType: "application/x-www-form-urlencoded",
+                                                 token: .none, headers: [("Cookie", "vigil_session=\(cookie)")])
+                }, until: { _ in false })
+            #expect(session.closeCode == 4401, "\(String(describing: session.closeCode))")
+
+            guard case .value(let plain)? = roles.tokens["plain user"] else { return }
+            _ = try await server.request(.PATCH, "/api/2.0/permissions/apps/shop", json: #"{"access_control_list":[{"user_name":"plain@x.com","permission_level":"CAN_USE"}]}"#)
+            let revoked = try await LogStreamClient.run(
+                Self.streamURL(server, "shop"), headers: Self.bearer(plain),
+                afterBacklog: { _ = try await server.request(.PUT, "/api/2.0/permissions/apps/shop", json: #"{"access_control_list":[]}"#) },
+                until: { _ in false })
+            #expect(revoked.closeCode == 4403, "\(String(describing: revoked.closeCode))")
         }
     }
 

@@ -48,6 +48,16 @@ struct LogTailTests {
         #expect(tail.followerCount == 1)
     }
 
+    @Test("a follower that has caught up takes one batch larger than the limit")
+    func largeBatch() async {
+        let tail = LogTail(maxBacklogLines: 5)
+        let follower = tail.follow(appKey: 1)
+        tail.publish(Self.lines(1...50), appKey: 1)
+        #expect(follower.endReason == nil)
+        tail.publish(Self.lines(51...51), appKey: 1)
+        #expect(follower.endReason == .tooSlow)
+    }
+
     @Test("deleting an app ends its followers, and only its")
     func appDeleted() async {
         let tail = LogTail()

@@ -103,6 +103,28 @@ struct OTLPLogsDecoderTests {
             timestampMillis: 1_796_169_600_000, level: "WARN", message: "Example log record", fieldsJSON: #"{"int.attribute":"10","trace_id":"5b8e"}"#)])
     }
 
+    @Test("values nested past the depth limit are refused, never a stack overflow")
+    func deepNesting() {
+        var value = ProtobufWriter()
+        value.string(1, "leaf")
+        for _ in 0..<1_000 {
+            var list = ProtobufWriter()
+            list.message(1, value)
+            var any = ProtobufWriter()
+            any.message(5, list)
+            value = any
+        }
+        var record = ProtobufWriter()
+        record.message(5, value)
+        var scope = ProtobufWriter()
+        scope.message(2, record)
+        var resourceLogs = ProtobufWriter()
+        resourceLogs.message(2, scope)
+        var request = ProtobufWriter()
+        request.message(1, resourceLogs)
+        #expect(throws: LogPushRefusal.self) { try OTLPProtobufLogsDecoder().decode(request.bytes, receivedMillis: 1) }
+    }
+
     @Test("a truncated or malformed protobuf body is refused, never a crash")
     func malformedProtobuf() {
         for bytes: [UInt8] in [[0x0A, 0x10, 0x01], [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], [0x0B], [0x09, 0x01]] {

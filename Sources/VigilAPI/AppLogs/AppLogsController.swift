@@ -35,6 +35,7 @@ struct AppLogsController {
     }
 
     static let maxRequestLines = 100_000
+    static let maxFutureMillis: Int64 = 10 * 60_000
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
     @Sendable func push(_ request: Request, context: VigilRequestContext) async throws -> Response {
@@ -130,15 +131,17 @@ struct AppLogsController {
             }
             targets.append((app, group.lines))
         }
-        context.auditNote.set("app", decoded.apps.map(\.app).joined(separator: ","))
+        let names = decoded.apps.map(\.app)
+        context.auditNote.set("app", names.prefix(20).joined(separator: ",") + (names.count > 20 ? ",… (\(names.count) apps)" : ""))
         context.auditNote.set("lines", String(decoded.lineCount))
         if !problems.isEmpty {
             metrics.rejected(.unknownApp).increment(by: Int64(decoded.lineCount))
             if problems.count == 1, decoded.apps.count == 1, context.parameters.get("name") != nil {
                 throw VigilError(.notFound, "App with name \(decoded.apps[0].app.prefix(64)) does not exist.")
             }
+            let more = problems.count > 20 ? " (and \(problems.count - 20) more)" : ""
             throw VigilError(.invalidParameter, "the push names apps that do not exist or cannot be shipped to: "
-                             + problems.map { $0.description(item: "line") }.joined(separator: "; "), problems: problems)
+                             + problems.prefix(20).map { $0.description(item: "line") }.joined(separator: "; ") + more, problems: Array(problems.prefix(100)))
         }
         for (app, lines) in targets {
             if case .limited(let retryAfter) = limiter.admit(lines.count, appKey: app.key) {
@@ -149,9 +152,14 @@ struct AppLogsController {
         }
         var outcome = Outcome()
         let received = clock.nowMillis()
-        let oldest = received - limits.retentionMillis
         for (app, all) in targets {
-            let lines = all.filter { $0.timestampMillis >= oldest }
+            let oldest = received - (app.logRetentionMillis ?? limits.retentionMillis)
+            var lines = all.filter { $0.timestampMillis >= oldest }
+            // A line dated more than 10 minutes ahead (a skewed clock) takes its arrival time: it would otherwise sit
+            // at the top of every tail and outlive retention.
+            for index in lines.indices where lines[index].timestampMillis > received + Self.maxFutureMillis {
+                lines[index].timestampMillis = received
+            }
             outcome.tooOld += all.count - lines.count
             switch try await store.append(lines, appKey: app.key, appName: app.name, batchKey: batchKey, receivedMillis: received) {
             case .stored(let stored):

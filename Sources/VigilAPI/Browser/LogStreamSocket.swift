@@ -86,7 +86,20 @@ public struct LogStreamSocket: Sendable {
             let (app, filter, tailLines, detail) = try await admit(target, head: head, remoteIP: remoteIP, record: &record)
             try await recorder.record(record)
             metrics.streamConnection("accepted").increment()
-            try await stream(app: app, filter: filter, tailLines: tailLines, detail: detail, inbound: inbound, outbound: outbound)
+            // An open stream ends when its credential does (sign-out, a revoked or expired token) or the permission goes.
+            let admitted = record
+            let recheck: @Sendable () async -> (UInt16, String)? = {
+                var again = admitted
+                do {
+                    _ = try await admit(target, head: head, remoteIP: remoteIP, record: &again)
+                    return nil
+                } catch Refusal.close(let code, let reason, _, _) {
+                    return (code, reason)
+                } catch {
+                    return nil
+                }
+            }
+            try await stream(app: app, filter: filter, tailLines: tailLines, detail: detail, inbound: inbound, outbound: outbound, recheck: recheck)
         } catch Refusal.close(let code, let reason, let status, let outcome) {
             metrics.streamConnection(outcome).increment()
             record.statusCode = status
@@ -176,7 +189,7 @@ public struct LogStreamSocket: Sendable {
     }
 
     func stream(app: AppRecord, filter base: LogFilter, tailLines: Int, detail: Bool, inbound: WebSocketInboundStream,
-                outbound: WebSocketOutboundWriter) async throws {
+                outbound: WebSocketOutboundWriter, recheck: @escaping @Sendable () async -> (UInt16, String)?) async throws {
         let (events, continuation) = AsyncStream.makeStream(of: Outbound.self)
         var follower: LogTail.Follower?
         defer { if let follower { tail.stopFollowing(follower) } }
@@ -236,6 +249,10 @@ public struct LogStreamSocket: Sendable {
                     try await close(outbound, reason)
                     break loop
                 case .keepAlive:
+                    if let (code, reason) = await recheck() {
+                        try await outbound.close(.unknown(code), reason: reason)
+                        break loop
+                    }
                     if follower != nil, ContinuousClock.now - idleSince >= configuration.keepAlive {
                         try await outbound.write(.text("\u{0}"))
                         idleSince = .now

@@ -99,6 +99,7 @@ enum LogzScript {
         if(fresh){rows.textContent="";fresh=false;}add(line);if(follow.checked)window.scrollTo(0,document.body.scrollHeight);};
         ws.onclose=function(event){if(event.code===4401){status.textContent="The session has ended: sign in again.";return;}
         if(event.code===4403){status.textContent="You may not follow this app's logs.";return;}
+        if(event.code>=4000){status.textContent="The stream was refused ("+event.code+"): "+(event.reason||"");return;}
         status.textContent="Disconnected; reconnecting…";fresh=true;setTimeout(connect,2000);};}
         if(follow.checked)window.scrollTo(0,document.body.scrollHeight);connect();})();
         """#

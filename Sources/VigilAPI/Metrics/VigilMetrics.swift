@@ -73,7 +73,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_http_connections_refused_total", "Connections refused at once because --max-connections were open."))
         appLogs = AppLogMetrics(registry: registry)
         for reason in ["principal_busy", "queue_full", "shutting_down"] { _ = sqlRefusedCounter(reason) }
-        for phase in ["head", "body"] { _ = requestDeadlineCounter(phase) }
+        for phase in ["head", "body", "idle", "write"] { _ = requestDeadlineCounter(phase) }
         for reason in ValidationReason.allCases {
             _ = rejectedCounter(reason)
             _ = nodeRowRejectedCounter(reason)
@@ -129,7 +129,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     /// A connection closed because its request head or body did not arrive in time (slow or idle clients).
     public func requestDeadlineCounter(_ phase: String) -> Counter {
         registry.makeCounter(
-            descriptor: Self.name("vigil_http_request_deadline_expired_total", "Connections closed because a request head or body did not arrive in time."),
+            descriptor: Self.name("vigil_http_request_deadline_expired_total", "Connections closed on a deadline, by phase: head, body or idle (a request did not arrive in time), write (the client stopped reading)."),
             labels: [("phase", phase)])
     }
 

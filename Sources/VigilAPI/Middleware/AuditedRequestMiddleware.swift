@@ -71,6 +71,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 let principal = authenticated.principal
                 context.principal = principal
                 context.session = authenticated.session
+                // Which app a per-app request was about, whatever its outcome.
+                if let name = context.parameters.get("name"), AppName.isValid(name) { context.auditNote.set("name", name) }
                 let access = try await resolver.access(for: principal)
                 context.access = access
                 // The one authorization decision: the route's requirement against what the caller holds (per-app

@@ -8,19 +8,31 @@ public struct DecodedLogs: Sendable {
     }
 
     public private(set) var apps: [AppLines] = []
+    private var positions: [String: Int] = [:]
     /// Messages cut to the line limit.
     public var cutLines = 0
+
+    /// Apps one Loki or OTLP push may name: each is looked up and checked, so their number is bounded.
+    public static let maxApps = 100
 
     public init() {}
 
     public var lineCount: Int { apps.reduce(0) { $0 + $1.lines.count } }
 
     public mutating func append(_ line: LogLine, to app: String) {
-        if let index = apps.firstIndex(where: { $0.app == app }) {
+        if let index = positions[app] {
             apps[index].lines.append(line)
         } else {
+            positions[app] = apps.count
             apps.append(AppLines(app: app, lines: [line]))
         }
+    }
+
+    /// The push as a refusal when it names more apps than `maxApps`.
+    func checkAppCount() throws(LogPushRefusal) {
+        guard apps.count > Self.maxApps else { return }
+        throw LogPushRefusal(problems: [.init(index: 0, field: "app", reason: .tooManyEvents,
+                                              detail: "the push names \(apps.count) apps, at most \(Self.maxApps) allowed; send one push per app")])
     }
 
     /// The message as stored: cut to `limits.maxLineBytes` (counted), U+0000 replaced by U+FFFD (SQLite text stops

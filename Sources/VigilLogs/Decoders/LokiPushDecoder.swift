@@ -49,6 +49,11 @@ public struct LokiPushDecoder: Sendable {
                 index += values.count
                 continue
             }
+            if let problem = AppName.problem(app) {
+                problems.append(.init(index: index, field: path + ".stream.app", reason: .unknownApp, detail: problem))
+                index += values.count
+                continue
+            }
             var template = LogLine(timestampMillis: 0, message: "")
             var labelFields: [JSONMember] = []
             for label in labels {
@@ -109,6 +114,7 @@ public struct LokiPushDecoder: Sendable {
             problems.append(.init(index: 0, field: "streams", reason: .emptyRequest, detail: "the push holds no lines"))
         }
         guard problems.isEmpty else { throw LogPushRefusal(problems: problems) }
+        try decoded.checkAppCount()
         return decoded
     }
 

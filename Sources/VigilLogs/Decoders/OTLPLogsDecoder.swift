@@ -52,6 +52,12 @@ public struct OTLPLogsDecoder: Sendable {
                 }
                 for (recordIndex, record) in logRecords.enumerated() {
                     let path = "resourceLogs[\(resourceIndex)].scopeLogs[\(scopeIndex)].logRecords[\(recordIndex)]"
+                    if let service, let problem = AppName.problem(service) {
+                        problems.append(.init(index: records.count, field: "resourceLogs[\(resourceIndex)].resource.attributes[service.name]",
+                                              reason: .unknownApp, detail: problem))
+                        records.append(OTLPRecord(app: "", record: record, path: path))
+                        continue
+                    }
                     guard let service, !service.isEmpty else {
                         problems.append(.init(index: records.count, field: "resourceLogs[\(resourceIndex)].resource.attributes[service.name]",
                                               reason: .missingApp, detail: "the resource attribute service.name names the app"))
@@ -72,6 +78,7 @@ public struct OTLPLogsDecoder: Sendable {
             }
         }
         guard problems.isEmpty else { throw LogPushRefusal(problems: problems) }
+        try decoded.checkAppCount()
         return decoded
     }
 

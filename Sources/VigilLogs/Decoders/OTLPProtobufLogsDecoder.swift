@@ -98,8 +98,12 @@ public struct OTLPProtobufLogsDecoder: Sendable {
         return .object(members)
     }
 
+    /// How deeply AnyValues may nest (maps in lists in maps...), as JSON bodies are limited: the decoded value is
+    /// walked recursively afterwards, so an unbounded depth could exhaust the stack.
+    static let maxDepth = 32
+
     /// KeyValue { string key = 1; AnyValue value = 2; }
-    static func keyValue(_ reader: ProtobufReader) throws(ProtobufReader.Malformed) -> JSONValue {
+    static func keyValue(_ reader: ProtobufReader, depth: Int = 0) throws(ProtobufReader.Malformed) -> JSONValue {
         var reader = reader
         var key = ""
         var value: JSONValue = .object([])
@@ -107,7 +111,7 @@ public struct OTLPProtobufLogsDecoder: Sendable {
             let (number, type) = try reader.field()
             switch (number, type) {
             case (1, .lengthDelimited): key = try reader.string()
-            case (2, .lengthDelimited): value = try anyValue(try reader.message())
+            case (2, .lengthDelimited): value = try anyValue(try reader.message(), depth: depth + 1)
             default: try reader.skip(type)
             }
         }
@@ -116,7 +120,8 @@ public struct OTLPProtobufLogsDecoder: Sendable {
 
     /// AnyValue { oneof { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4;
     /// ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7; } }
-    static func anyValue(_ reader: ProtobufReader) throws(ProtobufReader.Malformed) -> JSONValue {
+    static func anyValue(_ reader: ProtobufReader, depth: Int = 0) throws(ProtobufReader.Malformed) -> JSONValue {
+        guard depth <= maxDepth else { throw ProtobufReader.Malformed(offset: reader.offset, reason: "values nested more than \(maxDepth) deep") }
         var reader = reader
         var value: JSONMember?
         while !reader.isAtEnd {
@@ -135,7 +140,7 @@ public struct OTLPProtobufLogsDecoder: Sendable {
                 while !list.isAtEnd {
                     let (inner, innerType) = try list.field()
                     if inner == 1, innerType == .lengthDelimited {
-                        values.append(number == 5 ? try anyValue(try list.message()) : try keyValue(try list.message()))
+                        values.append(number == 5 ? try anyValue(try list.message(), depth: depth + 1) : try keyValue(try list.message(), depth: depth + 1))
                     } else {
                         try list.skip(innerType)
                     }

@@ -3,7 +3,7 @@ import Synchronization
 /// Live tail: hands each stored batch of lines to everyone following that app, without ever waiting for them.
 ///
 /// A follower gets its lines through an unbounded stream whose backlog is counted; one that falls more than
-/// `maxBacklogLines` behind is dropped (its stream ends with `.tooSlow`) rather than holding memory or slowing
+/// `maxBacklogLines` behind (while it was already behind: a caught-up follower takes any single batch) is dropped (its stream ends with `.tooSlow`) rather than holding memory or slowing
 /// ingest, which only ever appends and returns.
 public final class LogTail: Sendable {
     public enum End: Sendable, Equatable {
@@ -81,8 +81,10 @@ public final class LogTail: Sendable {
         guard !lines.isEmpty else { return }
         let followers = state.withLock { Array($0.followers[appKey]?.values ?? [:].values) }
         for follower in followers {
-            let backlog = follower.backlog.add(lines.count, ordering: .relaxed).newValue
-            if backlog > maxBacklogLines {
+            // A follower that had caught up takes any one batch (a push may hold up to 100,000 lines); one already
+            // behind is dropped once it passes the limit.
+            let (before, backlog) = follower.backlog.add(lines.count, ordering: .relaxed)
+            if before > 0, backlog > maxBacklogLines {
                 end(follower, .tooSlow)
             } else {
                 follower.continuation.yield(.lines(lines))

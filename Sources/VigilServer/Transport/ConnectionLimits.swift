@@ -12,6 +12,9 @@ public struct ConnectionLimits: Sendable {
     public var headerTimeout: Duration
     /// The request body must arrive within this long of its head.
     public var bodyTimeout: Duration
+    /// A client that reads nothing of what the server sends for this long (a response, the live tail) is
+    /// disconnected.
+    public var writeStallTimeout: Duration = .seconds(30)
 
     public init(
         maxConnections: Int = 1024, idleTimeout: Duration = .seconds(60), headerTimeout: Duration = .seconds(10),

@@ -13,8 +13,11 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
     let counter: ConnectionCounter
     let tls: TLSCertificates?
     let headDeadline: TimeAmount
+    /// A peer that has not read for this long while the server has data for it is disconnected.
+    let writeStall: TimeAmount
     let refused: @Sendable () -> Void
     let headExpired: @Sendable () -> Void
+    let writeStalled: @Sendable () -> Void
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -23,6 +26,7 @@ struct GuardedHTTPChannel<Base: ServerChildChannel>: ServerChildChannel {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
             }
             try channel.pipeline.syncOperations.addHandler(FirstHeadDeadlineHandler(deadline: headDeadline, expired: headExpired))
+            try channel.pipeline.syncOperations.addHandler(WriteStallHandler(limit: writeStall, stalled: writeStalled))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
         }.flatMapThrowing { value in

@@ -6,7 +6,7 @@ import VigilCore
 struct PermissionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "permissions",
-        abstract: "Show and change who may do what on an object (audit-logs all|<workspace_id>).",
+        abstract: "Show and change who may do what on an object (audit-logs all|<workspace_id>, authorization tokens, apps <name>).",
         discussion: """
             Examples:
               vigil permissions get audit-logs all
@@ -16,8 +16,8 @@ struct PermissionsCommand: AsyncParsableCommand {
         subcommands: [Get.self, Set.self, Update.self, Levels.self])
 
     struct Object: ParsableArguments {
-        @Argument(help: "The object type, e.g. audit-logs.") var objectType: String
-        @Argument(help: "The object id: all, or a workspace_id for audit-logs.") var objectID: String
+        @Argument(help: "The object type: audit-logs, authorization or apps.") var objectType: String
+        @Argument(help: "The object id: all or a workspace_id for audit-logs, tokens for authorization, an app name for apps.") var objectID: String
         var path: String { "/api/2.0/permissions/\(SCIMClient.escape(objectType))/\(SCIMClient.escape(objectID))" }
     }
 
@@ -26,7 +26,7 @@ struct PermissionsCommand: AsyncParsableCommand {
         @Option(name: .customLong("user-name")) var userName: String?
         @Option(name: .customLong("group-name")) var groupName: String?
         @Option(name: .customLong("service-principal-name")) var servicePrincipalName: String?
-        @Option(help: "CAN_VIEW, CAN_USE or CAN_MANAGE.") var level: String?
+        @Option(help: "CAN_VIEW, CAN_USE or CAN_MANAGE (apps: CAN_USE or CAN_MANAGE).") var level: String?
         @Option(help: "The request body: {\"access_control_list\": [...]}.") var json: String?
 
         func validate() throws {

@@ -6,10 +6,12 @@ import VigilCore
 struct SQLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sql",
-        abstract: "Run a Spark SQL query over system.access.audit.",
+        abstract: "Run a Spark SQL query over the audit log, the node timeline or app logs.",
         discussion: """
-            The query comes from the argument, from --file, or from standard input. Examples:
+            Tables: system.access.audit, system.compute.node_timeline, system.vigil.app_logs (the apps you can use) and
+            system.information_schema. The query comes from the argument, from --file, or from standard input. Examples:
               vigil sql "SELECT action_name, count(*) FROM system.access.audit GROUP BY 1 ORDER BY 2 DESC"
+              vigil sql "SELECT timestamp, message FROM system.vigil.app_logs WHERE app_name = 'orders' AND level = 'ERROR'"
               vigil sql -f permission-changes.sql --output csv > changes.csv
             """
     )
