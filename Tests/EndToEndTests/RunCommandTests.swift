@@ -178,6 +178,25 @@ struct RunCommandTests {
         _ = try await server.stop()
     }
 
+    @Test("after the command ends, Ctrl-C stops the wait for an unreachable server at once; the lines stay in the spool")
+    func interruptedFlush() async throws {
+        let spool = try TemporaryDirectory()
+        defer { spool.remove() }
+        let baseURL = "http://127.0.0.1:\(try FreePort.find())"
+        let run = try RunningCommand(
+            ["run", "--app", "shop", "--spool-dir", spool.path, "--flush-timeout", "120", "--", "echo", "done"],
+            environment: Self.environment(baseURL, "dapi" + RandomID.hex()))
+        try await AppLogsTests.eventually { run.stderr.contains("cannot reach") }
+        try await Task.sleep(for: .seconds(1))  // echo has long ended: the signal is not the command's
+        #expect(!run.hasExited)
+        let interrupted = ContinuousClock.now
+        run.signal(SIGINT)
+        #expect(try await run.wait(timeout: .seconds(30)) == 0, "\(run.stderr)")
+        #expect(ContinuousClock.now - interrupted < .seconds(20))
+        #expect(run.stderr.contains("wait in \(spool.path)/shop"), "\(run.stderr)")
+        #expect(try !FileManager.default.contentsOfDirectory(atPath: spool.path + "/shop").isEmpty)
+    }
+
     @Test("an unknown app, a refused token or no command stop vigil run before the command runs")
     func mistakes() async throws {
         try await LiveServer.run { server in
