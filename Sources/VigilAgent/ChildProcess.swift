@@ -35,6 +35,9 @@ public final class ChildProcess: Sendable {
         }
         // Only the child's dup2'ed copies may outlive exec; the pipe ends themselves stay here.
         for descriptor in outPipe + errPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        // 1 MiB pipes (Linux's default most a user may ask for) rather than 64 KiB: a burst of output waits there, not
+        // in the command, while `vigil run` reads in large pieces. Best effort: the default still works.
+        for descriptor in [outPipe[0], errPipe[0]] { _ = fcntl(descriptor, 1031 /* F_SETPIPE_SZ */, Int32(1 << 20)) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

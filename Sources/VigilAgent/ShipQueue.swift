@@ -58,6 +58,7 @@ public final class ShipQueue: Sendable {
         var nextBatch = 1
         var dropped = 0
         var spilledLines = 0
+        var encoder = CapturedLine.Encoder()
     }
 
     public let limits: Limits
@@ -219,18 +220,15 @@ public final class ShipQueue: Sendable {
         body.reserveCapacity(min(state.openBytes, byteLimit) + 256)
         var count = 0
         for line in state.open {
-            let record = line.ndjson()
-            if count >= limits.maxBatchLines || body.count + record.count + 1 > byteLimit {
+            guard count < limits.maxBatchLines else { break }
+            guard state.encoder.append(line, to: &body, limit: byteLimit) else {
                 if count == 0 && maxBytes == nil {
                     // A single line larger than a batch still travels alone.
-                    body += record
-                    body.append(0x0A)
+                    state.encoder.append(line, to: &body)
                     count = 1
                 }
                 break
             }
-            body += record
-            body.append(0x0A)
             count += 1
         }
         guard count > 0 else { return nil }

@@ -37,6 +37,49 @@ struct ChildProcessTests {
         #expect(result.err == ["two"])
     }
 
+    @Test("a burst many times the pipe's size arrives whole and in order, lines cut across reads included")
+    func burst() async throws {
+        let queue = try ShipQueue(spoolDirectory: nil, limits: .init(maxMemoryLines: 1_000_000, maxMemoryBytes: 1 << 30))
+        // 100,000 lines of 201 bytes: 20 MB through a 1 MiB pipe.
+        let child = try ChildProcess(command: ["awk", #"BEGIN { for (i = 0; i < 100000; i++) printf "%06d %0194d\n", i, 0 }"#])
+        let lines = await PipeReader.drain(child.stdout, stream: .stdout, maxLineBytes: 1 << 16, queue: queue, tee: nil, clock: SystemWallClock(),
+                                           notify: {})
+        #expect(await child.waitForExit().code == 0)
+        #expect(lines == 100_000)
+        var expected = 0
+        while let batch = queue.next() {
+            for record in batch.body.split(separator: 0x0A) {
+                guard case .string(let message)? = try JSONParser.parse(Array(record))["message"] else { continue }
+                #expect(message.utf8.count == 201 && message.hasPrefix(String(format: "%06d ", expected)), "line \(expected): \(message.prefix(20))")
+                expected += 1
+            }
+            queue.acknowledge(batch.key)
+        }
+        #expect(expected == 100_000)
+    }
+
+    @Test("reads wait for the cutting thread past the bound, and the cutting thread gets them all, oldest first, then the end")
+    func handoff() async throws {
+        let handoff = ReadHandoff(maxBytes: 10)
+        handoff.put(.init(millis: 1, bytes: Array(repeating: 65, count: 10)))
+        final class Flag: Sendable { let value = Atomic<Bool>(false) }
+        let second = Flag()
+        Thread.detachNewThread {
+            handoff.put(.init(millis: 2, bytes: [66]))  // waits: 10 bytes are already waiting
+            second.value.store(true, ordering: .releasing)
+            handoff.end()
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let putEarly = second.value.load(ordering: .acquiring)
+        #expect(!putEarly)
+        #expect(handoff.take()?.map(\.millis) == [1])
+        var rest: [Int64] = []
+        while let taken = handoff.take() { rest += taken.map(\.millis) }
+        #expect(rest == [2])
+        let putLater = second.value.load(ordering: .acquiring)
+        #expect(putLater)
+    }
+
     @Test("a command killed by a signal exits 128 + the signal")
     func killed() async throws {
         let result = try await Self.run(["sh", "-c", "kill -TERM $$"])

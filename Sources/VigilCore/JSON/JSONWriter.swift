@@ -11,6 +11,11 @@ public struct JSONWriter {
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Empties the buffer, keeping its storage, to write the next document into it.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     public mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
@@ -53,12 +58,15 @@ public struct JSONWriter {
     public mutating func string(utf8 buffer: UnsafeRawBufferPointer) {
         bytes.append(UInt8(ascii: "\""))
         buffer.withMemoryRebound(to: UInt8.self) { utf8 in
-            // Fast path: most strings need no escaping and are copied in one append.
-            if !utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
-                bytes.append(contentsOf: utf8)
-                return
-            }
+            // Fast path: most strings need no escaping and are copied in one append. A plain loop, not
+            // `contains(where:)`, whose closure was not inlined and cost a call per byte (log lines are all bytes).
             var position = 0
+            while position < utf8.count {
+                let byte = utf8[position]
+                if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || byte == 0xE2 { break }
+                position += 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<position]))
             while position < utf8.count {
                 let byte = utf8[position]
                 switch byte {

@@ -39,7 +39,7 @@ public struct DecodedLogs: Sendable {
     /// at it, and a terminal must not see it).
     mutating func storable(_ message: String, _ limits: LogLimits) -> String {
         var text = message
-        if text.utf8.contains(0) { text = String(text.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : Character($0) }) }
+        if text.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? text.utf8.contains(0) { text = String(text.unicodeScalars.map { $0.value == 0 ? "\u{FFFD}" : Character($0) }) }
         let (kept, wasCut) = LineCutter.cut(text, maxBytes: limits.maxLineBytes)
         if wasCut { cutLines += 1 }
         return kept

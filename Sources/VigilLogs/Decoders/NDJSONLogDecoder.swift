@@ -21,6 +21,18 @@ public struct NDJSONLogDecoder: Sendable {
 
     public static let fields: Set<String> = ["timestamp", "source", "stream", "message", "level"]
 
+    /// The member's bit among `fields`, nil for any other name.
+    static func bit(_ key: String) -> UInt8? {
+        switch key {
+        case "timestamp": 1
+        case "source": 2
+        case "stream": 4
+        case "message": 8
+        case "level": 16
+        default: nil
+        }
+    }
+
     public func decode(_ body: [UInt8], contentType: String?, app: String, receivedMillis: Int64) throws(LogPushRefusal) -> DecodedLogs {
         var problems: [ValidationProblem] = []
         let format: IngestBody.Format = Self.isJSON(contentType) ? .json : .ndjson
@@ -57,18 +69,20 @@ public struct NDJSONLogDecoder: Sendable {
         var line = LogLine(timestampMillis: receivedMillis, message: "")
         var message: String?
         var messageGiven = false
-        var seen: Set<String> = []
+        // Which of the five members were seen, a bit each: no set to allocate and hash for every line.
+        var seen: UInt8 = 0
         let before = problems.count
         for member in members {
-            guard Self.fields.contains(member.key) else {
+            guard let bit = Self.bit(member.key) else {
                 problems.append(.init(index: index, field: String(member.key.prefix(64)), reason: .unknownField,
                                       detail: "allowed: \(Self.fields.sorted().joined(separator: ", "))"))
                 continue
             }
-            guard seen.insert(member.key).inserted else {
+            guard seen & bit == 0 else {
                 problems.append(.init(index: index, field: member.key, reason: .duplicateField, detail: "given twice"))
                 continue
             }
+            seen |= bit
             if member.key == "message" { messageGiven = true }
             switch (member.key, member.value) {
             case (_, .null):
@@ -89,13 +103,13 @@ public struct NDJSONLogDecoder: Sendable {
                 }
                 line.timestampMillis = millis
             case ("source", .string(let text)):
-                guard let source = LogSource(rawValue: text.uppercased()) else {
+                guard let source = LogSource(rawValue: text) ?? LogSource(rawValue: text.uppercased()) else {
                     problems.append(.init(index: index, field: "source", reason: .invalidSource, detail: "got '\(text.prefix(32))', want APP or SYSTEM"))
                     continue
                 }
                 line.source = source
             case ("stream", .string(let text)):
-                guard let stream = LogStreamName(rawValue: text.lowercased()) else {
+                guard let stream = LogStreamName(rawValue: text) ?? LogStreamName(rawValue: text.lowercased()) else {
                     problems.append(.init(index: index, field: "stream", reason: .invalidStream, detail: "got '\(text.prefix(32))', want stdout or stderr"))
                     continue
                 }

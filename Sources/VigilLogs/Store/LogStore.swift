@@ -33,18 +33,7 @@ public struct LogStore: Sendable {
                     return .duplicate(lines: count)
                 }
             }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO app_log_lines(app_key, app_name, ts, source, stream, level, message, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            var stored: [StoredLogLine] = []
-            stored.reserveCapacity(lines.count)
-            for line in lines {
-                insert.setUncheckedArguments([appKey, appName, line.timestampMillis, line.source.rawValue, line.stream.rawValue, line.level,
-                                              line.message, line.fieldsJSON])
-                try insert.execute()
-                stored.append(StoredLogLine(id: db.lastInsertedRowID, appKey: appKey, line: line))
-            }
-            return .stored(stored)
+            return .stored(try LineInsert.run(lines, appKey: appKey, appName: appName, db: db))
         }
     }
 

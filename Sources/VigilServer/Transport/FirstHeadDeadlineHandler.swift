@@ -71,7 +71,8 @@ final class FirstHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelHan
                 timer?.cancel()
                 var reply = context.channel.allocator.buffer(capacity: Self.notHTTP.utf8.count)
                 reply.writeString(Self.notHTTP)
-                context.writeAndFlush(NIOAny(reply)).whenComplete { _ in context.close(promise: nil) }
+                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                context.writeAndFlush(NIOAny(reply)).whenComplete { _ in loopBound.value.close(promise: nil) }
                 return
             }
         }

@@ -100,11 +100,15 @@ struct RunCommand: AsyncParsableCommand {
         // The outputs end when the command and everything that inherited them close them: a background process the
         // command left behind may keep them open, so this waits at most the flush timeout.
         let drainDeadline = ContinuousClock.now + .seconds(flushTimeout)
-        while !(out.isFinished && err.isFinished), ContinuousClock.now < drainDeadline, !ChildProcess.interruptedAfterExit {
+        while !(out.reachedEnd && err.reachedEnd), ContinuousClock.now < drainDeadline, !ChildProcess.interruptedAfterExit {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        // What was read is cut into lines before the last line goes in: work on memory, never waiting on the command.
+        while (out.reachedEnd && !out.isFinished) || (err.reachedEnd && !err.isFinished) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         var last = [CapturedLine(timestampMillis: clock.nowMillis(), stream: .stdout, source: .system, message: "vigil run: \(shown) \(ending)")]
-        if !(out.isFinished && err.isFinished) {
+        if !(out.reachedEnd && err.reachedEnd) {
             last.append(CapturedLine(timestampMillis: clock.nowMillis(), stream: .stderr, source: .system,
                                      message: "vigil run: the command's output is still open (a process it started keeps it); later lines are not shipped"))
         }
