@@ -41,11 +41,11 @@ public enum PipeReader {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
                 if count < 0, errno == EINTR { continue }
                 guard count > 0 else { break }
+                let now = clock.nowMillis()
                 // A chatty child writes a few KiB at a time: reading each at once would wake this thread (and take
                 // the child's CPU from it) thousands of times a second. After a short read, let the pipe (1 MiB,
                 // see ChildProcess) fill a little; an idle child still finds this thread blocked in `read`.
                 if count < 256 << 10 { usleep(500) }
-                let now = clock.nowMillis()
                 if let tee { buffer.withUnsafeBytes { Self.writeAll(tee, UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
                 reads.put(ReadHandoff.Read(millis: now, bytes: Array(buffer[0..<count])))
             }
