@@ -86,7 +86,9 @@ public final class ChildProcess: Sendable {
                 }
                 // SI_KERNEL (0x80): the terminal signalled the whole process group, the child included.
                 guard let info, info.pointee.si_code != 0x80 else { return }
+                let saved = errno  // the interrupted code may be about to read it
                 kill(target, number)
+                errno = saved
             }
             action.sa_flags = SA_SIGINFO | SA_RESTART
             sigemptyset(&action.sa_mask)

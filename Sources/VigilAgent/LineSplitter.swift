@@ -28,10 +28,11 @@ public struct LineSplitter: Sendable {
                 append(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
                 break
             }
-            if pending.isEmpty, overflow == 0, end - start <= maxLineBytes {
+            // Without the CR of a CRLF ending, which the line does not keep (nor count against its limit).
+            var last = end
+            if last > start, bytes[last - 1] == 0x0D { last -= 1 }
+            if pending.isEmpty, overflow == 0, last - start <= maxLineBytes {
                 // The common case: a whole line inside one read, made into a string with no copy in between.
-                var last = end
-                if last > start, bytes[last - 1] == 0x0D { last -= 1 }
                 lines.append(Self.text(UnsafeRawBufferPointer(rebasing: bytes[start..<last])))
             } else {
                 append(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))

@@ -17,6 +17,15 @@ public enum PipeReader {
         private let ended = Atomic<Bool>(false)
         private let finished = Atomic<Bool>(false)
         private let count = Atomic<Int>(0)
+        fileprivate let reads: ReadHandoff
+
+        init(reads: ReadHandoff) {
+            self.reads = reads
+        }
+
+        /// Stops taking in the output (a process the command left behind holds it open): what was read so far is
+        /// still cut into lines and queued, then the handle is finished; later reads are dropped.
+        public func stopReading() { reads.stop() }
 
         /// The output ended (the command and everything that inherited its output closed it); its last reads may
         /// still be being cut into lines.
@@ -33,10 +42,14 @@ public enum PipeReader {
     /// Starts reading `descriptor` to its end on threads of their own.
     public static func start(_ descriptor: Int32, stream: CapturedLine.Stream, maxLineBytes: Int, queue: ShipQueue, tee: Int32?,
                              clock: any WallClock, notify: @escaping @Sendable () -> Void) -> Handle {
-        let handle = Handle()
         let reads = ReadHandoff(maxBytes: maxPendingBytes)
+        let handle = Handle(reads: reads)
         Thread.detachNewThread {
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            // A read of less than a quarter of the pipe is a short one (F_GETPIPE_SZ: the pipe may have stayed at
+            // the system's default size).
+            let pipeBytes = Int(fcntl(descriptor, 1032 /* F_GETPIPE_SZ */))
+            let shortRead = pipeBytes > 0 ? pipeBytes / 4 : 16 << 10
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
                 if count < 0, errno == EINTR { continue }
@@ -45,9 +58,9 @@ public enum PipeReader {
                 // A chatty child writes a few KiB at a time: reading each at once would wake this thread (and take
                 // the child's CPU from it) thousands of times a second. After a short read, let the pipe (1 MiB,
                 // see ChildProcess) fill a little; an idle child still finds this thread blocked in `read`.
-                if count < 256 << 10 { usleep(500) }
+                if count < shortRead { usleep(500) }
                 if let tee { buffer.withUnsafeBytes { Self.writeAll(tee, UnsafeRawBufferPointer(rebasing: $0[0..<count])) } }
-                reads.put(ReadHandoff.Read(millis: now, bytes: Array(buffer[0..<count])))
+                guard reads.put(ReadHandoff.Read(millis: now, bytes: Array(buffer[0..<count]))) else { break }
             }
             close(descriptor)
             reads.end()
@@ -124,6 +137,7 @@ final class ReadHandoff: @unchecked Sendable {
     private var reads: [Read] = []
     private var bytes = 0
     private var ended = false
+    private var stopped = false
     // Who waits, so a read wakes the other thread only when it sleeps: the child's output comes in thousands of
     // small reads a second, and a wake-up each would cost more than the reads.
     private var putterWaits = false
@@ -133,23 +147,36 @@ final class ReadHandoff: @unchecked Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// Hands a read over; waits while `maxBytes` are already waiting.
-    func put(_ read: Read) {
+    /// Hands a read over; waits while `maxBytes` are already waiting. False once `stop` was called: the read is
+    /// dropped and the reader should stop.
+    @discardableResult
+    func put(_ read: Read) -> Bool {
         condition.lock()
-        while bytes >= maxBytes {
+        defer { condition.unlock() }
+        while bytes >= maxBytes && !stopped {
             putterWaits = true
             condition.wait()
         }
         putterWaits = false
+        guard !stopped else { return false }
         reads.append(read)
         bytes += read.bytes.count
         if takerWaits { condition.broadcast() }
-        condition.unlock()
+        return true
     }
 
     /// No more reads will come.
     func end() {
         condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Takes no more reads: those waiting are still taken, then `take` answers nil.
+    func stop() {
+        condition.lock()
+        stopped = true
         ended = true
         condition.broadcast()
         condition.unlock()

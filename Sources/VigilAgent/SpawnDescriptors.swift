@@ -17,7 +17,8 @@ public enum SpawnDescriptors {
     /// Adds to `actions` the closing of every descriptor from 3 up, after the actions already added.
     public static func closeAllButStandard(_ actions: inout posix_spawn_file_actions_t) {
         if let closeFrom, closeFrom(&actions, 3) == 0 { return }
-        // An older C library: close what is open now (glibc ignores a descriptor closed meanwhile).
+        // An older C library: close what is open now (glibc ignores a descriptor closed meanwhile). A socket another
+        // thread opens between this listing and the spawn still reaches the child: glibc 2.34 and later close that gap.
         let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
             posix_spawn_file_actions_addclose(&actions, descriptor)

@@ -197,6 +197,27 @@ struct RunCommandTests {
         #expect(try !FileManager.default.contentsOfDirectory(atPath: spool.path + "/shop").isEmpty)
     }
 
+    @Test("output a background process keeps open: vigil run stops reading after the flush timeout, its lines before the exit line, and says so")
+    func outputLeftOpen() async throws {
+        try await LiveServer.run { server in
+            _ = try await AppsAPITests.create(server, #"{"name":"shop"}"#)
+            let spool = try TemporaryDirectory()
+            defer { spool.remove() }
+            let started = ContinuousClock.now
+            let result = try await CommandRunner.run(
+                ["run", "--app", "shop", "--spool-dir", spool.path, "--flush-timeout", "1", "--",
+                 "sh", "-c", "echo before; (sleep 6; echo late) & echo after"],
+                environment: Self.environment(server.baseURL, server.adminToken))
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(ContinuousClock.now - started < .seconds(5), "vigil run waited for the background process")
+            let lines = try await Self.lines(server.baseURL, server.adminToken).map(\.1)
+            let exited = try #require(lines.firstIndex { $0.hasSuffix("exited with code 0") }, "\(lines)")
+            #expect(Set(lines[..<exited]).isSuperset(of: ["before", "after"]))
+            #expect(lines[(exited + 1)...].contains { $0.contains("the command's output is still open") })
+            #expect(!lines.contains("late"))
+        }
+    }
+
     @Test("an unknown app, a refused token or no command stop vigil run before the command runs")
     func mistakes() async throws {
         try await LiveServer.run { server in

@@ -12,6 +12,12 @@ struct LineSplitterTests {
         #expect(splitter.finish() == nil)
     }
 
+    @Test("a CRLF line exactly at the limit is kept whole, as the same line ending in LF is")
+    func crlfAtLimit() {
+        var splitter = LineSplitter(maxLineBytes: 16)
+        #expect(splitter.feed(Array("0123456789abcdef\r\n0123456789abcdef\n".utf8)) == ["0123456789abcdef", "0123456789abcdef"])
+    }
+
     @Test("invalid UTF-8 is replaced and U+0000 becomes U+FFFD")
     func text() {
         var splitter = LineSplitter()

@@ -98,19 +98,27 @@ struct RunCommand: AsyncParsableCommand {
                                    notify: { shipper.notify() })
         let (code, ending) = await child.waitForExit()
         // The outputs end when the command and everything that inherited them close them: a background process the
-        // command left behind may keep them open, so this waits at most the flush timeout.
-        let drainDeadline = ContinuousClock.now + .seconds(flushTimeout)
+        // command left behind may keep them open, so this waits at most the flush timeout (at least a second, so
+        // what the command wrote just before it ended is still read with --flush-timeout 0).
+        let drainDeadline = ContinuousClock.now + .seconds(max(flushTimeout, 1))
         while !(out.reachedEnd && err.reachedEnd), ContinuousClock.now < drainDeadline, !ChildProcess.interruptedAfterExit {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        let stillOpen = !(out.reachedEnd && err.reachedEnd)
+        if stillOpen {
+            // Nothing read from now on is kept, so every line the queue gets comes before the last ones below.
+            out.stopReading()
+            err.stopReading()
+        }
         // What was read is cut into lines before the last line goes in: work on memory, never waiting on the command.
-        while (out.reachedEnd && !out.isFinished) || (err.reachedEnd && !err.isFinished) {
+        while !(out.isFinished && err.isFinished) {
             try? await Task.sleep(for: .milliseconds(5))
         }
         var last = [CapturedLine(timestampMillis: clock.nowMillis(), stream: .stdout, source: .system, message: "vigil run: \(shown) \(ending)")]
-        if !(out.reachedEnd && err.reachedEnd) {
+        if stillOpen {
+            let why = ChildProcess.interruptedAfterExit ? "vigil run was interrupted while it" : "a process it started keeps it open; vigil run"
             last.append(CapturedLine(timestampMillis: clock.nowMillis(), stream: .stderr, source: .system,
-                                     message: "vigil run: the command's output is still open (a process it started keeps it); later lines are not shipped"))
+                                     message: "vigil run: the command's output is still open (\(why) stopped reading); later lines are not shipped"))
         }
         let droppedSoFar = queue.droppedLines
         if droppedSoFar > 0 {
