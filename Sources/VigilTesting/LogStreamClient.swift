@@ -34,7 +34,7 @@ public enum LogStreamClient {
     }
 
     public static func run(
-        _ url: String, headers: HTTPFields = [:], search: String? = "", timeout: Duration = .seconds(20),
+        _ url: String, headers: HTTPFields = [:], search: String? = "", timeout: Duration = .seconds(60),
         afterBacklog: @escaping @Sendable () async throws -> Void = {},
         until: @escaping @Sendable ([String]) -> Bool = { $0.contains("\u{0}") }
     ) async throws -> Session {

@@ -282,8 +282,9 @@ struct AppLogsTests {
         }
     }
 
-    /// Polls `condition` until it holds (background work such as retention), failing after `timeout`.
-    static func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws {
+    /// Polls `condition` until it holds (background work such as retention), failing after `timeout`. The timeout only
+    /// bounds a failing test: the full suite runs every test at once on two cores, where a step can wait long for a CPU.
+    static func eventually(timeout: Duration = .seconds(60), _ condition: @Sendable () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return }
