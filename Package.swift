@@ -64,6 +64,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "VigilMonitoring",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "VigilAgent",
             dependencies: [
                 "VigilCore",
@@ -75,7 +84,7 @@ let package = Package(
         .target(
             name: "VigilAPI",
             dependencies: [
-                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs",
+                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs", "VigilMonitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,7 +95,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs",
+                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -110,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs",
+                "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -140,6 +149,7 @@ let package = Package(
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
+        .testTarget(name: "VigilMonitoringTests", dependencies: ["VigilMonitoring", "VigilCore", "VigilStore", "VigilTesting"]),
         .testTarget(
             name: "VigilLogHandlerTests",
             dependencies: ["VigilLogHandler", "VigilCore", "VigilLogs", .product(name: "Logging", package: "swift-log")]

@@ -3,6 +3,7 @@ import Logging
 import VigilCore
 import VigilAccess
 import VigilLogs
+import VigilMonitoring
 import VigilStore
 
 /// Everything the API needs, built once by `VigilServer`.
@@ -32,6 +33,8 @@ public struct APIDependencies: Sendable {
     public var logStream = LogStreamSocket.Configuration()
     /// The externally visible base URL (app URLs are made from it).
     public var publicURL: PublicURL
+    /// Clusters, their nodes and events.
+    public var clusters: ClusterStore
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
@@ -53,6 +56,7 @@ public struct APIDependencies: Sendable {
         self.logTail = LogTail(maxBacklogLines: logLimits.followerBacklogLines)
         self.logLimiter = AppLogRateLimiter(linesPerSecond: logLimits.linesPerSecond, burstLines: logLimits.burstLines, clock: clock)
         self.publicURL = publicURL
+        self.clusters = ClusterStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
     }
 
     var authenticator: RequestAuthenticator {
@@ -93,8 +97,14 @@ public enum APIRouter {
         SCIMGroupsController(directory: directory).register(on: router)
         GroupsController(directory: directory).register(on: router)
         let apps = AppStore(database: dependencies.database, clock: dependencies.clock)
+        let clusters = dependencies.clusters
         PermissionsController(
-            directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock), apps: apps
+            directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock), apps: apps,
+            clusters: clusters
+        ).register(on: router)
+        ClustersController(clusters: clusters).register(on: router)
+        HeartbeatController(
+            clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)
         AppsController(apps: apps, publicURL: dependencies.publicURL, tail: dependencies.logTail).register(on: router)
         AppLogsController(
@@ -114,7 +124,8 @@ public enum APIRouter {
         }).register(on: router)
         MetricsController(
             metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements,
-            openConnections: dependencies.openConnections, logFollowers: { [tail = dependencies.logTail] in tail.followerCount }
+            openConnections: dependencies.openConnections, logFollowers: { [tail = dependencies.logTail] in tail.followerCount },
+            clusters: clusters
         ).register(on: router)
         return router
     }

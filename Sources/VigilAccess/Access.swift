@@ -42,6 +42,13 @@ public enum Requirement: String, Sendable, CaseIterable {
     case manageApp
     /// CAN_MANAGE on the app the request names, or reading identities: see who may use it.
     case viewAppPermissions
+    /// Create a cluster, or register one from `vigil agent`: admins, and producers (the ingest permission, CAN_USE on
+    /// audit-logs/all), which agents run with. Databricks gives this through the `allow-cluster-create` entitlement.
+    case createClusters
+    /// CAN_MANAGE on the cluster the request names (`{cluster_id}` in its path): change who may use it.
+    case manageCluster
+    /// CAN_MANAGE on the cluster the request names, or reading identities: see who may use it.
+    case viewClusterPermissions
     /// No token in a header: the request carries a token to sign in with (`/login`), checked by its handler and
     /// rate-limited per address like every request without a valid token.
     case signIn
@@ -58,9 +65,12 @@ public struct Access: Sendable {
     public var canCreateTokens: Bool
     /// The best level held on each app (directly or through a group): `CAN_USE` or `CAN_MANAGE`, by app name.
     public var appLevels: [String: String]
+    /// The best level held on each cluster: `CAN_ATTACH_TO`, `CAN_RESTART` or `CAN_MANAGE`, by cluster id.
+    public var clusterLevels: [String: String]
 
     public init(principal: Principal, isAdmin: Bool, auditScope: AuditScope?, canIngest: Bool, canCreateTokens: Bool,
-                appLevels: [String: String] = [:]) {
+                appLevels: [String: String] = [:], clusterLevels: [String: String] = [:]) {
+        self.clusterLevels = clusterLevels
         self.principal = principal
         self.isAdmin = isAdmin
         self.auditScope = auditScope
@@ -84,7 +94,41 @@ public struct Access: Sendable {
         case .shipAppLogs: return canIngest || (object.map { canUse(app: $0) } ?? false)
         case .manageApp: return object.map { appLevels[$0] == "CAN_MANAGE" } ?? false
         case .viewAppPermissions: return auditScope == .all || (object.map { appLevels[$0] == "CAN_MANAGE" } ?? false)
+        case .createClusters: return canIngest
+        case .manageCluster: return object.map { has(.manage, onCluster: $0) } ?? false
+        case .viewClusterPermissions: return auditScope == .all || (object.map { has(.manage, onCluster: $0) } ?? false)
         }
+    }
+
+    /// Cluster permission levels, weakest first: each includes those before it.
+    public enum ClusterLevel: Int, Sendable, Comparable {
+        case attach, restart, manage
+
+        public init?(_ name: String) {
+            switch name {
+            case "CAN_ATTACH_TO": self = .attach
+            case "CAN_RESTART": self = .restart
+            case "CAN_MANAGE": self = .manage
+            default: return nil
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .attach: "CAN_ATTACH_TO"
+            case .restart: "CAN_RESTART"
+            case .manage: "CAN_MANAGE"
+            }
+        }
+
+        public static func < (lhs: ClusterLevel, rhs: ClusterLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// Whether the principal holds `level` or a stronger one on cluster `id` (admins hold every level).
+    public func has(_ level: ClusterLevel, onCluster id: String) -> Bool {
+        if isAdmin { return true }
+        guard let held = clusterLevels[id].flatMap(ClusterLevel.init) else { return false }
+        return held >= level
     }
 
     /// CAN_USE or CAN_MANAGE on app `name` (admins use every app).
@@ -125,11 +169,17 @@ public struct AccessResolver: Sendable {
             var ingest = false
             var tokens = false
             var apps: [String: String] = [:]
+            var clusters: [String: String] = [:]
             for row in rows {
                 let objectID: String = row["object_id"]
                 let level: String = row["permission_level"]
                 if (row["object_type"] as String) == PermissionObjectType.apps.name {
                     if apps[objectID] != "CAN_MANAGE" { apps[objectID] = level }
+                    continue
+                }
+                if (row["object_type"] as String) == PermissionObjectType.clusters.name {
+                    if let held = clusters[objectID].flatMap(Access.ClusterLevel.init), let new = Access.ClusterLevel(level), held >= new { continue }
+                    clusters[objectID] = level
                     continue
                 }
                 if (row["object_type"] as String) == PermissionObjectType.tokens.name {
@@ -142,7 +192,7 @@ public struct AccessResolver: Sendable {
                 if (level == "CAN_USE" || level == "CAN_MANAGE") && objectID == "all" { ingest = true }
             }
             let scope: AuditScope? = all ? .all : workspaces.isEmpty ? nil : .workspaces(workspaces)
-            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens, appLevels: apps)
+            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens, appLevels: apps, clusterLevels: clusters)
         }
     }
 }

@@ -57,7 +57,25 @@ public struct PermissionObjectType: Sendable {
             }
         })
 
-    public static let all: [PermissionObjectType] = [.auditLogs, .tokens, .apps]
+    /// `clusters/{cluster_id}`: CAN_ATTACH_TO (see the cluster, its events and nodes), CAN_RESTART (also start and
+    /// restart it), CAN_MANAGE (also edit, terminate, and change its permissions). The creator holds CAN_MANAGE.
+    public static let clusters = PermissionObjectType(
+        name: "clusters",
+        levels: [
+            ("CAN_ATTACH_TO", "Can see the cluster, its events and its nodes"),
+            ("CAN_RESTART", "Can also start and restart the cluster"),
+            ("CAN_MANAGE", "Can also edit and terminate the cluster and manage its permissions"),
+        ],
+        validate: { objectID, level in
+            if let problem = ClusterID.problem(objectID) {
+                throw VigilError(.invalidParameter, "clusters object id must be a cluster id: \(problem)")
+            }
+            if let level, !["CAN_ATTACH_TO", "CAN_RESTART", "CAN_MANAGE"].contains(level) {
+                throw VigilError(.invalidParameter, "permission_level \(level.prefix(32)) is not valid for clusters; use CAN_ATTACH_TO, CAN_RESTART or CAN_MANAGE")
+            }
+        })
+
+    public static let all: [PermissionObjectType] = [.auditLogs, .tokens, .apps, .clusters]
 
     public static func named(_ name: String) -> PermissionObjectType? { all.first { $0.name == name } }
 }

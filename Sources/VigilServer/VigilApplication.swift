@@ -8,6 +8,7 @@ import VigilAPI
 import HummingbirdWebSocket
 import VigilCore
 import VigilLogs
+import VigilMonitoring
 import VigilStore
 
 /// The composition root shared by `vigil serve`, the tests and the benchmarks: opens the data folder,
@@ -145,6 +146,7 @@ public struct VigilApplication: Sendable {
                 store: dependencies.logs, retentionMillis: configuration.logLimits.retentionMillis, interval: configuration.logRetentionInterval,
                 clock: clock, liveApps: { [database] in try await AppStore(database: database).retentions() },
                 swept: { [metrics] in metrics.appLogs.deleted($0) }, logger: logger),
+            ClusterMonitorService(store: dependencies.clusters, interval: configuration.clusterCheckInterval, logger: logger),
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(

@@ -45,6 +45,8 @@ public struct VigilConfiguration: Sendable {
     public var logLimits = LogLimits()
     /// How often retention deletes old app log lines and those of deleted apps.
     public var logRetentionInterval: Duration = .seconds(60)
+    /// How often clusters are checked for nodes that stopped reporting (a node is lost after three of its intervals).
+    public var clusterCheckInterval: Duration = .seconds(1)
     /// The live tail's keep-alive and search-term wait.
     public var logStream = LogStreamSocket.Configuration()
 

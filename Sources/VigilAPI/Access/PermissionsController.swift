@@ -1,6 +1,7 @@
 import Hummingbird
 import VigilAccess
 import VigilCore
+import VigilMonitoring
 import VigilStore
 
 /// The Permissions API (reference §4.3) for the object types of `PermissionObjectType.all`. PUT replaces the
@@ -13,9 +14,10 @@ struct PermissionsController {
     let directory: Directory
     let permissions: PermissionStore
     let apps: AppStore
+    let clusters: ClusterStore
 
     func register(on router: Router<VigilRequestContext>) {
-        for path in ["/api/2.0/permissions/{object_type}/{object_id}", "/api/2.0/permissions/apps/{name}"] {
+        for path in ["/api/2.0/permissions/{object_type}/{object_id}", "/api/2.0/permissions/apps/{name}", "/api/2.0/permissions/clusters/{cluster_id}"] {
             router.on(RouteTable.entry(.get, path), use: get)
             router.on(RouteTable.entry(.put, path), use: change)
             router.on(RouteTable.entry(.patch, path), use: change)
@@ -24,15 +26,18 @@ struct PermissionsController {
     }
 
     func object(_ context: VigilRequestContext) async throws -> (PermissionObjectType, String) {
-        // The apps routes name the app as {name}; the generic ones name a type and an id.
-        let typeName = context.parameters.get("object_type") ?? PermissionObjectType.apps.name
+        // The apps routes name the app as {name}, the clusters routes the cluster as {cluster_id}; the generic ones
+        // name a type and an id.
+        let typeName = context.parameters.get("object_type")
+            ?? (context.parameters.get("cluster_id") != nil ? PermissionObjectType.clusters.name : PermissionObjectType.apps.name)
         guard let type = PermissionObjectType.named(typeName) else {
             throw VigilError(
                 .notFound, "object type '\(typeName.prefix(64))' has no permissions in Vigil; types: \(PermissionObjectType.all.map(\.name).joined(separator: ", "))")
         }
-        let id = context.parameters.get("object_id") ?? context.parameters.get("name") ?? ""
+        let id = context.parameters.get("object_id") ?? context.parameters.get("name") ?? context.parameters.get("cluster_id") ?? ""
         try type.validate(id, nil)
         if type.name == PermissionObjectType.apps.name, try await apps.get(id) == nil { throw AppStore.notFound(id) }
+        if type.name == PermissionObjectType.clusters.name, try await clusters.get(id) == nil { throw ClusterStore.notFound(id) }
         context.auditNote.set("request_object_type", type.name)
         context.auditNote.set("request_object_id", id)
         return (type, id)
@@ -103,6 +108,7 @@ struct PermissionsController {
     static func auditAction(_ typeName: String) -> (service: String, action: String) {
         if typeName == PermissionObjectType.tokens.name { return ("accounts", "changeDbTokenAcl") }
         if typeName == PermissionObjectType.apps.name { return ("apps", "changeAppsAcl") }
+        if typeName == PermissionObjectType.clusters.name { return ("clusters", "changeClusterAcl") }
         return ("vigil", "change" + typeName.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Acl")
     }
 

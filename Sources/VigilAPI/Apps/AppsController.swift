@@ -130,15 +130,10 @@ struct AppsController {
     }
 
     /// Page tokens are opaque: base64url of the last name of the page.
-    static func encodeToken(_ name: String) -> String {
-        Data(("v1." + name).utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func encodeToken(_ name: String) -> String { Base64URL.encode("v1." + name) }
 
     static func decodeToken(_ token: String) throws -> String {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard token.count <= 128, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8), text.hasPrefix("v1.") else {
+        guard token.count <= 128, let text = Base64URL.decode(token), text.hasPrefix("v1.") else {
             throw VigilError(.invalidParameter, "page_token is not a token this server issued; start again without it")
         }
         return String(text.dropFirst(3))

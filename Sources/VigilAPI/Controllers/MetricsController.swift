@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import VigilMonitoring
 import VigilStore
 
 /// `GET /metrics` in the Prometheus text format (authenticated like every other endpoint).
@@ -10,14 +11,16 @@ struct MetricsController {
     let statements: StatementRegistry
     let openConnections: @Sendable () -> Int
     let logFollowers: @Sendable () -> Int
+    let clusters: ClusterStore
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
             let load = sql.executor.snapshot
-            let bytes = metrics.exposition(
+            var bytes = metrics.exposition(
                 queuedEvents: sequencer.queuedEvents,
                 sql: .init(running: load.running, queued: load.queued, keptResultBytes: statements.keptBytes),
                 openConnections: openConnections(), logFollowers: logFollowers())
+            bytes += Array(ComputeMetrics.text(clusters: try await clusters.all(), samples: try await clusters.latestSamples()).utf8)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -16,6 +16,7 @@ public enum APIError {
         case .invalidParameter, .validationFailed: Mapping(status: .badRequest, errorCode: "INVALID_PARAMETER_VALUE")
         case .requestTooLarge: Mapping(status: .contentTooLarge, errorCode: "BAD_REQUEST")
         case .unsupportedMediaType: Mapping(status: .unsupportedMediaType, errorCode: "BAD_REQUEST")
+        case .invalidState: Mapping(status: .badRequest, errorCode: "INVALID_STATE")
         case .notFound: Mapping(status: .notFound, errorCode: "RESOURCE_DOES_NOT_EXIST")
         case .unauthenticated: Mapping(status: .unauthorized, errorCode: "UNAUTHENTICATED")
         case .permissionDenied: Mapping(status: .forbidden, errorCode: "PERMISSION_DENIED")

@@ -11,6 +11,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     let eventsDuplicate: Counter
     let nodeRowsAccepted: Counter
     let nodeRowsDuplicate: Counter
+    let heartbeats: Counter
     let batchEvents: ValueHistogram
     let batchSubmissions: ValueHistogram
     let commitDuration: DurationHistogram
@@ -42,6 +43,8 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_node_timeline_rows_accepted_total", "Node timeline rows stored (first time seen)."))
         nodeRowsDuplicate = registry.makeCounter(
             descriptor: Self.name("vigil_node_timeline_rows_duplicate_total", "Node timeline rows already stored with the same values (retries)."))
+        heartbeats = registry.makeCounter(
+            descriptor: Self.name("vigil_node_heartbeats_total", "Heartbeats stored from vigil agent (one per node per interval)."))
         batchEvents = registry.makeValueHistogram(
             descriptor: Self.name("vigil_sequencer_batch_events", "Events written per sequencer transaction (group commit size)."),
             buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000])

@@ -78,10 +78,11 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 // The one authorization decision: the route's requirement against what the caller holds (per-app
                 // requirements are about the app the path names). A denied request is answered 403 and audited
                 // like any other.
-                if let route, !access.allows(route.requirement, object: context.parameters.get("name")) {
+                let object = context.parameters.get("name") ?? context.parameters.get("cluster_id")
+                if let route, !access.allows(route.requirement, object: object) {
                     if let key = route.bodyParam { await Self.noteBody(request, key: key, in: context) }
                     (response, errorMessage) = APIError.response(
-                        for: VigilError(.permissionDenied, Self.denial(route.requirement, principal: principal, object: context.parameters.get("name"))),
+                        for: VigilError(.permissionDenied, Self.denial(route.requirement, principal: principal, object: object)),
                         requestID: context.requestID)
                 } else {
                     (response, errorMessage) = await respond(request, context, next)
@@ -196,6 +197,9 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             case .shipAppLogs: "CAN_USE on \(app) or on audit-logs/all"
             case .manageApp: "CAN_MANAGE on \(app)"
             case .viewAppPermissions: "CAN_MANAGE on \(app) or CAN_VIEW on audit-logs/all"
+            case .createClusters: "membership of the admins group or CAN_USE on audit-logs/all"
+            case .manageCluster: "CAN_MANAGE on clusters/\(object?.prefix(64) ?? "")"
+            case .viewClusterPermissions: "CAN_MANAGE on clusters/\(object?.prefix(64) ?? "") or CAN_VIEW on audit-logs/all"
             }
         return "\(principal.userName) does not have permission for this request; it needs \(need)"
     }

@@ -6,19 +6,12 @@ import VigilStore
 /// must not build or edit it; a token that does not decode, or was made for other filters, is a 400.
 enum PageToken {
     static func encode(_ cursor: EventCursor) -> String {
-        let text = "v1.\(cursor.eventTimeMillis).\(cursor.seq).\(cursor.snapshotSeq).\(cursor.filterFingerprint).\(cursor.order.rawValue)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode("v1.\(cursor.eventTimeMillis).\(cursor.seq).\(cursor.snapshotSeq).\(cursor.filterFingerprint).\(cursor.order.rawValue)")
     }
 
     static func decode(_ token: String) throws -> EventCursor {
         let invalid = VigilError(.invalidParameter, "page_token is not a token this server issued; start again without it")
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard token.count <= 256, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
-            throw invalid
-        }
+        guard let text = Base64URL.decode(token) else { throw invalid }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "v1", let time = Int64(parts[1]), let seq = Int64(parts[2]),
               let snapshot = Int64(parts[3]), let order = SortOrder(rawValue: String(parts[5]))

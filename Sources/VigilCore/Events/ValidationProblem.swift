@@ -59,6 +59,8 @@ public enum ValidationReason: String, Sendable, CaseIterable {
     case outOfRange = "out_of_range"
     /// A row with the same `cluster_id`, `instance_id` and `start_time` is stored with other values.
     case rowConflict = "row_conflict"
+    /// A row in an agent's heartbeat that is not of the reporting node (another cluster_id or instance_id).
+    case foreignNode = "foreign_node"
     // App log lines (`POST /api/2.0/vigil/apps/{name}/logs`, Loki push, OTLP logs).
     /// A line without `message` (or a Loki value without its line, an OTLP record without a body).
     case missingMessage = "missing_message"

@@ -21,6 +21,9 @@ public struct VigilError: Error, Sendable, CustomStringConvertible {
         public static let alreadyExists = Code(rawValue: "already_exists")
         /// A named resource (an app) exists already: Databricks' `RESOURCE_ALREADY_EXISTS`.
         public static let resourceAlreadyExists = Code(rawValue: "resource_already_exists")
+        /// The request is valid but the resource is not in a state that allows it (starting a running cluster):
+        /// Databricks' `INVALID_STATE`.
+        public static let invalidState = Code(rawValue: "invalid_state")
         /// The ingest queue is full; retry after `retryAfterSeconds`.
         public static let overloaded = Code(rawValue: "overloaded")
         /// The store cannot accept writes (disk error, shutting down).

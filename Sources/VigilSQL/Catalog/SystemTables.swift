@@ -1,7 +1,7 @@
 extension Catalog {
     /// Every system table Vigil stores today.
     public static let system = Catalog(
-        tables: [.accessAudit, .computeNodeTimeline, .vigilAppLogs] + CatalogTable.informationSchema)
+        tables: [.accessAudit, .computeClusters, .computeNodeTimeline, .vigilAppLogs] + CatalogTable.informationSchema)
 }
 
 extension CatalogTable {
@@ -70,6 +70,41 @@ extension CatalogTable {
         // Migration 005's indexes.
         indexes: [["start_time"], ["cluster_id", "instance_id", "start_time"], ["workspace_id", "start_time"]],
         comment: "Utilization of compute nodes: one row per instance per minute")
+
+    /// `system.compute.clusters`, as Databricks declares it (reference §3): one row per configuration change of a
+    /// cluster (create, edit, terminate), over `cluster_changes` (migration 007). `tags` is a JSON object sorted by key;
+    /// `init_scripts` a JSON array of each script's JSON text.
+    public static let computeClusters = CatalogTable(
+        name: ["system", "compute", "clusters"],
+        storage: "cluster_changes",
+        columns: [
+            CatalogColumn("account_id", .string, .column("account_id")),
+            CatalogColumn("workspace_id", .string, .column("workspace_id")),
+            CatalogColumn("cluster_id", .string, .column("cluster_id")),
+            CatalogColumn("cluster_name", .string, .column("cluster_name")),
+            CatalogColumn("owned_by", .string, .column("owned_by")),
+            CatalogColumn("create_time", .timestamp, .column("create_time")),
+            CatalogColumn("delete_time", .timestamp, .column("delete_time")),
+            CatalogColumn("driver_node_type", .string, .column("driver_node_type")),
+            CatalogColumn("worker_node_type", .string, .column("worker_node_type")),
+            CatalogColumn("worker_count", .bigint, .column("worker_count")),
+            CatalogColumn("min_autoscale_workers", .bigint, .column("min_autoscale_workers")),
+            CatalogColumn("max_autoscale_workers", .bigint, .column("max_autoscale_workers")),
+            CatalogColumn("auto_termination_minutes", .bigint, .column("auto_termination_minutes")),
+            CatalogColumn("enable_elastic_disk", .boolean, .column("enable_elastic_disk")),
+            CatalogColumn("tags", .map(.string, .string), .column("tags")),
+            CatalogColumn("cluster_source", .string, .column("cluster_source")),
+            CatalogColumn("init_scripts", .array(.string), .column("init_scripts")),
+            CatalogColumn("driver_instance_pool_id", .string, .column("driver_instance_pool_id")),
+            CatalogColumn("worker_instance_pool_id", .string, .column("worker_instance_pool_id")),
+            CatalogColumn("dbr_version", .string, .column("dbr_version")),
+            CatalogColumn("change_time", .timestamp, .column("change_time")),
+            CatalogColumn("change_date", .date, .dateOfTimestamp(column: "change_date", timestampColumn: "change_time")),
+        ],
+        scopeColumn: "workspace_id",
+        // Migration 007's indexes.
+        indexes: [["workspace_id", "change_time"], ["cluster_id", "change_time"]],
+        comment: "Compute configurations: one row per change of a cluster's configuration")
 
     /// `system.vigil.app_logs`: app log lines (Vigil's own table; Databricks keeps app logs outside system tables), over
     /// `app_log_lines` in `logs.sqlite`. A reader sees only the lines of apps it may use.

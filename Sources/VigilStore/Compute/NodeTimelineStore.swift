@@ -19,30 +19,33 @@ public struct NodeTimelineStore: Sendable {
     /// Inserts `rows` in one transaction. A row whose (cluster_id, instance_id, start_time) is stored already
     /// with the same values counts as a duplicate; with other values the whole batch is refused (409) naming it.
     public func insert(_ rows: [NodeTimelineRow], receivedMillis: Int64) async throws -> InsertResult {
-        try await database.pool.write { db in
-            var result = InsertResult(accepted: 0, duplicates: 0)
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO node_timeline(\(Self.columns), received_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(cluster_id, instance_id, start_time) DO NOTHING
-                """)
-            for (index, row) in rows.enumerated() {
-                let values = Self.values(row)
-                try insert.execute(arguments: StatementArguments(values + [receivedMillis]))
-                if db.changesCount == 1 {
-                    result.accepted += 1
-                    continue
-                }
-                guard try Self.stored(db, like: row) == values.map({ $0?.databaseValue ?? .null }) else {
-                    throw VigilError(
-                        .alreadyExists,
-                        "row \(index): a node_timeline row for cluster \(row.clusterID.prefix(64)), instance \(row.instanceID.prefix(64)) at \(Timestamp.formatRFC3339(millis: row.startMillis)) is already stored with other values; nothing from this request was stored",
-                        problems: [.init(index: index, field: "start_time", reason: .rowConflict, detail: "already stored with other values")])
-                }
-                result.duplicates += 1
+        try await database.pool.write { db in try Self.insert(db, rows, receivedMillis: receivedMillis) }
+    }
+
+    /// `insert(_:receivedMillis:)` inside a caller's transaction (an agent's heartbeat stores its rows with it).
+    public static func insert(_ db: Database, _ rows: [NodeTimelineRow], receivedMillis: Int64) throws -> InsertResult {
+        var result = InsertResult(accepted: 0, duplicates: 0)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO node_timeline(\(Self.columns), received_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(cluster_id, instance_id, start_time) DO NOTHING
+            """)
+        for (index, row) in rows.enumerated() {
+            let values = Self.values(row)
+            try insert.execute(arguments: StatementArguments(values + [receivedMillis]))
+            if db.changesCount == 1 {
+                result.accepted += 1
+                continue
             }
-            return result
+            guard try Self.stored(db, like: row) == values.map({ $0?.databaseValue ?? .null }) else {
+                throw VigilError(
+                    .alreadyExists,
+                    "row \(index): a node_timeline row for cluster \(row.clusterID.prefix(64)), instance \(row.instanceID.prefix(64)) at \(Timestamp.formatRFC3339(millis: row.startMillis)) is already stored with other values; nothing from this request was stored",
+                    problems: [.init(index: index, field: "start_time", reason: .rowConflict, detail: "already stored with other values")])
+            }
+            result.duplicates += 1
         }
+        return result
     }
 
     /// The stored columns, in the order of `values(_:)`.
