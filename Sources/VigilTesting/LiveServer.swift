@@ -9,7 +9,7 @@ import VigilCore
 import VigilServer
 
 /// A real Vigil on 127.0.0.1 with a free port and a real SQLite file in a temp folder, for end-to-end
-/// tests and benchmarks. Use `LiveServer.run { server in ... }`: the server stops (gracefully) when the
+/// tests and benchmarks (a chosen `port` for a test whose client starts before the server). Use `LiveServer.run { server in ... }`: the server stops (gracefully) when the
 /// closure returns, even when it throws.
 public struct LiveServer: Sendable {
     public let port: Int
@@ -20,7 +20,7 @@ public struct LiveServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     public static func run<T: Sendable>(
-        configuration: VigilConfiguration? = nil, dataDirectory: String? = nil, clock: any WallClock = SystemWallClock(),
+        configuration: VigilConfiguration? = nil, dataDirectory: String? = nil, port: Int = 0, clock: any WallClock = SystemWallClock(),
         logger: Logger? = nil, _ body: @Sendable (LiveServer) async throws -> T
     ) async throws -> T {
         let temporary = dataDirectory == nil ? try TemporaryDirectory() : nil
@@ -28,7 +28,7 @@ public struct LiveServer: Sendable {
         var configuration = configuration ?? VigilConfiguration()
         configuration.dataDirectory = dataDirectory ?? temporary!.path
         configuration.host = "127.0.0.1"
-        configuration.port = 0
+        configuration.port = port
         configuration.adminToken = configuration.adminToken ?? Secret("dapi" + RandomID.hex())
         var quiet = logger ?? Logger(label: "vigil.test")
         if logger == nil { quiet.logLevel = .critical }
