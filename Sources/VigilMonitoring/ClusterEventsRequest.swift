@@ -126,15 +126,24 @@ public struct ClusterEventsRequest: Sendable, Equatable {
         ])
     }
 
+    /// An integer as a JSON number or as a string of digits: Databricks reads int64 fields either way, and the legacy
+    /// CLI sends its flags (`--limit 5`) as strings.
+    static func digits(_ value: JSONValue) -> String? {
+        switch value {
+        case .number(let text), .string(let text): text
+        default: nil
+        }
+    }
+
     static func millis(_ value: JSONValue, _ name: String) throws -> Int64 {
-        guard case .number(let text) = value, let number = Int64(text), number >= 0 else {
+        guard let text = digits(value), let number = Int64(text), number >= 0 else {
             throw VigilError(.invalidParameter, "\(name) must be epoch milliseconds (a non-negative integer)")
         }
         return number
     }
 
     static func integer(_ value: JSONValue, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
-        guard case .number(let text) = value, let number = Int(text), range.contains(number) else {
+        guard let text = digits(value), let number = Int(text), range.contains(number) else {
             throw VigilError(.invalidParameter, "\(name) must be an integer between \(range.lowerBound) and \(range.upperBound)")
         }
         return number

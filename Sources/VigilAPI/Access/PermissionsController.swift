@@ -40,6 +40,8 @@ struct PermissionsController {
         if type.name == PermissionObjectType.clusters.name, try await clusters.get(id) == nil { throw ClusterStore.notFound(id) }
         context.auditNote.set("request_object_type", type.name)
         context.auditNote.set("request_object_id", id)
+        // Cluster records carry `cluster_id` as every other clusters action does, so one filter finds them all.
+        if type.name == PermissionObjectType.clusters.name { context.auditNote.set("cluster_id", id) }
         return (type, id)
     }
 
@@ -133,7 +135,8 @@ struct PermissionsController {
         return JSONResponse.write { writer in
             writer.beginObject()
             writer.key("object_id"); writer.string("/\(type.name)/\(id)"); writer.comma()
-            writer.key("object_type"); writer.string(type.name); writer.comma()
+            // Databricks names a cluster's ACL object type in the singular ("cluster"), its path in the plural.
+            writer.key("object_type"); writer.string(type.name == PermissionObjectType.clusters.name ? "cluster" : type.name); writer.comma()
             writer.key("access_control_list")
             writer.beginArray()
             for (index, key) in order.enumerated() {
