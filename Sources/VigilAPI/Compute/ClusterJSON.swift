@@ -15,6 +15,7 @@ enum ClusterJSON {
             // An autoscaling cluster's num_workers is its size now.
             members.append(JSONMember("num_workers", .number(String(cluster.machine.liveWorkers))))
         }
+        if cluster.spec.autoterminationMinutes == nil { members.append(JSONMember("autotermination_minutes", .number("0"))) }
         members += [
             JSONMember("creator_user_name", .string(cluster.creator)),
             JSONMember("cluster_source", .string(cluster.source)),

@@ -185,7 +185,7 @@ public struct ClusterSpec: Sendable, Equatable {
         if !customTags.isEmpty {
             members.append(JSONMember("custom_tags", .object(customTags.map { JSONMember($0.key, .string($0.value)) })))
         }
-        members.append(JSONMember("autotermination_minutes", .number(String(autoterminationMinutes ?? 0))))
+        if let autoterminationMinutes { members.append(JSONMember("autotermination_minutes", .number(String(autoterminationMinutes)))) }
         return members + settings
     }
 
