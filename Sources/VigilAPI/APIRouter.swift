@@ -35,6 +35,8 @@ public struct APIDependencies: Sendable {
     public var publicURL: PublicURL
     /// Clusters, their nodes and events.
     public var clusters: ClusterStore
+    /// Jobs and their runs.
+    public var jobs: JobStore
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
@@ -57,6 +59,7 @@ public struct APIDependencies: Sendable {
         self.logLimiter = AppLogRateLimiter(linesPerSecond: logLimits.linesPerSecond, burstLines: logLimits.burstLines, clock: clock)
         self.publicURL = publicURL
         self.clusters = ClusterStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
+        self.jobs = JobStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
     }
 
     var authenticator: RequestAuthenticator {
@@ -100,8 +103,10 @@ public enum APIRouter {
         let clusters = dependencies.clusters
         PermissionsController(
             directory: directory, permissions: PermissionStore(database: dependencies.database, clock: dependencies.clock), apps: apps,
-            clusters: clusters
+            clusters: clusters, jobs: dependencies.jobs
         ).register(on: router)
+        JobsController(jobs: dependencies.jobs, logs: dependencies.logs, limits: dependencies.logLimits, metrics: dependencies.metrics,
+                       clock: dependencies.clock).register(on: router)
         ClustersController(clusters: clusters).register(on: router)
         HeartbeatController(
             clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock

@@ -49,6 +49,10 @@ public enum Requirement: String, Sendable, CaseIterable {
     case manageCluster
     /// CAN_MANAGE on the cluster the request names, or reading identities: see who may use it.
     case viewClusterPermissions
+    /// CAN_MANAGE or IS_OWNER on the job the request names (`{job_id}` in its path): change who may use it.
+    case manageJob
+    /// CAN_MANAGE or IS_OWNER on the job the request names, or reading identities: see who may use it.
+    case viewJobPermissions
     /// No token in a header: the request carries a token to sign in with (`/login`), checked by its handler and
     /// rate-limited per address like every request without a valid token.
     case signIn
@@ -67,10 +71,13 @@ public struct Access: Sendable {
     public var appLevels: [String: String]
     /// The best level held on each cluster: `CAN_ATTACH_TO`, `CAN_RESTART` or `CAN_MANAGE`, by cluster id.
     public var clusterLevels: [String: String]
+    /// The best level held on each job: `CAN_VIEW`, `CAN_MANAGE_RUN`, `CAN_MANAGE` or `IS_OWNER`, by job id.
+    public var jobLevels: [String: String]
 
     public init(principal: Principal, isAdmin: Bool, auditScope: AuditScope?, canIngest: Bool, canCreateTokens: Bool,
-                appLevels: [String: String] = [:], clusterLevels: [String: String] = [:]) {
+                appLevels: [String: String] = [:], clusterLevels: [String: String] = [:], jobLevels: [String: String] = [:]) {
         self.clusterLevels = clusterLevels
+        self.jobLevels = jobLevels
         self.principal = principal
         self.isAdmin = isAdmin
         self.auditScope = auditScope
@@ -97,7 +104,44 @@ public struct Access: Sendable {
         case .createClusters: return canIngest
         case .manageCluster: return object.map { has(.manage, onCluster: $0) } ?? false
         case .viewClusterPermissions: return auditScope == .all || (object.map { has(.manage, onCluster: $0) } ?? false)
+        case .manageJob: return object.map { has(.manage, onJob: $0) } ?? false
+        case .viewJobPermissions: return auditScope == .all || (object.map { has(.manage, onJob: $0) } ?? false)
         }
+    }
+
+    /// Job permission levels, weakest first: each includes those before it.
+    public enum JobLevel: Int, Sendable, Comparable {
+        case view, manageRun, manage, owner
+
+        public init?(_ name: String) {
+            switch name {
+            case "CAN_VIEW": self = .view
+            case "CAN_MANAGE_RUN": self = .manageRun
+            case "CAN_MANAGE": self = .manage
+            case "IS_OWNER": self = .owner
+            default: return nil
+            }
+        }
+
+        public var name: String {
+            switch self {
+            case .view: "CAN_VIEW"
+            case .manageRun: "CAN_MANAGE_RUN"
+            case .manage: "CAN_MANAGE"
+            case .owner: "IS_OWNER"
+            }
+        }
+
+        public static func < (lhs: JobLevel, rhs: JobLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// Whether the principal holds `level` or a stronger one on job `id` (admins hold every level; auditors who
+    /// read the whole audit log may view every job and its runs).
+    public func has(_ level: JobLevel, onJob id: String) -> Bool {
+        if isAdmin { return true }
+        if level == .view, auditScope == .all { return true }
+        guard let held = jobLevels[id].flatMap(JobLevel.init) else { return false }
+        return held >= level
     }
 
     /// Cluster permission levels, weakest first: each includes those before it.
@@ -170,6 +214,7 @@ public struct AccessResolver: Sendable {
             var tokens = false
             var apps: [String: String] = [:]
             var clusters: [String: String] = [:]
+            var jobs: [String: String] = [:]
             for row in rows {
                 let objectID: String = row["object_id"]
                 let level: String = row["permission_level"]
@@ -182,6 +227,11 @@ public struct AccessResolver: Sendable {
                     clusters[objectID] = level
                     continue
                 }
+                if (row["object_type"] as String) == PermissionObjectType.jobs.name {
+                    if let held = jobs[objectID].flatMap(Access.JobLevel.init), let new = Access.JobLevel(level), held >= new { continue }
+                    jobs[objectID] = level
+                    continue
+                }
                 if (row["object_type"] as String) == PermissionObjectType.tokens.name {
                     tokens = tokens || level == "CAN_USE" || level == "CAN_MANAGE"
                     continue
@@ -192,7 +242,7 @@ public struct AccessResolver: Sendable {
                 if (level == "CAN_USE" || level == "CAN_MANAGE") && objectID == "all" { ingest = true }
             }
             let scope: AuditScope? = all ? .all : workspaces.isEmpty ? nil : .workspaces(workspaces)
-            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens, appLevels: apps, clusterLevels: clusters)
+            return Access(principal: principal, isAdmin: false, auditScope: scope, canIngest: ingest, canCreateTokens: tokens, appLevels: apps, clusterLevels: clusters, jobLevels: jobs)
         }
     }
 }

@@ -75,7 +75,26 @@ public struct PermissionObjectType: Sendable {
             }
         })
 
-    public static let all: [PermissionObjectType] = [.auditLogs, .tokens, .apps, .clusters]
+    /// `jobs/{job_id}`: CAN_VIEW (see the job and its runs and output), CAN_MANAGE_RUN (also run it and report its
+    /// runs: what `vigil job run` needs), CAN_MANAGE (also manage its permissions), IS_OWNER (the creator).
+    public static let jobs = PermissionObjectType(
+        name: "jobs",
+        levels: [
+            ("CAN_VIEW", "Can see the job, its runs and their output"),
+            ("CAN_MANAGE_RUN", "Can also run the job and report its runs (vigil job run)"),
+            ("CAN_MANAGE", "Can also manage the job's permissions"),
+            ("IS_OWNER", "Owns the job"),
+        ],
+        validate: { objectID, level in
+            guard let id = Int64(objectID), id > 0 else {
+                throw VigilError(.invalidParameter, "jobs object id must be a job_id (a positive integer), got '\(objectID.prefix(64))'")
+            }
+            if let level, !["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"].contains(level) {
+                throw VigilError(.invalidParameter, "permission_level \(level.prefix(32)) is not valid for jobs; use CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE or IS_OWNER")
+            }
+        })
+
+    public static let all: [PermissionObjectType] = [.auditLogs, .tokens, .apps, .clusters, .jobs]
 
     public static func named(_ name: String) -> PermissionObjectType? { all.first { $0.name == name } }
 }

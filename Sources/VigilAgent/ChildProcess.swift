@@ -7,6 +7,8 @@ private let forwardTarget = Atomic<Int32>(0)
 /// Set when a forwarded signal arrives after the command ended: `vigil run` then stops waiting to ship.
 private let interruptedFlag = Atomic<Bool>(false)
 
+private let forwardedSignal = Atomic<Int32>(0)
+
 /// A command run with its standard input shared and its standard output and error captured through pipes; no other
 /// descriptor of this process reaches it.
 ///
@@ -87,6 +89,7 @@ public final class ChildProcess: Sendable {
                 // SI_KERNEL (0x80): the terminal signalled the whole process group, the child included.
                 guard let info, info.pointee.si_code != 0x80 else { return }
                 let saved = errno  // the interrupted code may be about to read it
+                forwardedSignal.store(number, ordering: .relaxed)
                 kill(target, number)
                 errno = saved
             }
@@ -96,24 +99,52 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// The last signal passed on to the command (0: none): `vigil job run` tells a cancelled run from a failed one.
+    public static var lastForwardedSignal: Int32 { forwardedSignal.load(ordering: .relaxed) }
+
     /// Whether SIGINT, SIGTERM (...) arrived after the command ended.
     public static var interruptedAfterExit: Bool { interruptedFlag.load(ordering: .relaxed) }
 
     /// Waits for the child to end (on a thread of its own: `waitpid` blocks). Returns the exit code to pass on:
     /// the child's own, or 128 + the signal that killed it.
     public func waitForExit() async -> (code: Int32, description: String) {
+        let exit = await waitForExitWithUsage()
+        return (exit.code, exit.description)
+    }
+
+    /// How the child ended and what it used (`wait4`'s rusage: the child's own CPU time and peak resident memory).
+    public struct Exit: Sendable, Equatable {
+        /// The exit code to pass on: the child's own, or 128 + the signal that killed it.
+        public var code: Int32
+        public var description: String
+        /// The signal that killed it, 0 when it exited.
+        public var signal: Int32
+        public var userMillis: Int64
+        public var systemMillis: Int64
+        public var peakRSSBytes: Int64
+    }
+
+    /// Waits for the child to end (on a thread of its own: `wait4` blocks).
+    public func waitForExitWithUsage() async -> Exit {
         await withCheckedContinuation { continuation in
             let pid = pid
             Thread.detachNewThread {
                 var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+                var usage = rusage()
+                while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}
                 forwardTarget.store(0, ordering: .relaxed)
                 let signal = status & 0x7F
+                let user = Int64(usage.ru_utime.tv_sec) * 1000 + Int64(usage.ru_utime.tv_usec) / 1000
+                let system = Int64(usage.ru_stime.tv_sec) * 1000 + Int64(usage.ru_stime.tv_usec) / 1000
+                // Linux reports ru_maxrss in kilobytes.
+                let rss = Int64(usage.ru_maxrss) * 1024
                 if signal == 0 {
                     let code = (status >> 8) & 0xFF
-                    continuation.resume(returning: (code, "exited with code \(code)"))
+                    continuation.resume(returning: Exit(code: code, description: "exited with code \(code)", signal: 0, userMillis: user,
+                                                        systemMillis: system, peakRSSBytes: rss))
                 } else {
-                    continuation.resume(returning: (128 + signal, "was killed by signal \(signal)"))
+                    continuation.resume(returning: Exit(code: 128 + signal, description: "was killed by signal \(signal)", signal: signal,
+                                                        userMillis: user, systemMillis: system, peakRSSBytes: rss))
                 }
             }
         }

@@ -35,11 +35,19 @@ public final class LogShipper: Sendable {
     private let shipped = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
 
-    public init(client: HTTPClient, baseURL: String, token: Secret, app: String, queue: ShipQueue, batchDelay: Duration = .milliseconds(200),
+    public convenience init(client: HTTPClient, baseURL: String, token: Secret, app: String, queue: ShipQueue, batchDelay: Duration = .milliseconds(200),
+                            maxBackoff: Duration = .seconds(5), clock: any WallClock = SystemWallClock(),
+                            report: @escaping @Sendable (Trouble) -> Void = { _ in }) {
+        let encoded = app.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? app
+        self.init(client: client, url: baseURL + "/api/2.0/vigil/apps/\(encoded)/logs", token: token, queue: queue, batchDelay: batchDelay,
+                  maxBackoff: maxBackoff, clock: clock, report: report)
+    }
+
+    /// Ships to `url` instead of an app's logs (a job run's output: `/api/2.0/vigil/jobs/runs/{run_id}/output`).
+    public init(client: HTTPClient, url: String, token: Secret, queue: ShipQueue, batchDelay: Duration = .milliseconds(200),
                 maxBackoff: Duration = .seconds(5), clock: any WallClock = SystemWallClock(), report: @escaping @Sendable (Trouble) -> Void = { _ in }) {
         self.client = client
-        let encoded = app.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? app
-        url = baseURL + "/api/2.0/vigil/apps/\(encoded)/logs"
+        self.url = url
         self.token = token
         self.queue = queue
         self.batchDelay = batchDelay

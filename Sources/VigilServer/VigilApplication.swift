@@ -146,7 +146,9 @@ public struct VigilApplication: Sendable {
                 store: dependencies.logs, retentionMillis: configuration.logLimits.retentionMillis, interval: configuration.logRetentionInterval,
                 clock: clock, liveApps: { [database] in try await AppStore(database: database).retentions() },
                 swept: { [metrics] in metrics.appLogs.deleted($0) }, logger: logger),
-            ClusterMonitorService(store: dependencies.clusters, interval: configuration.clusterCheckInterval, logger: logger),
+            ClusterMonitorService(
+                store: dependencies.clusters, jobs: dependencies.jobs, interval: configuration.clusterCheckInterval,
+                runsLost: { [metrics] runs in runs.forEach(metrics.jobRunEnded) }, logger: logger),
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(

@@ -112,6 +112,17 @@ struct AccessControlTests {
         "GET /api/2.0/permissions/clusters/{cluster_id}": "identities", "GET /api/2.0/permissions/clusters/{cluster_id}/permissionLevels": "identities",
         "PUT /api/2.0/permissions/clusters/{cluster_id}": "admin", "PATCH /api/2.0/permissions/clusters/{cluster_id}": "admin",
         "POST /api/2.0/vigil/compute/heartbeat": "own",
+        // Jobs: like clusters, the job is in the body, query or run, so every caller reaches the handler's 400 or its
+        // own (empty) lists; the handler's per-job decisions are JobsAPITests'.
+        "POST /api/2.2/jobs/create": "own", "POST /api/2.1/jobs/create": "own", "POST /api/2.2/jobs/run-now": "own",
+        "POST /api/2.1/jobs/run-now": "own", "GET /api/2.2/jobs/list": "own", "GET /api/2.1/jobs/list": "own", "GET /api/2.2/jobs/get": "own",
+        "GET /api/2.1/jobs/get": "own", "GET /api/2.2/jobs/runs/list": "own", "GET /api/2.1/jobs/runs/list": "own",
+        "GET /api/2.2/jobs/runs/get": "own", "GET /api/2.1/jobs/runs/get": "own", "GET /api/2.2/jobs/runs/get-output": "own",
+        "GET /api/2.1/jobs/runs/get-output": "own",
+        "GET /api/2.0/permissions/jobs/{job_id}": "identities", "GET /api/2.0/permissions/jobs/{job_id}/permissionLevels": "identities",
+        "PUT /api/2.0/permissions/jobs/{job_id}": "admin", "PATCH /api/2.0/permissions/jobs/{job_id}": "admin",
+        "POST /api/2.0/vigil/jobs/runs/{run_id}/start": "own", "POST /api/2.0/vigil/jobs/runs/{run_id}/heartbeat": "own",
+        "POST /api/2.0/vigil/jobs/runs/{run_id}/finish": "own", "POST /api/2.0/vigil/jobs/runs/{run_id}/output": "own",
         "GET /login": "signIn", "POST /login": "signIn", "POST /logout": "own",
         "GET /apps/{name}/logz": "browser", "GET /apps/{name}/logz/stream": "browser",
     ]

@@ -60,3 +60,25 @@ import VigilCore
         }
     }
 }
+
+/// `system.lakeflow.job_run_timeline`'s clock-hour slices.
+@Suite struct RunSlicesTests {
+    let hour: Int64 = 3_600_000
+
+    @Test func aRunIsCutAtEachClockHour() {
+        // 10:50 to 12:10.
+        let start = 10 * hour + 50 * 60_000
+        let end = 12 * hour + 10 * 60_000
+        let slices = RunSlices.slices(start: start, end: end)
+        #expect(slices.map(\.start) == [start, 11 * hour, 12 * hour])
+        #expect(slices.map(\.end) == [11 * hour, 12 * hour, end])
+        #expect(slices.reduce(0) { $0 + $1.end - $1.start } == end - start)
+    }
+
+    @Test func shortAndEmptyRuns() {
+        #expect(RunSlices.slices(start: hour + 5, end: hour + 9).map(\.start) == [hour + 5])
+        #expect(RunSlices.slices(start: hour, end: 2 * hour).count == 1, "an hour from a boundary to the next is one slice")
+        let empty = RunSlices.slices(start: 7, end: 7)
+        #expect(empty.count == 1 && empty[0].start == 7 && empty[0].end == 7)
+    }
+}

@@ -15,9 +15,11 @@ struct PermissionsController {
     let permissions: PermissionStore
     let apps: AppStore
     let clusters: ClusterStore
+    let jobs: JobStore
 
     func register(on router: Router<VigilRequestContext>) {
-        for path in ["/api/2.0/permissions/{object_type}/{object_id}", "/api/2.0/permissions/apps/{name}", "/api/2.0/permissions/clusters/{cluster_id}"] {
+        for path in ["/api/2.0/permissions/{object_type}/{object_id}", "/api/2.0/permissions/apps/{name}", "/api/2.0/permissions/clusters/{cluster_id}",
+                     "/api/2.0/permissions/jobs/{job_id}"] {
             router.on(RouteTable.entry(.get, path), use: get)
             router.on(RouteTable.entry(.put, path), use: change)
             router.on(RouteTable.entry(.patch, path), use: change)
@@ -29,19 +31,22 @@ struct PermissionsController {
         // The apps routes name the app as {name}, the clusters routes the cluster as {cluster_id}; the generic ones
         // name a type and an id.
         let typeName = context.parameters.get("object_type")
-            ?? (context.parameters.get("cluster_id") != nil ? PermissionObjectType.clusters.name : PermissionObjectType.apps.name)
+            ?? (context.parameters.get("cluster_id") != nil ? PermissionObjectType.clusters.name
+                : context.parameters.get("job_id") != nil ? PermissionObjectType.jobs.name : PermissionObjectType.apps.name)
         guard let type = PermissionObjectType.named(typeName) else {
             throw VigilError(
                 .notFound, "object type '\(typeName.prefix(64))' has no permissions in Vigil; types: \(PermissionObjectType.all.map(\.name).joined(separator: ", "))")
         }
-        let id = context.parameters.get("object_id") ?? context.parameters.get("name") ?? context.parameters.get("cluster_id") ?? ""
+        let id = context.parameters.get("object_id") ?? context.parameters.get("name") ?? context.parameters.get("cluster_id") ?? context.parameters.get("job_id") ?? ""
         try type.validate(id, nil)
         if type.name == PermissionObjectType.apps.name, try await apps.get(id) == nil { throw AppStore.notFound(id) }
         if type.name == PermissionObjectType.clusters.name, try await clusters.get(id) == nil { throw ClusterStore.notFound(id) }
+        if type.name == PermissionObjectType.jobs.name, try await jobs.job(id: Int64(id) ?? 0) == nil { throw JobStore.jobNotFound(Int64(id) ?? 0) }
         context.auditNote.set("request_object_type", type.name)
         context.auditNote.set("request_object_id", id)
         // Cluster records carry `cluster_id` as every other clusters action does, so one filter finds them all.
         if type.name == PermissionObjectType.clusters.name { context.auditNote.set("cluster_id", id) }
+        if type.name == PermissionObjectType.jobs.name { context.auditNote.set("job_id", id) }
         return (type, id)
     }
 
@@ -111,6 +116,7 @@ struct PermissionsController {
         if typeName == PermissionObjectType.tokens.name { return ("accounts", "changeDbTokenAcl") }
         if typeName == PermissionObjectType.apps.name { return ("apps", "changeAppsAcl") }
         if typeName == PermissionObjectType.clusters.name { return ("clusters", "changeClusterAcl") }
+        if typeName == PermissionObjectType.jobs.name { return ("jobs", "changeJobAcl") }
         return ("vigil", "change" + typeName.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Acl")
     }
 
@@ -136,7 +142,7 @@ struct PermissionsController {
             writer.beginObject()
             writer.key("object_id"); writer.string("/\(type.name)/\(id)"); writer.comma()
             // Databricks names a cluster's ACL object type in the singular ("cluster"), its path in the plural.
-            writer.key("object_type"); writer.string(type.name == PermissionObjectType.clusters.name ? "cluster" : type.name); writer.comma()
+            writer.key("object_type"); writer.string(type.name == PermissionObjectType.clusters.name ? "cluster" : type.name == PermissionObjectType.jobs.name ? "job" : type.name); writer.comma()
             writer.key("access_control_list")
             writer.beginArray()
             for (index, key) in order.enumerated() {

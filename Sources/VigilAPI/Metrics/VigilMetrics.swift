@@ -1,5 +1,6 @@
 import Prometheus
 import VigilCore
+import VigilMonitoring
 import VigilStore
 
 /// Vigil's Prometheus families. Every family has HELP text so `promtool check metrics` is clean.
@@ -12,6 +13,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     let nodeRowsAccepted: Counter
     let nodeRowsDuplicate: Counter
     let heartbeats: Counter
+    let jobRunDuration: DurationHistogram
     let batchEvents: ValueHistogram
     let batchSubmissions: ValueHistogram
     let commitDuration: DurationHistogram
@@ -45,6 +47,9 @@ public final class VigilMetrics: SequencerObserver, Sendable {
             descriptor: Self.name("vigil_node_timeline_rows_duplicate_total", "Node timeline rows already stored with the same values (retries)."))
         heartbeats = registry.makeCounter(
             descriptor: Self.name("vigil_node_heartbeats_total", "Heartbeats stored from vigil agent (one per node per interval)."))
+        jobRunDuration = registry.makeDurationHistogram(
+            descriptor: Self.name("vigil_job_run_duration_seconds", "Duration of ended job runs, from run-now to the end."),
+            buckets: [.seconds(1), .seconds(5), .seconds(15), .seconds(60), .seconds(300), .seconds(900), .seconds(3600), .seconds(4 * 3600), .seconds(24 * 3600)])
         batchEvents = registry.makeValueHistogram(
             descriptor: Self.name("vigil_sequencer_batch_events", "Events written per sequencer transaction (group commit size)."),
             buckets: [1, 2, 5, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 20000])
@@ -77,6 +82,7 @@ public final class VigilMetrics: SequencerObserver, Sendable {
         appLogs = AppLogMetrics(registry: registry)
         for reason in ["principal_busy", "queue_full", "shutting_down"] { _ = sqlRefusedCounter(reason) }
         for phase in ["head", "body", "idle", "write"] { _ = requestDeadlineCounter(phase) }
+        for result in ["SUCCESS", "FAILED", "TIMEDOUT", "CANCELED", "INTERNAL_ERROR"] { _ = jobRunsCounter(result) }
         for reason in ValidationReason.allCases {
             _ = rejectedCounter(reason)
             _ = nodeRowRejectedCounter(reason)
@@ -91,6 +97,18 @@ public final class VigilMetrics: SequencerObserver, Sendable {
         registry.makeCounter(
             descriptor: Self.name("vigil_ingest_events_rejected_total", "Ingested events refused by validation, by reason."),
             labels: [("reason", reason.rawValue)])
+    }
+
+    func jobRunsCounter(_ result: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_job_runs_total", "Job runs ended, by result (SUCCESS, FAILED, TIMEDOUT, CANCELED, or INTERNAL_ERROR when the runner vanished)."),
+            labels: [("result", result)])
+    }
+
+    /// Counts an ended run and its duration.
+    public func jobRunEnded(_ run: JobRunRecord) {
+        jobRunsCounter(run.lifeCycle == .internalError ? "INTERNAL_ERROR" : run.result?.rawValue ?? "FAILED").increment()
+        jobRunDuration.recordNanoseconds(run.runDuration * 1_000_000)
     }
 
     func nodeRowRejectedCounter(_ reason: ValidationReason) -> Counter {

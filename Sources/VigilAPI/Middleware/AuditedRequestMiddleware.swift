@@ -78,7 +78,7 @@ struct AuditedRequestMiddleware: RouterMiddleware {
                 // The one authorization decision: the route's requirement against what the caller holds (per-app
                 // requirements are about the app the path names). A denied request is answered 403 and audited
                 // like any other.
-                let object = context.parameters.get("name") ?? context.parameters.get("cluster_id")
+                let object = context.parameters.get("name") ?? context.parameters.get("cluster_id") ?? context.parameters.get("job_id")
                 if let route, !access.allows(route.requirement, object: object) {
                     if let key = route.bodyParam { await Self.noteBody(request, key: key, in: context) }
                     (response, errorMessage) = APIError.response(
@@ -200,6 +200,8 @@ struct AuditedRequestMiddleware: RouterMiddleware {
             case .createClusters: "membership of the admins group or CAN_USE on audit-logs/all"
             case .manageCluster: "CAN_MANAGE on clusters/\(object?.prefix(64) ?? "")"
             case .viewClusterPermissions: "CAN_MANAGE on clusters/\(object?.prefix(64) ?? "") or CAN_VIEW on audit-logs/all"
+            case .manageJob: "CAN_MANAGE on jobs/\(object?.prefix(64) ?? "")"
+            case .viewJobPermissions: "CAN_MANAGE on jobs/\(object?.prefix(64) ?? "") or CAN_VIEW on audit-logs/all"
             }
         return "\(principal.userName) does not have permission for this request; it needs \(need)"
     }

@@ -134,6 +134,31 @@ public enum RouteTable {
         APIRoute(.put, "/api/2.0/permissions/clusters/{cluster_id}", .manageCluster, "clusters", "changeClusterAcl"),
         APIRoute(.patch, "/api/2.0/permissions/clusters/{cluster_id}", .manageCluster, "clusters", "changeClusterAcl"),
         APIRoute(.get, "/api/2.0/permissions/clusters/{cluster_id}/permissionLevels", .viewClusterPermissions, "clusters", "getClusterPermissionLevels"),
+        // Jobs API (reference §4.5) at /api/2.2 and the /api/2.1 paths; the job is in the body, query or run, so the
+        // handler decides the per-job level (CAN_VIEW, CAN_MANAGE_RUN, CAN_MANAGE, IS_OWNER).
+        APIRoute(.post, "/api/2.2/jobs/create", .authenticated, "jobs", "create"),
+        APIRoute(.post, "/api/2.2/jobs/run-now", .authenticated, "jobs", "runNow"),
+        APIRoute(.get, "/api/2.2/jobs/list", .authenticated, "jobs", "list"),
+        APIRoute(.get, "/api/2.2/jobs/get", .authenticated, "jobs", "get"),
+        APIRoute(.get, "/api/2.2/jobs/runs/list", .authenticated, "jobs", "listRuns"),
+        APIRoute(.get, "/api/2.2/jobs/runs/get", .authenticated, "jobs", "getRun"),
+        APIRoute(.get, "/api/2.2/jobs/runs/get-output", .authenticated, "jobs", "getRunOutput"),
+        APIRoute(.post, "/api/2.1/jobs/create", .authenticated, "jobs", "create"),
+        APIRoute(.post, "/api/2.1/jobs/run-now", .authenticated, "jobs", "runNow"),
+        APIRoute(.get, "/api/2.1/jobs/list", .authenticated, "jobs", "list"),
+        APIRoute(.get, "/api/2.1/jobs/get", .authenticated, "jobs", "get"),
+        APIRoute(.get, "/api/2.1/jobs/runs/list", .authenticated, "jobs", "listRuns"),
+        APIRoute(.get, "/api/2.1/jobs/runs/get", .authenticated, "jobs", "getRun"),
+        APIRoute(.get, "/api/2.1/jobs/runs/get-output", .authenticated, "jobs", "getRunOutput"),
+        APIRoute(.get, "/api/2.0/permissions/jobs/{job_id}", .viewJobPermissions, "jobs", "getJobPermissions"),
+        APIRoute(.put, "/api/2.0/permissions/jobs/{job_id}", .manageJob, "jobs", "changeJobAcl"),
+        APIRoute(.patch, "/api/2.0/permissions/jobs/{job_id}", .manageJob, "jobs", "changeJobAcl"),
+        APIRoute(.get, "/api/2.0/permissions/jobs/{job_id}/permissionLevels", .viewJobPermissions, "jobs", "getJobPermissionLevels"),
+        // The runner's side of a run (`vigil job run`): CAN_MANAGE_RUN on the run's job.
+        APIRoute(.post, "/api/2.0/vigil/jobs/runs/{run_id}/start", .authenticated, "jobs", "runStart"),
+        APIRoute(.post, "/api/2.0/vigil/jobs/runs/{run_id}/heartbeat", .authenticated, "vigil", "reportJobRunHeartbeat"),
+        APIRoute(.post, "/api/2.0/vigil/jobs/runs/{run_id}/finish", .authenticated, "jobs", "runFailed"),
+        APIRoute(.post, "/api/2.0/vigil/jobs/runs/{run_id}/output", .authenticated, "vigil", "ingestJobRunOutput"),
         // An agent's report: its node is alive, with its node_timeline rows (producers, or the cluster's managers).
         APIRoute(.post, "/api/2.0/vigil/compute/heartbeat", .authenticated, "vigil", "reportNodeHeartbeat"),
         // Browser pages (a session cookie made at /login authenticates them) and the live tail (WebSocket).

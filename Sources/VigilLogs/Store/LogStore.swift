@@ -81,8 +81,8 @@ public struct LogStore: Sendable {
     }
 
     /// Deletes, for each of `keys`, the lines (and batch keys) older than its cutoff: its own in `cutoffs`, or
-    /// `defaultCutoff` when its entry is nil; a key missing from `cutoffs` is a deleted app's, and everything of it
-    /// goes. At most `batch` rows a transaction, so the writer is never held for long. Returns the lines deleted.
+    /// `defaultCutoff` when its entry is nil; a positive key missing from `cutoffs` is a deleted app's, and everything of
+    /// it goes (a negative one is a job run's output, kept for `defaultCutoff`). At most `batch` rows a transaction, so the writer is never held for long. Returns the lines deleted.
     ///
     /// `keys` must be read before `cutoffs` (the apps that exist): an app created in between is then in `cutoffs`
     /// but not in `keys`, and keeps its lines.
@@ -91,7 +91,8 @@ public struct LogStore: Sendable {
         for key in keys.sorted() {
             let cutoff: Int64 =
                 switch cutoffs[key] {
-                case nil: Int64.max  // the app is gone: every line
+                // The app is gone: every line. Negative keys are job runs' output (`-run_id`): the default retention.
+                case nil: key < 0 ? defaultCutoff : Int64.max
                 case .some(nil): defaultCutoff
                 case .some(.some(let own)): own
                 }

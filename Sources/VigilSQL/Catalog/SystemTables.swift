@@ -1,7 +1,7 @@
 extension Catalog {
     /// Every system table Vigil stores today.
     public static let system = Catalog(
-        tables: [.accessAudit, .computeClusters, .computeNodeTimeline, .vigilAppLogs] + CatalogTable.informationSchema)
+        tables: [.accessAudit, .computeClusters, .computeNodeTimeline, .lakeflowJobs, .lakeflowJobRunTimeline, .vigilAppLogs] + CatalogTable.informationSchema)
 }
 
 extension CatalogTable {
@@ -105,6 +105,52 @@ extension CatalogTable {
         // Migration 007's indexes.
         indexes: [["workspace_id", "change_time"], ["cluster_id", "change_time"]],
         comment: "Compute configurations: one row per change of a cluster's configuration")
+
+    /// `system.lakeflow.jobs` (reference §3): one row per change of a job (its creation, here), over `job_changes`
+    /// (migration 008).
+    public static let lakeflowJobs = CatalogTable(
+        name: ["system", "lakeflow", "jobs"],
+        storage: "job_changes",
+        columns: [
+            CatalogColumn("account_id", .string, .column("account_id")),
+            CatalogColumn("workspace_id", .string, .column("workspace_id")),
+            CatalogColumn("job_id", .string, .column("job_id")),
+            CatalogColumn("name", .string, .column("name")),
+            CatalogColumn("description", .string, .column("description")),
+            CatalogColumn("creator_id", .string, .column("creator_id")),
+            CatalogColumn("tags", .map(.string, .string), .column("tags")),
+            CatalogColumn("change_time", .timestamp, .column("change_time")),
+            CatalogColumn("delete_time", .timestamp, .column("delete_time")),
+            CatalogColumn("run_as", .string, .column("run_as")),
+        ],
+        scopeColumn: "workspace_id",
+        indexes: [["workspace_id", "change_time"]],
+        comment: "Jobs: one row per change of a job")
+
+    /// `system.lakeflow.job_run_timeline` (reference §3): each run cut into clock-hour slices (sum them per run);
+    /// `result_state` and `termination_code` are on the last slice of an ended run, null while it runs. Over
+    /// `job_run_slices` (migration 008).
+    public static let lakeflowJobRunTimeline = CatalogTable(
+        name: ["system", "lakeflow", "job_run_timeline"],
+        storage: "job_run_slices",
+        columns: [
+            CatalogColumn("account_id", .string, .column("account_id")),
+            CatalogColumn("workspace_id", .string, .column("workspace_id")),
+            CatalogColumn("job_id", .string, .column("job_id")),
+            CatalogColumn("run_id", .string, .column("run_id")),
+            CatalogColumn("period_start_time", .timestamp, .column("period_start_time")),
+            CatalogColumn("period_end_time", .timestamp, .column("period_end_time")),
+            CatalogColumn("trigger_type", .string, .column("trigger_type")),
+            CatalogColumn("run_type", .string, .column("run_type")),
+            CatalogColumn("run_name", .string, .column("run_name")),
+            CatalogColumn("compute_ids", .array(.string), .column("compute_ids")),
+            CatalogColumn("result_state", .string, .column("result_state")),
+            CatalogColumn("termination_code", .string, .column("termination_code")),
+            CatalogColumn("job_parameters", .map(.string, .string), .column("job_parameters")),
+        ],
+        scopeColumn: "workspace_id",
+        indexes: [["run_id", "period_start_time"], ["workspace_id", "period_start_time"], ["job_id", "period_start_time"]],
+        comment: "Job runs: each run in clock-hour slices, with its result on the last")
 
     /// `system.vigil.app_logs`: app log lines (Vigil's own table; Databricks keeps app logs outside system tables), over
     /// `app_log_lines` in `logs.sqlite`. A reader sees only the lines of apps it may use.

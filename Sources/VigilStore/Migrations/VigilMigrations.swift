@@ -11,6 +11,7 @@ public enum VigilMigrations {
         migrator.registerMigration("005_node_timeline", migrate: Migration005NodeTimeline.migrate)
         migrator.registerMigration("006_apps_and_sessions", migrate: Migration006AppsAndSessions.migrate)
         migrator.registerMigration("007_clusters", migrate: Migration007Clusters.migrate)
+        migrator.registerMigration("008_jobs", migrate: Migration008Jobs.migrate)
         return migrator
     }
 }
