@@ -149,6 +149,9 @@ public struct VigilApplication: Sendable {
             ClusterMonitorService(
                 store: dependencies.clusters, jobs: dependencies.jobs, interval: configuration.clusterCheckInterval,
                 runsLost: { [metrics] runs in runs.forEach(metrics.jobRunEnded) }, logger: logger),
+            ComputeRetentionService(
+                database: database, nodeRetentionMillis: configuration.nodeRetentionMillis, jobRetentionMillis: configuration.jobRetentionMillis,
+                interval: configuration.logRetentionInterval, clock: clock, logger: logger),
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(

@@ -2,6 +2,7 @@ import Logging
 import VigilCore
 import VigilAPI
 import VigilLogs
+import VigilMonitoring
 import VigilStore
 
 /// What `vigil serve` runs with. Defaults suit one machine; every field has a flag and a `VIGIL_*`
@@ -47,6 +48,10 @@ public struct VigilConfiguration: Sendable {
     public var logRetentionInterval: Duration = .seconds(60)
     /// How often clusters are checked for nodes that stopped reporting (a node is lost after three of its intervals).
     public var clusterCheckInterval: Duration = .seconds(1)
+    /// How long node_timeline rows (and events of clusters terminated that long ago) are kept (`--node-retention`).
+    public var nodeRetentionMillis: Int64 = ComputeRetentionService.defaultNodeRetentionMillis
+    /// How long ended job runs and their timeline slices are kept (`--job-retention`).
+    public var jobRetentionMillis: Int64 = ComputeRetentionService.defaultJobRetentionMillis
     /// The live tail's keep-alive and search-term wait.
     public var logStream = LogStreamSocket.Configuration()
 

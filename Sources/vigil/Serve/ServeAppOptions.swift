@@ -3,8 +3,8 @@ import Foundation
 import VigilLogs
 import VigilServer
 
-/// `vigil serve`'s settings for apps: the externally visible URL app URLs are made from, and the bounds on app logs
-/// (line size, per-app rate, retention).
+/// `vigil serve`'s settings for apps and monitoring data: the externally visible URL app URLs are made from, the
+/// bounds on app logs (line size, per-app rate, retention), and how long node samples and job runs are kept.
 struct ServeAppOptions: ParsableArguments {
     @Option(name: .customLong("public-url"), help: "The server's externally visible base URL, e.g. https://vigil.example.com; app URLs are <public-url>/apps/<name> (env VIGIL_PUBLIC_URL; default http://<host>:<port>).")
     var publicURLOption: String?
@@ -23,7 +23,16 @@ struct ServeAppOptions: ParsableArguments {
     @Option(name: .customLong("app-log-line-bytes"), help: "Longest app log line kept whole; longer ones are cut and marked.")
     var lineBytes: Int = LogLimits().maxLineBytes
 
+    @Option(name: .customLong("node-retention"), help: "How long node_timeline rows are kept (Databricks keeps 90 days): s, m, h or d.")
+    var nodeRetention: String = "90d"
+
+    @Option(name: .customLong("job-retention"), help: "How long ended job runs and their timeline are kept (Databricks keeps 365 days): s, m, h or d.")
+    var jobRetention: String = "365d"
+
     func validate() throws {
+        for (flag, value) in [("--node-retention", nodeRetention), ("--job-retention", jobRetention)] where RetentionPeriod.millis(value) == nil {
+            throw ValidationError("\(flag) must be a positive number with s, m, h or d, e.g. 90d; got '\(value)'")
+        }
         guard RetentionPeriod.millis(retention) != nil else {
             throw ValidationError("--app-log-retention must be a positive number with s, m, h or d, e.g. 7d or 36h; got '\(retention)'")
         }
@@ -39,6 +48,8 @@ struct ServeAppOptions: ParsableArguments {
 
     func apply(to configuration: inout VigilConfiguration) {
         configuration.publicURL = publicURL
+        configuration.nodeRetentionMillis = RetentionPeriod.millis(nodeRetention) ?? configuration.nodeRetentionMillis
+        configuration.jobRetentionMillis = RetentionPeriod.millis(jobRetention) ?? configuration.jobRetentionMillis
         configuration.logLimits = LogLimits(
             maxLineBytes: lineBytes, linesPerSecond: rate, burstLines: burst, retentionMillis: RetentionPeriod.millis(retention) ?? LogLimits().retentionMillis)
     }
