@@ -17,6 +17,12 @@ struct BenchmarkOptions {
     /// (i): log lines pushed; (k): lines the command under `vigil run` prints.
     var logLines = 2_000_000
     var runLines = 1_000_000
+    /// Run the monitoring figures (l)-(n) only: heartbeats per simulated agent, seconds the agent is watched, and
+    /// days of one-minute rows for the utilisation query.
+    var computeOnly = false
+    var agentReports = 100
+    var agentSeconds = 60
+    var utilisationDays = 30
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -27,6 +33,10 @@ struct BenchmarkOptions {
             }
             if flag == "--app-logs" {
                 appLogsOnly = true
+                continue
+            }
+            if flag == "--compute" {
+                computeOnly = true
                 continue
             }
             if flag == "--db" {
@@ -42,6 +52,9 @@ struct BenchmarkOptions {
             case "--grants": grants = max(1, value)
             case "--log-lines": logLines = max(40_000, value)
             case "--run-lines": runLines = max(1000, value)
+            case "--agent-reports": agentReports = max(1, value)
+            case "--agent-seconds": agentSeconds = max(5, value)
+            case "--utilisation-days": utilisationDays = max(1, value)
             default: print("unknown option \(flag)"); exit(2)
             }
         }

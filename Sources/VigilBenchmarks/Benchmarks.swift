@@ -20,12 +20,19 @@ import VigilTesting
 /// (e) offline verify rate, (f) inclusion proof latency;
 /// (g) Spark SQL: both seed queries and five aggregations over the same N stored events;
 /// (h) reference queries Q20 over node_timeline rows and Q1 over information_schema;
-/// (i)-(k) app logs: ingest rate, live tail latency, `vigil run` overhead (AppLogsBenchmark; alone with --app-logs).
+/// (i)-(k) app logs: ingest rate, live tail latency, `vigil run` overhead (AppLogsBenchmark; alone with --app-logs);
+/// (l)-(n) monitoring: agents' heartbeat ingest, the agent's own CPU and memory, a 30-day utilisation query over
+///     4.3M node rows (ComputeBenchmark; alone with --compute).
 @main
 enum Benchmarks {
     static func main() async throws {
         let options = BenchmarkOptions(CommandLine.arguments)
         print("Vigil benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        if options.computeOnly {
+            try await ComputeBenchmark.run(reportsPerAgent: options.agentReports, agentSeconds: options.agentSeconds,
+                                           utilisationDays: options.utilisationDays)
+            return
+        }
         if options.appLogsOnly {
             try await AppLogsBenchmark.run(lines: options.logLines, runLines: options.runLines)
             return
