@@ -86,7 +86,7 @@ public struct PermissionObjectType: Sendable {
             ("IS_OWNER", "Owns the job"),
         ],
         validate: { objectID, level in
-            guard let id = Int64(objectID), id > 0 else {
+            guard let id = Int64(objectID), id > 0, String(id) == objectID else {
                 throw VigilError(.invalidParameter, "jobs object id must be a job_id (a positive integer), got '\(objectID.prefix(64))'")
             }
             if let level, !["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"].contains(level) {

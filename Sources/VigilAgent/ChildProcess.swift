@@ -86,10 +86,10 @@ public final class ChildProcess: Sendable {
                     interruptedFlag.store(true, ordering: .relaxed)
                     return
                 }
+                forwardedSignal.store(number, ordering: .relaxed)
                 // SI_KERNEL (0x80): the terminal signalled the whole process group, the child included.
                 guard let info, info.pointee.si_code != 0x80 else { return }
                 let saved = errno  // the interrupted code may be about to read it
-                forwardedSignal.store(number, ordering: .relaxed)
                 kill(target, number)
                 errno = saved
             }
@@ -99,8 +99,11 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// The last signal passed on to the command (0: none): `vigil job run` tells a cancelled run from a failed one.
+    /// The last signal that arrived while the command ran (passed on to it, or sent by the terminal to both; 0: none):
+    /// `vigil job run` tells a cancelled run from a failed one. `resetSignals()` clears it before the next command.
     public static var lastForwardedSignal: Int32 { forwardedSignal.load(ordering: .relaxed) }
+
+    public static func resetSignals() { forwardedSignal.store(0, ordering: .relaxed) }
 
     /// Whether SIGINT, SIGTERM (...) arrived after the command ended.
     public static var interruptedAfterExit: Bool { interruptedFlag.load(ordering: .relaxed) }

@@ -39,7 +39,7 @@ public struct CPUTicks: Sendable, Equatable {
     /// and iowait. Nil when no time passed (or the counters went back, as after a reboot).
     public static func percentages(from old: CPUTicks, to new: CPUTicks) -> (user: Double, system: Double, iowait: Double)? {
         guard new.total > old.total, new.user >= old.user, new.nice >= old.nice, new.system >= old.system, new.iowait >= old.iowait,
-              new.irq >= old.irq, new.softirq >= old.softirq
+              new.irq >= old.irq, new.softirq >= old.softirq, new.idle >= old.idle, new.steal >= old.steal
         else { return nil }
         let total = Double(new.total - old.total)
         let user = Double((new.user - old.user) + (new.nice - old.nice))

@@ -189,7 +189,9 @@ public struct ClusterMachine: Sendable, Equatable {
         let instance = JSONMember("instance_id", .string(instanceID))
         switch state {
         case .pending, .restarting:
-            if liveDriver {
+            // Only the driver's own report: after a restart the old driver is still listed, and a worker's report
+            // says nothing of it.
+            if driver, !leaving {
                 state = .running
                 stateMessage = ""
                 events.append(ClusterEventDraft("RUNNING", sizes(current: after, target: targetWorkers)))

@@ -143,10 +143,12 @@ public struct ClusterStore: Sendable {
                 record.nodeInfo[heartbeat.instanceID] = .init(nodeType: heartbeat.nodeType, host: heartbeat.host)
             }
             try Self.store(db, record, events: events, at: now)
-            // An agent's rows belong to its cluster's workspace, and say whether they are the driver's.
+            // An agent's rows belong to its cluster's workspace (whatever they say: a cluster's manager must not file rows
+            // under another workspace's readers), and say whether they are the driver's.
             let rows = rows.map { row in
                 var row = row
-                if row.workspaceID == nil { row.workspaceID = record.workspaceID }
+                row.workspaceID = record.workspaceID
+                row.accountID = nil
                 if row.driver == nil { row.driver = heartbeat.driver }
                 if row.nodeType == nil { row.nodeType = heartbeat.nodeType }
                 return row

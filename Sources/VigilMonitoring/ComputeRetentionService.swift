@@ -51,14 +51,24 @@ public struct ComputeRetentionService: Service {
             ("DELETE FROM node_timeline WHERE rowid IN (SELECT rowid FROM node_timeline WHERE start_time < ? ORDER BY start_time LIMIT ?)",
              [nodeCutoff, batch]),
             ("""
-             DELETE FROM job_run_slices WHERE run_id IN (SELECT CAST(run_id AS TEXT) FROM job_runs WHERE end_time IS NOT NULL AND end_time < ? LIMIT ?)
-             """, [jobCutoff, batch]),
-            ("DELETE FROM job_runs WHERE run_id IN (SELECT run_id FROM job_runs WHERE end_time IS NOT NULL AND end_time < ? LIMIT ?)", [jobCutoff, batch]),
-            ("""
              DELETE FROM cluster_events WHERE id IN (SELECT e.id FROM cluster_events e JOIN clusters c ON c.cluster_id = e.cluster_id
                  WHERE c.state = 'TERMINATED' AND c.terminated_time < ? AND e.timestamp < ? LIMIT ?)
              """, [nodeCutoff, nodeCutoff, batch]),
         ]
+        // Ended runs go with their timeline slices, a batch of runs per transaction.
+        while true {
+            let count = try await database.pool.write { db in
+                let ids = try Int64.fetchAll(db, sql: "SELECT run_id FROM job_runs WHERE end_time IS NOT NULL AND end_time < ? LIMIT ?",
+                                             arguments: [jobCutoff, batch])
+                for id in ids {
+                    try db.execute(sql: "DELETE FROM job_run_slices WHERE run_id = ?", arguments: [String(id)])
+                    try db.execute(sql: "DELETE FROM job_runs WHERE run_id = ?", arguments: [id])
+                }
+                return ids.count
+            }
+            deleted += count
+            if count < batch { break }
+        }
         for (sql, arguments) in statements {
             while true {
                 let count = try await database.pool.write { db in

@@ -59,15 +59,19 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Jobs by id after `after`, at most `limit`, those `include` admits.
-    public func jobs(after: Int64, limit: Int, name: String?, include: @Sendable (JobRecord) -> Bool) async throws -> (jobs: [JobRecord], more: Bool) {
+    /// Jobs by id after `after`, skipping `offset` of them, at most `limit`, those `include` admits.
+    public func jobs(after: Int64, offset: Int = 0, limit: Int, name: String?, include: @Sendable (JobRecord) -> Bool) async throws
+        -> (jobs: [JobRecord], more: Bool)
+    {
         try await database.pool.read { db in
             var found: [JobRecord] = []
+            var skipped = 0
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM jobs WHERE job_id > ? AND (? IS NULL OR name = ?) ORDER BY job_id",
                                              arguments: [after, name, name])
             while let row = try cursor.next() {
                 let job = Self.job(row)
                 guard include(job) else { continue }
+                if skipped < offset { skipped += 1; continue }
                 if found.count == limit { return (found, true) }
                 found.append(job)
             }
@@ -91,7 +95,8 @@ public struct JobStore: Sendable {
                 attempt = previous.attemptNumber + 1
                 original = previous.originalAttemptRunID ?? previous.runID
             }
-            let number = (try Int64.fetchOne(db, sql: "SELECT count(*) FROM job_runs WHERE job_id = ?", arguments: [jobID]) ?? 0) + 1
+            // MAX, not count: numbers are never reused once retention deletes old runs.
+            let number = (try Int64.fetchOne(db, sql: "SELECT max(number_in_job) FROM job_runs WHERE job_id = ?", arguments: [jobID]) ?? 0) + 1
             try db.execute(sql: """
                 INSERT INTO job_runs(job_id, number_in_job, attempt_number, original_attempt_run_id, trigger, creator, life_cycle_state,
                     state_message, start_time, heartbeat_interval_ms, last_heartbeat)

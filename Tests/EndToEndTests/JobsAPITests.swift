@@ -70,6 +70,23 @@ struct JobsAPITests {
         }
     }
 
+    @Test("SIGTERM to the runner cancels the run: CANCELED, no retry, the command's status")
+    func cancelled() async throws {
+        try await LiveServer.run { server in
+            let runner = try RunningCommand(["job", "run", "--job-name", "stopped", "--retries", "2", "--", "sleep", "30"],
+                                            environment: Self.environment(server))
+            try await AppLogsTests.eventually {
+                (try? await Self.runs(server))?.first?["state"]?["life_cycle_state"] == .string("RUNNING")
+            }
+            runner.signal(SIGTERM)
+            #expect(try await runner.wait() == 143)
+            let runs = try await Self.runs(server)
+            #expect(runs.count == 1, "a cancelled run is not retried")
+            #expect(runs.first?["state"]?["result_state"] == .string("CANCELED"))
+            #expect(runs.first?["state"]?["user_cancelled_or_timedout"] == .bool(true))
+        }
+    }
+
     @Test("a runner killed mid-run leaves its run INTERNAL_ERROR after three missed heartbeats")
     func runnerKilled() async throws {
         var configuration = VigilConfiguration()
@@ -150,9 +167,15 @@ struct JobsAPITests {
             let finish = try await server.request(.POST, "/api/2.0/vigil/jobs/runs/1/finish", json: #"{"result_state":"GREAT"}"#)
             #expect(finish.status == 400 && finish.text.contains("result_state must be"))
             #expect(try await server.request(.POST, "/api/2.0/vigil/jobs/runs/1/start", json: #"{"host":"h"}"#).status == 200)
+            #expect(try await server.request(.PATCH, "/api/2.0/permissions/jobs/01", json: #"{"access_control_list":[]}"#).status == 400)
             let again = try await server.request(.POST, "/api/2.0/vigil/jobs/runs/1/start", json: #"{"host":"h"}"#)
             #expect(again.status == 400)
             #expect(try again.json()["error_code"] == .string("INVALID_STATE"))
+            // Once ended, a run takes no more output.
+            #expect(try await server.request(.POST, "/api/2.0/vigil/jobs/runs/1/finish", json: #"{"result_state":"SUCCESS","exit_code":0}"#).status == 200)
+            let late = try await server.request(.POST, "/api/2.0/vigil/jobs/runs/1/output", body: Array(#"{"message":"late"}"#.utf8),
+                                                contentType: "application/x-ndjson")
+            #expect(late.status == 400 && late.text.contains("output is closed"), "\(late.text)")
         }
     }
 }

@@ -80,3 +80,13 @@ struct BrowserTextTests {
         #expect(derived.appURL("shop") == "https://[::1]:8443/apps/shop")
     }
 }
+
+/// Prometheus label values from user input (cluster names, mount points) cannot break the exposition.
+@Suite struct ComputeMetricsTests {
+    @Test func labelValuesAreEscapedScalarByScalar() {
+        #expect(ComputeMetrics.escape("a\"\u{301}b") == "a\\\"\u{301}b", "a quote joined with a combining mark is still escaped")
+        #expect(ComputeMetrics.escape("x\r\ny") == "x\u{FFFD}\\ny")
+        #expect(ComputeMetrics.escape("back\\slash") == "back\\\\slash")
+        #expect(ComputeMetrics.escape("bell\u{7}") == "bell\u{FFFD}")
+    }
+}

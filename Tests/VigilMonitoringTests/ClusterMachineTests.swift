@@ -136,6 +136,9 @@ import VigilCore
         let restart = try machine.apply(.restarted(user: "a@x"), at: 2_000)
         #expect(types(restart) == ["RESTARTING"])
         #expect(machine.state == .restarting)
+        // A worker's report says nothing of the driver: still restarting.
+        #expect(try machine.apply(.heartbeat(instanceID: "w0", driver: false, intervalMillis: interval, leaving: false), at: 2_500).isEmpty)
+        #expect(machine.state == .restarting)
         #expect(types(try machine.apply(.heartbeat(instanceID: "driver", driver: true, intervalMillis: interval, leaving: false), at: 3_000)) == ["RUNNING"])
         let ended = try machine.apply(.terminated(user: "a@x"), at: 4_000)
         #expect(types(ended) == ["TERMINATING"])

@@ -93,8 +93,11 @@ struct JobsController {
         let query = try QueryParameters(request, allowed: ["limit", "offset", "page_token", "name", "expand_tasks"])
         let limit = try query.integer("limit", range: 1...100) ?? 20
         let after = try query.string("page_token").map { try Self.decodeToken($0, prefix: "j1.") } ?? 0
+        let offset = try query.integer("offset", range: 0...1_000_000) ?? 0
         let access = try context.requireAccess()
-        let page = try await jobs.jobs(after: after, limit: limit, name: try query.string("name")) { access.has(.view, onJob: String($0.jobID)) }
+        let page = try await jobs.jobs(after: after, offset: offset, limit: limit, name: try query.string("name")) {
+            access.has(.view, onJob: String($0.jobID))
+        }
         var members = [JSONMember("jobs", .array(page.jobs.map(JobJSON.job))), JSONMember("has_more", .bool(page.more))]
         if page.more, let last = page.jobs.last { members.append(JSONMember("next_page_token", .string(Base64URL.encode("j1.\(last.jobID)")))) }
         return JSONResponse.make(JSONWriter.text(of: .object(members)).utf8Bytes)
@@ -151,18 +154,8 @@ struct JobsController {
     @Sendable func getOutput(_ request: Request, context: VigilRequestContext) async throws -> Response {
         let query = try QueryParameters(request, allowed: ["run_id"])
         let run = try await visibleRun(try Self.id(try query.string("run_id").map(JSONValue.string), name: "run_id"), .view, context)
-        let lines = try await logs.tail(appKey: -run.runID, limit: 1_000_000)
-        var text = ""
-        var truncated = false
-        var bytes = 0
-        var kept: [String] = []
-        for line in lines.reversed() {
-            let size = line.line.message.utf8.count + 1
-            if bytes + size > Self.maxOutputBytes { truncated = true; break }
-            bytes += size
-            kept.append(line.line.message)
-        }
-        text = kept.reversed().joined(separator: "\n")
+        let (messages, truncated) = try await logs.newestMessages(appKey: -run.runID, maxBytes: Self.maxOutputBytes)
+        let text = messages.joined(separator: "\n")
         var members = [JSONMember("metadata", JobJSON.run(run)), JSONMember("logs", .string(text)), JSONMember("logs_truncated", .bool(truncated))]
         if run.lifeCycle == .internalError || run.result == .failed || run.result == .timedOut {
             members.append(JSONMember("error", .string(run.stateMessage)))
@@ -214,6 +207,9 @@ struct JobsController {
 
     @Sendable func output(_ request: Request, context: VigilRequestContext) async throws -> Response {
         let run = try await runnerRun(context)
+        guard run.lifeCycle.isActive else {
+            throw VigilError(.invalidState, "run \(run.runID) is \(run.lifeCycle.rawValue): its output is closed")
+        }
         let batchKey = try AppLogsController.batchKey(request)
         let body = try await RequestBody.collect(request, limit: 16 << 20, hint: "; send fewer lines per request")
         let decoded: DecodedLogs

@@ -55,17 +55,20 @@ enum ComputeMetrics {
         [("cluster_id", sample.clusterID), ("instance_id", sample.instanceID)]
     }
 
-    /// Label values escape backslash, double quote and line feed (the text format's rule).
+    /// Label values escape backslash, double quote and line feed (the text format's rule), scalar by scalar (a
+    /// `Character` may join a quote with a combining mark, or CR with LF); other control characters, which the format
+    /// cannot escape, become U+FFFD.
     static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value): out.append("\u{FFFD}")
+            default: out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 }

@@ -66,6 +66,24 @@ public struct LogStore: Sendable {
         }
     }
 
+    /// The newest messages of `appKey` that fit in `maxBytes` (a line break between each), oldest first, and whether
+    /// older ones were left out: read newest first through a cursor, so a huge output costs at most `maxBytes`.
+    public func newestMessages(appKey: Int64, maxBytes: Int) async throws -> (messages: [String], truncated: Bool) {
+        try await database.pool.read { db in
+            var kept: [String] = []
+            var bytes = 0
+            let cursor = try String.fetchCursor(db, sql: "SELECT message FROM app_log_lines WHERE app_key = ? ORDER BY ts DESC, id DESC",
+                                                arguments: [appKey])
+            while let message = try cursor.next() {
+                let size = message.utf8.count + 1
+                if bytes + size > maxBytes { return (kept.reversed(), true) }
+                bytes += size
+                kept.append(message)
+            }
+            return (kept.reversed(), false)
+        }
+    }
+
     /// How many lines the app has.
     public func count(appKey: Int64) async throws -> Int {
         try await database.pool.read { db in

@@ -133,6 +133,13 @@ struct AgentReporter {
             }
             return
         }
+        if reply.status == 400, !rows.isEmpty {
+            // Rows the server refuses (a clock far ahead, a counter gone wrong) would be refused again at every report:
+            // they are dropped, said, and the agent carries on.
+            spool.removeFirst(rows.count)
+            say("the server refused \(rows.count) rows, which are dropped: \(VigilClient.failure(for: reply).message)")
+            return
+        }
         guard (200..<300).contains(reply.status) else { throw VigilClient.failure(for: reply) }
         if let since = unreachableSince {
             say("the server answers again after \(Int(Date().timeIntervalSince(since))) s; sending \(spool.rows.count) waiting rows")

@@ -62,7 +62,8 @@ struct JobRunCommand: AsyncParsableCommand {
             let (result, exitCode) = try await runOnce(command, runID: runID, client: client)
             code = exitCode
             say("run \(runID) of job \(jobName) (attempt \(attempt + 1)): \(result)")
-            guard result == "FAILED" || result == "TIMEDOUT", attempt < retries else { break }
+            // A cancelled run, or a signal after the command ended, stops the retries.
+            guard result == "FAILED" || result == "TIMEDOUT", attempt < retries, !ChildProcess.interruptedAfterExit else { break }
             retryOf = runID
         }
         throw ExitCode(code)
@@ -94,17 +95,18 @@ struct JobRunCommand: AsyncParsableCommand {
         let clock = SystemWallClock()
         let queue = try ShipQueue(spoolDirectory: nil)
         let shipper = LogShipper(client: client.http, url: client.baseURL + base + "/output", token: Secret(client.token), queue: queue)
+        // The run is RUNNING before the command starts: a refused start leaves no command running unreported.
+        _ = try await client.call(.POST, base + "/start", body: Self.json([JSONMember("host", .string(ProcessInfo.processInfo.hostName))]))
         let child: ChildProcess
         do {
             child = try ChildProcess(command: command)
         } catch {
-            _ = try? await client.call(.POST, base + "/start", body: Self.json([JSONMember("host", .string(ProcessInfo.processInfo.hostName))]))
             _ = try? await client.call(.POST, base + "/finish", body: Self.json([
                 JSONMember("result_state", .string("FAILED")), JSONMember("exit_code", .number("127")), JSONMember("state_message", .string("\(error)")),
             ]))
             throw CLIFailure("\(error)", exitCode: 127)
         }
-        _ = try await client.call(.POST, base + "/start", body: Self.json([JSONMember("host", .string(ProcessInfo.processInfo.hostName))]))
+        ChildProcess.resetSignals()
         child.forwardSignals()
         let inputEnded = Atomic<Bool>(false)
         let deadline = Mutex<ContinuousClock.Instant?>(nil)
@@ -147,7 +149,8 @@ struct JobRunCommand: AsyncParsableCommand {
         deadline.withLock { $0 = .now + .seconds(30) }
         inputEnded.store(true, ordering: .relaxed)
         _ = await shipping.value
-        let cancelled = exit.signal != 0 && [SIGINT, SIGTERM, SIGHUP].contains(ChildProcess.lastForwardedSignal) && !timedOut.load(ordering: .relaxed)
+        // A stop signal while the command ran means the user cancelled it, however the command then ended.
+        let cancelled = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].contains(ChildProcess.lastForwardedSignal) && !timedOut.load(ordering: .relaxed)
         let result = timedOut.load(ordering: .relaxed) ? "TIMEDOUT" : cancelled ? "CANCELED" : exit.code == 0 ? "SUCCESS" : "FAILED"
         let message = timedOut.load(ordering: .relaxed) ? "Timed out after \(timeout) s; the command \(exit.description)" : "The command \(exit.description)"
         _ = try await client.call(.POST, base + "/finish", body: Self.json([
