@@ -134,8 +134,8 @@ struct ComputeAndInformationSchemaTests {
             // Every SQL reader sees the catalog's relations.
             let tables = "SELECT concat(table_schema, '.', table_name) FROM system.information_schema.tables ORDER BY 1"
             #expect(try await column(tables, as: "workspace auditor") == [
-                "access.audit", "compute.node_timeline", "information_schema.schema_privileges",
-                "information_schema.table_privileges", "information_schema.tables", "vigil.app_logs",
+                "access.audit", "compute.clusters", "compute.node_timeline", "information_schema.schema_privileges",
+                "information_schema.table_privileges", "information_schema.tables", "lakeflow.job_run_timeline", "lakeflow.jobs", "vigil.app_logs",
             ])
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+import VigilCore
 @testable import VigilAPI
 
 /// What the browser pages do with text they did not write: log lines shown inert, form fields decoded as browsers
@@ -88,5 +89,41 @@ struct BrowserTextTests {
         #expect(ComputeMetrics.escape("x\r\ny") == "x\u{FFFD}\\ny")
         #expect(ComputeMetrics.escape("back\\slash") == "back\\\\slash")
         #expect(ComputeMetrics.escape("bell\u{7}") == "bell\u{FFFD}")
+    }
+}
+
+/// An agent's report, read without a server.
+@Suite struct HeartbeatReportTests {
+    func parse(_ text: String) throws -> HeartbeatController.Report {
+        try HeartbeatController.parse(try JSONParser.parse(Array(text.utf8)))
+    }
+
+    @Test func aReportAndItsDefaults() throws {
+        let report = try parse(#"{"cluster_id":"c-1","instance_id":"i","interval_seconds":2.5,"node_timeline":[{},{}]}"#)
+        #expect(report.heartbeat.intervalMillis == 2_500 && !report.heartbeat.driver && !report.heartbeat.leaving)
+        #expect(report.rows.count == 2 && report.clusterName == nil && report.numWorkers == nil)
+        let full = try parse(#"{"cluster_id":"c","instance_id":"i","interval_seconds":60,"driver":true,"leaving":true,"cluster_name":"Edge","num_workers":3,"host":"h","node_type":"m5"}"#)
+        #expect(full.heartbeat.driver && full.heartbeat.leaving && full.clusterName == "Edge" && full.numWorkers == 3)
+        #expect(full.heartbeat.host == "h" && full.heartbeat.nodeType == "m5")
+    }
+
+    @Test func refusalsNameTheField() {
+        for (body, fragment) in [
+            (#"{"cluster_id":"c","instance_id":"i","interval_seconds":3601}"#, "interval_seconds"),
+            (#"{"cluster_id":"c","instance_id":"i","interval_seconds":10,"driver":"yes"}"#, "driver must be true or false"),
+            (#"{"cluster_id":"c","instance_id":"i\u0007","interval_seconds":10}"#, "instance_id"),
+            (#"{"cluster_id":"c","instance_id":"i","interval_seconds":10,"num_workers":-1}"#, "num_workers"),
+            (#"{"cluster_id":"c","instance_id":"i","interval_seconds":10,"node_timeline":{}}"#, "node_timeline must be an array"),
+            (#"[]"#, "JSON object"),
+        ] {
+            do {
+                _ = try parse(body)
+                Issue.record("\(body) was accepted")
+            } catch let error as VigilError {
+                #expect(error.message.contains(fragment), "\(body): \(error.message)")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
     }
 }
