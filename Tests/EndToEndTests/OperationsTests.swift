@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 import VigilCore
 import VigilTesting
@@ -70,7 +72,15 @@ struct OperationsTests {
         let token = try String(contentsOfFile: data + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let environment = ["VIGIL_HOST": serve.baseURL, "VIGIL_TOKEN": token]
         async let ingest = CommandRunner.run(["events", "ingest", folder.file("events.ndjson"), "--batch-size", "200"], environment: environment)
-        try await Task.sleep(for: .milliseconds(1500))
+        // Stop the server once the ingest has stored some events (however slow this machine is to start it).
+        try await AppLogsTests.eventually {
+            var request = HTTPClientRequest(url: serve.baseURL + "/metrics")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let response = try await LiveServer.client.execute(request, timeout: .seconds(30))
+            let text = String(buffer: try await response.body.collect(upTo: 8 << 20))
+            let accepted = text.split(separator: "\n").first { $0.hasPrefix("vigil_ingest_events_accepted_total ") }
+            return (accepted?.split(separator: " ").last.flatMap { Double($0) } ?? 0) > 0
+        }
         try await serve.stop()
         let cut = try await ingest
         #expect(cut.status == 1, "the ingest finished before the server stopped: \(cut.stdout)")

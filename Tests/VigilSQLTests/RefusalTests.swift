@@ -49,7 +49,7 @@ struct RefusalTests {
             """, code: .tableNotFound, line: 1, column: 50, mentions: "not available"),
         // System tables Vigil does not serve are refused by name, at the table.
         Refusal(sql: "SELECT * FROM system.information_schema.columns", code: .tableNotFound, line: 1, column: 15, mentions: "system.information_schema.columns"),
-        Refusal(sql: "SELECT cluster_id\nFROM system.compute.clusters", code: .tableNotFound, line: 2, column: 6, mentions: "system.compute.clusters"),
+        Refusal(sql: "SELECT warehouse_id\nFROM system.compute.warehouses", code: .tableNotFound, line: 2, column: 6, mentions: "system.compute.warehouses"),
         Refusal(sql: "SELECT nope FROM system.compute.node_timeline", code: .columnNotFound, line: 1, column: 8, mentions: "cpu_user_percent"),
     ]
 
