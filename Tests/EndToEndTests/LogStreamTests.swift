@@ -118,22 +118,45 @@ struct LogStreamTests {
                 ([.authorization: "Bearer \(server.adminToken)", .origin: "http://evil.example"], 4403),
                 ([.authorization: "Bearer \(server.adminToken)", .origin: "null"], 4403),
             ]
+            // A retried attempt (see `refused`) is one more connection and, past authentication, one more record.
+            var retriedStatuses: [String] = []
+            var retries = 0
             for (headers, code) in cases {
-                let session = try await LogStreamClient.run(url, headers: headers, until: { _ in true })
+                let (session, retried) = try await Self.refused(url, headers: headers)
+                if retried {
+                    retries += 1
+                    if code != 4401 { retriedStatuses.append(String(code - 4000)) }
+                }
                 #expect(session.closeCode == code, "\(headers): \(String(describing: session.closeCode)) \(session.closeReason ?? "")")
                 #expect(session.lines.isEmpty)
             }
             // The server's own origin, as a browser on it sends it, is fine.
             let same = try await LogStreamClient.run(url, headers: [.authorization: "Bearer \(server.adminToken)", .origin: server.baseURL])
             #expect(same.frames == ["\u{0}"])
-            let unknown = try await LogStreamClient.run(Self.streamURL(server, "ghost"), headers: Self.bearer(server.adminToken), until: { _ in true })
+            let (unknown, retriedUnknown) = try await Self.refused(Self.streamURL(server, "ghost"), headers: Self.bearer(server.adminToken))
             #expect(unknown.closeCode == 4404)
+            if retriedUnknown {
+                retries += 1
+                retriedStatuses.append("404")
+            }
             // Each attempt is audited: refusals with their status, the accepted stream as apps/streamAppLogs.
             let audit = try await server.request(.GET, "/api/2.0/audit/events?action_name=streamAppLogs&page_size=100").json()
             guard case .array(let rows)? = audit["events"] else { Issue.record("\(audit)"); return }
             let statuses = rows.compactMap { $0["response"]?["status_code"].map(JSONWriter.text(of:)) }.sorted()
-            #expect(statuses == ["101", "403", "403", "403", "404"])
-            #expect(try await AppLogsTests.metric(server, "vigil_app_log_stream_connections_total") == 8)
+            #expect(statuses == (["101", "403", "403", "403", "404"] + retriedStatuses).sorted())
+            #expect(try await AppLogsTests.metric(server, "vigil_app_log_stream_connections_total") == Double(8 + retries))
+        }
+    }
+
+    /// A stream the server refuses right after the upgrade. The test's WebSocket client can miss a close that arrives
+    /// with the 101 response and wait forever (seen twice in ~10 full runs under load; the same client-side hang was
+    /// fixed in mqtt-nio's WebSocket transport, swift-server-community/mqtt-nio#255), so a silent attempt is tried
+    /// once more; a server that never closes still fails the test.
+    static func refused(_ url: String, headers: HTTPFields) async throws -> (LogStreamClient.Session, retried: Bool) {
+        do {
+            return (try await LogStreamClient.run(url, headers: headers, timeout: .seconds(15), until: { _ in true }), false)
+        } catch let error as CocoaError where error.code == .executableLoad {
+            return (try await LogStreamClient.run(url, headers: headers, timeout: .seconds(15), until: { _ in true }), true)
         }
     }
 
