@@ -64,18 +64,9 @@ public struct JobStore: Sendable {
         -> (jobs: [JobRecord], more: Bool)
     {
         try await database.pool.read { db in
-            var found: [JobRecord] = []
-            var skipped = 0
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM jobs WHERE job_id > ? AND (? IS NULL OR name = ?) ORDER BY job_id",
                                              arguments: [after, name, name])
-            while let row = try cursor.next() {
-                let job = Self.job(row)
-                guard include(job) else { continue }
-                if skipped < offset { skipped += 1; continue }
-                if found.count == limit { return (found, true) }
-                found.append(job)
-            }
-            return (found, false)
+            return try Self.page(cursor, decode: Self.job, include: include, offset: offset, limit: limit)
         }
     }
 
@@ -219,16 +210,7 @@ public struct JobStore: Sendable {
                 SELECT r.*, j.name AS job_name, j.workspace_id AS workspace_id FROM job_runs r JOIN jobs j ON j.job_id = r.job_id
                 \(filterSQL) ORDER BY r.run_id DESC
                 """, arguments: arguments)
-            var skipped = 0
-            var found: [JobRunRecord] = []
-            while let row = try cursor.next() {
-                let run = Self.run(row)
-                guard include(run) else { continue }
-                if skipped < offset { skipped += 1; continue }
-                if found.count == limit { return (found, true) }
-                found.append(run)
-            }
-            return (found, false)
+            return try Self.page(cursor, decode: Self.run, include: include, offset: offset, limit: limit)
         }
     }
 
@@ -279,6 +261,21 @@ public struct JobStore: Sendable {
                                            run.trigger == "RETRY" ? "RETRY" : "ONETIME", run.jobName,
                                            last ? run.timelineResult : nil, last ? run.terminationCode : nil])
         }
+    }
+
+    /// One page of a cursor's rows the caller may see: `offset` of them skipped, at most `limit` kept, and whether
+    /// more follow (jobs and runs are filtered by permission as they are read, so SQL cannot count them).
+    static func page<T>(_ cursor: RowCursor, decode: (Row) -> T, include: (T) -> Bool, offset: Int, limit: Int) throws -> ([T], Bool) {
+        var found: [T] = []
+        var skipped = 0
+        while let row = try cursor.next() {
+            let item = decode(row)
+            guard include(item) else { continue }
+            if skipped < offset { skipped += 1; continue }
+            if found.count == limit { return (found, true) }
+            found.append(item)
+        }
+        return (found, false)
     }
 
     static func job(_ db: Database, id: Int64) throws -> JobRecord? {
