@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -38,6 +39,8 @@ let package = Package(
             dependencies: ["VigilCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "VigilSQL", dependencies: ["VigilCore"]),
+        // Sigma rules and their evaluation over audit events: pure, no database and no HTTP.
+        .target(name: "VigilDetection", dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "VigilStore",
             dependencies: [
@@ -81,10 +84,20 @@ let package = Package(
             ]
         ),
         .target(name: "VigilLogHandler", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // Detections running on the committed stream, their rules and alert history.
+        .target(
+            name: "VigilAlerts",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilDetection",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "VigilAPI",
             dependencies: [
-                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs", "VigilMonitoring",
+                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilDetection",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -95,7 +108,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring",
+                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -119,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring",
+                "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring", "VigilDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -147,6 +160,7 @@ let package = Package(
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"]),
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
+        .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilMonitoringTests", dependencies: ["VigilMonitoring", "VigilCore", "VigilStore", "VigilTesting"]),

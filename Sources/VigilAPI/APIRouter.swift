@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import VigilCore
 import VigilAccess
+import VigilAlerts
 import VigilLogs
 import VigilMonitoring
 import VigilStore
@@ -37,11 +38,14 @@ public struct APIDependencies: Sendable {
     public var clusters: ClusterStore
     /// Jobs and their runs.
     public var jobs: JobStore
+    /// Sigma detections on the committed stream (the server runs it as a service and feeds it from the sequencer).
+    public var detections: DetectionService
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
                 statementLimits: StatementRegistry.Limits = .init(), logs: LogStore, logLimits: LogLimits = LogLimits(),
-                publicURL: PublicURL = PublicURL(configured: nil), clock: any WallClock, logger: Logger) {
+                publicURL: PublicURL = PublicURL(configured: nil), detections: DetectionService.Configuration = .init(),
+                clock: any WallClock, logger: Logger) {
         self.database = database
         self.sequencer = sequencer
         self.tokens = tokens
@@ -60,6 +64,17 @@ public struct APIDependencies: Sendable {
         self.publicURL = publicURL
         self.clusters = ClusterStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
         self.jobs = JobStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
+        self.detections = DetectionService(
+            store: DetectionStore(database: database, clock: clock), configuration: detections, logger: logger,
+            fired: { [recorder, logger] alerts in
+                for alert in alerts {
+                    do {
+                        try await recorder.record(DetectionAudit.record(alert))
+                    } catch {
+                        logger.error("A detection firing could not be audited", metadata: ["alert_id": "\(alert.alertID)", "error": "\(error)"])
+                    }
+                }
+            })
     }
 
     var authenticator: RequestAuthenticator {
@@ -108,6 +123,7 @@ public enum APIRouter {
         JobsController(jobs: dependencies.jobs, logs: dependencies.logs, limits: dependencies.logLimits, metrics: dependencies.metrics,
                        clock: dependencies.clock).register(on: router)
         ClustersController(clusters: clusters).register(on: router)
+        DetectionsController(service: dependencies.detections, events: EventStore(database: dependencies.database)).register(on: router)
         HeartbeatController(
             clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)
@@ -130,7 +146,7 @@ public enum APIRouter {
         MetricsController(
             metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements,
             openConnections: dependencies.openConnections, logFollowers: { [tail = dependencies.logTail] in tail.followerCount },
-            clusters: clusters
+            clusters: clusters, detections: dependencies.detections
         ).register(on: router)
         return router
     }

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import VigilAlerts
 import VigilAPI
 import HummingbirdWebSocket
 import VigilCore
@@ -84,7 +85,13 @@ public struct VigilApplication: Sendable {
             metrics: metrics, checkpointSigner: checkpointSigner, limits: configuration.limits,
             sql: SQLStatementRunner(database: database, limits: configuration.sql, attachments: ["logs": logDatabase.path]),
             statementLimits: configuration.statements, logs: LogStore(database: logDatabase), logLimits: configuration.logLimits,
-            publicURL: PublicURL(configured: configuration.publicURL), clock: clock, logger: logger)
+            publicURL: PublicURL(configured: configuration.publicURL), detections: configuration.detections, clock: clock, logger: logger)
+        // Rules run on what the sequencer commits; a bad rules file refuses the start, with every problem named.
+        try await dependencies.detections.reload()
+        if !dependencies.detections.fileProblems.isEmpty {
+            throw VigilError(.invalidParameter, "--rules-dir has rules with problems:\n" + dependencies.detections.fileProblems.values.flatMap { $0 }.sorted().joined(separator: "\n"))
+        }
+        sequencer.onCommit { [detections = dependencies.detections] in detections.enqueue($0) }
         dependencies.logStream = configuration.logStream
         dependencies.servesTLS = tls != nil
         dependencies.gate = UnauthenticatedGate(limits: configuration.unauthenticated)
@@ -152,6 +159,7 @@ public struct VigilApplication: Sendable {
             ComputeRetentionService(
                 database: database, nodeRetentionMillis: configuration.nodeRetentionMillis, jobRetentionMillis: configuration.jobRetentionMillis,
                 interval: configuration.logRetentionInterval, clock: clock, logger: logger),
+            dependencies.detections,
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(

@@ -1,5 +1,6 @@
 import Logging
 import VigilCore
+import VigilAlerts
 import VigilAPI
 import VigilLogs
 import VigilMonitoring
@@ -54,6 +55,8 @@ public struct VigilConfiguration: Sendable {
     public var jobRetentionMillis: Int64 = ComputeRetentionService.defaultJobRetentionMillis
     /// The live tail's keep-alive and search-term wait.
     public var logStream = LogStreamSocket.Configuration()
+    /// Sigma rules from a folder (`--rules-dir`, reloaded when a file changes) and the detection queue's limits.
+    public var detections = DetectionService.Configuration()
 
     public struct TLSFiles: Sendable {
         public var certificatePath: String

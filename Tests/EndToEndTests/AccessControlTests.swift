@@ -123,6 +123,10 @@ struct AccessControlTests {
         "PUT /api/2.0/permissions/jobs/{job_id}": "admin", "PATCH /api/2.0/permissions/jobs/{job_id}": "admin",
         "POST /api/2.0/vigil/jobs/runs/{run_id}/start": "own", "POST /api/2.0/vigil/jobs/runs/{run_id}/heartbeat": "own",
         "POST /api/2.0/vigil/jobs/runs/{run_id}/finish": "own", "POST /api/2.0/vigil/jobs/runs/{run_id}/output": "own",
+        // Detection rules and their alert history: admins.
+        "POST /api/2.0/vigil/detections": "admin", "GET /api/2.0/vigil/detections": "admin", "GET /api/2.0/vigil/detections/{id}": "admin",
+        "PUT /api/2.0/vigil/detections/{id}": "admin", "DELETE /api/2.0/vigil/detections/{id}": "admin",
+        "POST /api/2.0/vigil/detections/{id}/backtest": "admin", "GET /api/2.0/vigil/alert-history": "admin",
         "GET /login": "signIn", "POST /login": "signIn", "POST /logout": "own",
         "GET /apps/{name}/logz": "browser", "GET /apps/{name}/logz/stream": "browser",
     ]

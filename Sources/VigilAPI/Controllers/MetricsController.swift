@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import VigilAlerts
 import VigilMonitoring
 import VigilStore
 
@@ -12,6 +13,7 @@ struct MetricsController {
     let openConnections: @Sendable () -> Int
     let logFollowers: @Sendable () -> Int
     let clusters: ClusterStore
+    let detections: DetectionService
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
@@ -21,6 +23,7 @@ struct MetricsController {
                 sql: .init(running: load.running, queued: load.queued, keptResultBytes: statements.keptBytes),
                 openConnections: openConnections(), logFollowers: logFollowers())
             bytes += Array(ComputeMetrics.text(clusters: try await clusters.all(), samples: try await clusters.latestSamples()).utf8)
+            bytes += Array(DetectionMetrics.text(detections.stats).utf8)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

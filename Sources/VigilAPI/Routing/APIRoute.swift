@@ -161,6 +161,14 @@ public enum RouteTable {
         APIRoute(.post, "/api/2.0/vigil/jobs/runs/{run_id}/output", .authenticated, "vigil", "ingestJobRunOutput"),
         // An agent's report: its node is alive, with its node_timeline rows (producers, or the cluster's managers).
         APIRoute(.post, "/api/2.0/vigil/compute/heartbeat", .authenticated, "vigil", "reportNodeHeartbeat"),
+        // Detection rules (Sigma YAML bodies) and what they fired: admins.
+        APIRoute(.post, "/api/2.0/vigil/detections", .administer, "vigil", "createDetection"),
+        APIRoute(.get, "/api/2.0/vigil/detections", .administer, "vigil", "listDetections"),
+        APIRoute(.get, "/api/2.0/vigil/detections/{id}", .administer, "vigil", "getDetection"),
+        APIRoute(.put, "/api/2.0/vigil/detections/{id}", .administer, "vigil", "updateDetection"),
+        APIRoute(.delete, "/api/2.0/vigil/detections/{id}", .administer, "vigil", "deleteDetection"),
+        APIRoute(.post, "/api/2.0/vigil/detections/{id}/backtest", .administer, "vigil", "backtestDetection"),
+        APIRoute(.get, "/api/2.0/vigil/alert-history", .administer, "vigil", "listAlertHistory"),
         // Browser pages (a session cookie made at /login authenticates them) and the live tail (WebSocket).
         APIRoute(.get, "/login", .signIn, "accounts", "loginPage"),
         APIRoute(.post, "/login", .signIn, "accounts", "login"),

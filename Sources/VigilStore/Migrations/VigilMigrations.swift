@@ -12,6 +12,7 @@ public enum VigilMigrations {
         migrator.registerMigration("006_apps_and_sessions", migrate: Migration006AppsAndSessions.migrate)
         migrator.registerMigration("007_clusters", migrate: Migration007Clusters.migrate)
         migrator.registerMigration("008_jobs", migrate: Migration008Jobs.migrate)
+        migrator.registerMigration("009_detections", migrate: Migration009Detections.migrate)
         return migrator
     }
 }

@@ -56,6 +56,15 @@ public final class Sequencer: Service, Sendable {
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    private let listeners = Mutex<[CommitListener]>([])
+
+    /// Told of every newly stored event (duplicates left out, self-audit trailers included), in seq order, right
+    /// after its commit. Called on the commit path: a listener must only hand the events off (detections queue them).
+    public typealias CommitListener = @Sendable ([CommittedEvent]) -> Void
+
+    public func onCommit(_ listener: @escaping CommitListener) {
+        listeners.withLock { $0.append(listener) }
+    }
 
     public init(database: VigilDatabase, configuration: Configuration = .init(), observer: (any SequencerObserver)? = nil,
                 logger: Logger = Logger(label: "vigil.sequencer")) {
@@ -136,8 +145,11 @@ public final class Sequencer: Service, Sendable {
     private func commit(_ batch: [Submission]) async {
         let started = ContinuousClock.now
         do {
-            let outcomes = try await database.pool.write { db in
-                try Self.write(batch.map(\.events), trailers: batch.map(\.trailer), in: db)
+            let collect = !listeners.withLock(\.isEmpty)
+            let (outcomes, committed) = try await database.pool.write { db in
+                var committed: [CommittedEvent]? = collect ? [] : nil
+                let outcomes = try Self.write(batch.map(\.events), trailers: batch.map(\.trailer), in: db, committed: &committed)
+                return (outcomes, committed ?? [])
             }
             let elapsed = ContinuousClock.now - started
             observer?.sequencerDidCommit(
@@ -146,6 +158,9 @@ public final class Sequencer: Service, Sendable {
             )
             for (submission, outcome) in zip(batch, outcomes) {
                 submission.continuation.resume(returning: outcome)
+            }
+            if !committed.isEmpty {
+                for listener in listeners.withLock({ $0 }) { listener(committed) }
             }
         } catch {
             logger.error("Audit batch could not be written; requests fail with 503", metadata: ["error": "\(error)"])
@@ -161,6 +176,12 @@ public final class Sequencer: Service, Sendable {
     /// the sequencer is the only caller; tests and the benchmark's bulk loader call it on a database no
     /// server is writing to.
     public static func write(_ submissions: [[PreparedEvent]], trailers: [Trailer?] = [], in db: Database) throws -> [Outcome] {
+        var committed: [CommittedEvent]?
+        return try write(submissions, trailers: trailers, in: db, committed: &committed)
+    }
+
+    /// `write`, also collecting the newly stored events into `committed` when it is not nil.
+    static func write(_ submissions: [[PreparedEvent]], trailers: [Trailer?], in db: Database, committed: inout [CommittedEvent]?) throws -> [Outcome] {
         var tree = try LedgerState.load(db)
         let maxSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events")
         guard (maxSeq.map { $0 + 1 } ?? 0) == Int64(tree.size) else {
@@ -176,6 +197,7 @@ public final class Sequencer: Service, Sendable {
         for (index, events) in submissions.enumerated() {
             let treeBefore = tree
             var outcome: Outcome = .stored([])
+            var stored: [CommittedEvent] = []
             try db.inSavepoint {
                 var sequenced: [SequencedEvent] = []
                 sequenced.reserveCapacity(events.count)
@@ -186,6 +208,7 @@ public final class Sequencer: Service, Sendable {
                         try insertLeaf.execute(arguments: [seq, Data(prepared.leafHash)])
                         tree.append(prepared.leafHash)
                         sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: seq, duplicate: false))
+                        stored.append(CommittedEvent(seq: seq, event: prepared.event))
                         continue
                     }
                     guard let existing = try Row.fetchOne(lookup, arguments: [prepared.event.eventID]) else {
@@ -203,17 +226,25 @@ public final class Sequencer: Service, Sendable {
                 return .commit
             }
             outcomes.append(outcome)
+            if case .stored = outcome { committed?.append(contentsOf: stored) }
             if index < trailers.count, let trailer = trailers[index], let extra = trailer(outcome) {
                 let seq = Int64(tree.size)
                 try insert.execute(arguments: EventRow.arguments(extra, seq: seq))
                 guard db.changesCount == 1 else { throw VigilError(.internal, "trailer event \(extra.event.eventID) collided") }
                 try insertLeaf.execute(arguments: [seq, Data(extra.leafHash)])
                 tree.append(extra.leafHash)
+                committed?.append(CommittedEvent(seq: seq, event: extra.event))
             }
         }
         try LedgerState.save(tree, db)
         return outcomes
     }
+}
+
+/// An event as stored: its place in the log and its content.
+public struct CommittedEvent: Sendable {
+    public let seq: Int64
+    public let event: AuditEvent
 }
 
 /// Receives the sequencer's figures (batch sizes, commit latency) without the store knowing about

@@ -29,7 +29,18 @@ struct ServeAppOptions: ParsableArguments {
     @Option(name: .customLong("job-retention"), help: "How long ended job runs and their timeline are kept (Databricks keeps 365 days): s, m, h or d.")
     var jobRetention: String = "365d"
 
+    @Option(name: .customLong("rules-dir"), help: "A folder of Sigma detection rules (*.yml, *.yaml, subfolders too), run on every committed event and reloaded when a file changes (env VIGIL_RULES_DIR).")
+    var rulesDirectoryOption: String?
+
+    var rulesDirectory: String? { rulesDirectoryOption ?? ProcessInfo.processInfo.environment["VIGIL_RULES_DIR"] }
+
     func validate() throws {
+        if let rulesDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: rulesDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--rules-dir '\(rulesDirectory)' is not a folder")
+            }
+        }
         for (flag, value) in [("--node-retention", nodeRetention), ("--job-retention", jobRetention)] where RetentionPeriod.millis(value) == nil {
             throw ValidationError("\(flag) must be a positive number with s, m, h or d, e.g. 90d; got '\(value)'")
         }
@@ -48,6 +59,7 @@ struct ServeAppOptions: ParsableArguments {
 
     func apply(to configuration: inout VigilConfiguration) {
         configuration.publicURL = publicURL
+        configuration.detections.rulesDirectory = rulesDirectory
         configuration.nodeRetentionMillis = RetentionPeriod.millis(nodeRetention) ?? configuration.nodeRetentionMillis
         configuration.jobRetentionMillis = RetentionPeriod.millis(jobRetention) ?? configuration.jobRetentionMillis
         configuration.logLimits = LogLimits(

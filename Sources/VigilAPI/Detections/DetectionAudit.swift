@@ -1,0 +1,18 @@
+import VigilAlerts
+import VigilCore
+
+/// A firing as an audit event, `vigil`/`alertTriggered`, so that who was alerted about what is itself on the
+/// ledger and queryable with SQL next to the events that caused it.
+enum DetectionAudit {
+    static func record(_ alert: AlertRecord) -> SelfAuditRecorder.Record {
+        let group = JSONWriter.text(of: .object(alert.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
+        return SelfAuditRecorder.Record(
+            service: "vigil", action: "alertTriggered", userName: nil, sourceIP: nil, userAgent: nil, requestID: RandomID.hex(),
+            statusCode: 200, errorMessage: nil,
+            requestParams: [
+                ("alert_id", String(alert.alertID)), ("rule_id", alert.ruleID), ("rule_title", alert.title), ("level", alert.level),
+                ("type", alert.kind), ("count", String(alert.count)), ("group", group),
+                ("event_ids", JSONWriter.text(of: .array(alert.eventIDs.prefix(20).map(JSONValue.string)))),
+            ])
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VigilCore
+import VigilDetection
+import VigilStore
+
+/// Runs the loaded Sigma rules over every event the sequencer commits (never by polling the table): the commit
+/// path only hands the events over; this service's loop evaluates them, stores each firing in `alert_history`
+/// and has it audited (`vigil`/`alertTriggered`). It also watches `--rules-dir` and reloads a file when it changes;
+/// a file with problems is refused and the rules it had before keep running.
+public final class DetectionService: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var rulesDirectory: String?
+        /// How often `rulesDirectory` is checked for changes.
+        public var pollInterval: Duration = .seconds(2)
+        /// Events waiting for evaluation; past it new events are not evaluated (and counted).
+        public var maxQueuedEvents = 200_000
+        public var maxGroups = 100_000
+
+        public init(rulesDirectory: String? = nil) {
+            self.rulesDirectory = rulesDirectory
+        }
+    }
+
+    /// What `/metrics` shows.
+    public struct Stats: Sendable {
+        public var evaluated: Int64 = 0
+        public var dropped: Int64 = 0
+        public var fired: Int64 = 0
+        public var queued = 0
+        public var rules = 0
+        public var trackedGroups = 0
+        public var droppedGroups = 0
+        public var fileErrors = 0
+        public var reloads: Int64 = 0
+    }
+
+    struct FileState {
+        var signature: String
+        var rules: [LoadedRule]
+        var problems: [String]
+    }
+
+    struct State {
+        var queue: [CommittedEvent] = []
+        var stats = Stats()
+        var files: [String: FileState] = [:]
+        var apiRules: [String: [LoadedRule]] = [:]
+    }
+
+    public let store: DetectionStore
+    let configuration: Configuration
+    let logger: Logger
+    /// Tells the world of new firings (the server audits them and, later, notifies).
+    let fired: @Sendable ([AlertRecord]) async -> Void
+    private let state = Mutex(State())
+    private let evaluator: Mutex<DetectionEvaluator>
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    public init(store: DetectionStore, configuration: Configuration, logger: Logger,
+                fired: @escaping @Sendable ([AlertRecord]) async -> Void) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.fired = fired
+        self.evaluator = Mutex(DetectionEvaluator(rules: .empty, maxGroups: configuration.maxGroups))
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public var stats: Stats {
+        var stats = state.withLock { state in
+            var stats = state.stats
+            stats.queued = state.queue.count
+            stats.fileErrors = state.files.values.filter { !$0.problems.isEmpty }.count
+            return stats
+        }
+        evaluator.withLock { evaluator in
+            stats.rules = evaluator.rules.rules.count
+            stats.trackedGroups = evaluator.trackedGroups
+            stats.droppedGroups = evaluator.droppedGroups
+        }
+        return stats
+    }
+
+    /// The rules running now.
+    public var loadedRules: [LoadedRule] { evaluator.withLock { $0.rules.rules } }
+
+    /// Problems of rule files that were refused, by path.
+    public var fileProblems: [String: [String]] {
+        state.withLock { $0.files.filter { !$0.value.problems.isEmpty }.mapValues(\.problems) }
+    }
+
+    /// The sequencer's commit listener: queue and return.
+    public func enqueue(_ events: [CommittedEvent]) {
+        let accepted = state.withLock { state -> Bool in
+            guard state.queue.count + events.count <= configuration.maxQueuedEvents else {
+                state.stats.dropped += Int64(events.count)
+                return false
+            }
+            state.queue.append(contentsOf: events)
+            return true
+        }
+        if accepted { wake.yield() }
+    }
+
+    public func run() async throws {
+        // The server loaded the rules before it started; this picks up what changed since (a failure is logged).
+        try? await reload()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in self.wakeups { await self.drain() }
+                }
+                if let directory = configuration.rulesDirectory {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: self.configuration.pollInterval)
+                            if Task.isCancelled { break }
+                            if self.scanFiles(directory) { try? await self.reload() }
+                        }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        await drain()
+    }
+
+    func drain() async {
+        while true {
+            let batch = state.withLock { state -> [CommittedEvent] in
+                defer { state.queue.removeAll(keepingCapacity: true) }
+                return state.queue
+            }
+            if batch.isEmpty { return }
+            let hits = evaluator.withLock { evaluator in
+                // A firing's own audit record is not evaluated again: a rule matching it would fire forever.
+                batch.filter { !($0.event.serviceName == "vigil" && $0.event.actionName == "alertTriggered") }
+                    .flatMap { evaluator.evaluate($0.event) }
+            }
+            state.withLock { $0.stats.evaluated += Int64(batch.count) }
+            guard !hits.isEmpty else { continue }
+            do {
+                let records = try await store.record(hits)
+                state.withLock { $0.stats.fired += Int64(records.count) }
+                await fired(records)
+            } catch {
+                logger.error("Detection firings could not be stored", metadata: ["error": "\(error)", "count": "\(hits.count)"])
+            }
+        }
+    }
+
+    // MARK: Rules
+
+    /// Builds the rule set from the API's rules and the files, and swaps it in (keeping the windows of
+    /// correlations that stayed). A set whose references do not resolve is refused and the old one keeps running.
+    public func reload() async throws {
+        let texts = try await store.all()
+        var api: [String: [LoadedRule]] = [:]
+        for text in texts {
+            do throws(SigmaParseFailure) {
+                api[text.id] = try RuleSource.load(text.yaml, objectID: text.id, origin: "api:\(text.id)")
+            } catch {
+                logger.error("A stored detection rule no longer loads", metadata: ["rule_id": "\(text.id)", "problems": "\(error)"])
+            }
+        }
+        if let directory = configuration.rulesDirectory { _ = scanFiles(directory) }
+        let rules = state.withLock { state in
+            state.apiRules = api
+            return state.apiRules.keys.sorted().flatMap { state.apiRules[$0] ?? [] }
+                + state.files.keys.sorted().flatMap { state.files[$0]?.rules ?? [] }
+        }
+        let set: RuleSet
+        do throws(SigmaParseFailure) {
+            set = try RuleSet(rules)
+        } catch {
+            logger.error("The detection rules do not load together; the previous rules keep running", metadata: ["problems": "\(error)"])
+            throw VigilError(.invalidParameter, "the rules do not load together: \(error)")
+        }
+        evaluator.withLock { $0.replace(set) }
+        state.withLock { $0.stats.reloads += 1 }
+        logger.info("Detection rules loaded", metadata: ["rules": "\(set.rules.count)"])
+    }
+
+    /// The rules that would run if the API object `id` held `yaml` (nil: were deleted): what create, update and
+    /// delete check before they store anything.
+    public func check(replacing id: String, with yaml: String?) throws -> [LoadedRule] {
+        var candidate: [LoadedRule] = []
+        if let yaml {
+            do throws(SigmaParseFailure) {
+                candidate = try RuleSource.load(yaml, objectID: id, origin: "api:\(id)")
+            } catch {
+                throw VigilError(.invalidParameter, "the rule has problems:\n\(error)")
+            }
+        }
+        let others = state.withLock { state in
+            state.apiRules.filter { $0.key != id }.sorted { $0.key < $1.key }.flatMap(\.value)
+                + state.files.keys.sorted().flatMap { state.files[$0]?.rules ?? [] }
+        }
+        do throws(SigmaParseFailure) {
+            _ = try RuleSet(others + candidate)
+        } catch {
+            throw VigilError(.invalidParameter, "the rule does not load with the others: \(error)")
+        }
+        return candidate
+    }
+
+    /// Re-reads changed `*.yml`/`*.yaml` files under `directory`; true when anything changed.
+    func scanFiles(_ directory: String) -> Bool {
+        let manager = FileManager.default
+        let paths = ((try? manager.subpathsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        var changed = false
+        var seen = Set<String>()
+        for path in paths {
+            let full = directory + "/" + path
+            guard let attributes = try? manager.attributesOfItem(atPath: full) else { continue }
+            seen.insert(path)
+            let signature = "\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)/\(attributes[.size] as? Int ?? 0)"
+            if state.withLock({ $0.files[path]?.signature }) == signature { continue }
+            changed = true
+            let objectID = String(path.split(separator: "/").last?.split(separator: ".").first ?? Substring(path))
+            do {
+                let yaml = try String(contentsOfFile: full, encoding: .utf8)
+                let rules = try RuleSource.load(yaml, objectID: objectID, origin: path)
+                state.withLock { $0.files[path] = FileState(signature: signature, rules: rules, problems: []) }
+                logger.info("Detection rule file loaded", metadata: ["file": "\(path)", "rules": "\(rules.count)"])
+            } catch {
+                let problems = (error as? SigmaParseFailure)?.problems.map { "\(path): \($0)" } ?? ["\(path): \(error)"]
+                state.withLock { state in
+                    // The rules the file had before keep running.
+                    let previous = state.files[path]?.rules ?? []
+                    state.files[path] = FileState(signature: signature, rules: previous, problems: problems)
+                }
+                logger.error("Detection rule file refused; its previous rules keep running", metadata: ["file": "\(path)", "problems": "\(problems.joined(separator: "; "))"])
+            }
+        }
+        state.withLock { state in
+            for path in state.files.keys where !seen.contains(path) {
+                state.files[path] = nil
+                changed = true
+            }
+        }
+        return changed
+    }
+}

@@ -1,0 +1,151 @@
+import GRDB
+import VigilCore
+import VigilDetection
+import VigilStore
+
+/// A rule object as the API keeps it: the YAML as sent (one or more Sigma documents) and who changed it when.
+public struct DetectionRuleText: Sendable, Equatable {
+    public var id: String
+    public var yaml: String
+    public var createdBy: String
+    public var createdMillis: Int64
+    public var updatedBy: String
+    public var updatedMillis: Int64
+}
+
+/// One firing, as `alert_history` keeps it.
+public struct AlertRecord: Sendable, Equatable {
+    public var alertID: Int64
+    public var ruleID: String
+    public var title: String
+    public var level: String
+    public var kind: String
+    public var state: String
+    public var firedMillis: Int64
+    public var eventMillis: Int64
+    public var group: [DetectionHit.GroupValue]
+    public var eventIDs: [String]
+    public var count: Int
+    public var notify: [String]
+}
+
+/// API-managed detection rules and the alert history (migration 009).
+public struct DetectionStore: Sendable {
+    public let database: VigilDatabase
+    public let clock: any WallClock
+
+    public init(database: VigilDatabase, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    public static func notFound(_ id: String) -> VigilError {
+        VigilError(.notFound, "detection rule \(id.prefix(128)) does not exist")
+    }
+
+    public func create(id: String, yaml: String, by userName: String) async throws -> DetectionRuleText {
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM detection_rules WHERE id = ?", arguments: [id]) != nil {
+                throw VigilError(.resourceAlreadyExists, "a detection rule with id \(id.prefix(128)) already exists; update it with PUT")
+            }
+            try db.execute(sql: "INSERT INTO detection_rules(id, yaml, created_by, created_time, updated_by, updated_time) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, yaml, userName, now, userName, now])
+            return DetectionRuleText(id: id, yaml: yaml, createdBy: userName, createdMillis: now, updatedBy: userName, updatedMillis: now)
+        }
+    }
+
+    public func update(id: String, yaml: String, by userName: String) async throws -> DetectionRuleText {
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            try db.execute(sql: "UPDATE detection_rules SET yaml = ?, updated_by = ?, updated_time = ? WHERE id = ?", arguments: [yaml, userName, now, id])
+            guard db.changesCount == 1, let rule = try Self.rule(db, id: id) else { throw Self.notFound(id) }
+            return rule
+        }
+    }
+
+    public func delete(id: String) async throws {
+        try await database.pool.write { db in
+            try db.execute(sql: "DELETE FROM detection_rules WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw Self.notFound(id) }
+        }
+    }
+
+    public func rule(id: String) async throws -> DetectionRuleText? {
+        try await database.pool.read { db in try Self.rule(db, id: id) }
+    }
+
+    public func all() async throws -> [DetectionRuleText] {
+        try await database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM detection_rules ORDER BY id").map(Self.decode)
+        }
+    }
+
+    static func rule(_ db: Database, id: String) throws -> DetectionRuleText? {
+        try Row.fetchOne(db, sql: "SELECT * FROM detection_rules WHERE id = ?", arguments: [id]).map(Self.decode)
+    }
+
+    static func decode(_ row: Row) -> DetectionRuleText {
+        DetectionRuleText(id: row["id"], yaml: row["yaml"], createdBy: row["created_by"], createdMillis: row["created_time"],
+                          updatedBy: row["updated_by"], updatedMillis: row["updated_time"])
+    }
+
+    // MARK: Alert history
+
+    /// Stores the firings of one evaluation pass in one transaction and answers them with their ids.
+    public func record(_ hits: [DetectionHit]) async throws -> [AlertRecord] {
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            var records: [AlertRecord] = []
+            for hit in hits {
+                let group = JSONWriter.text(of: .object(hit.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
+                let ids = JSONWriter.text(of: .array(hit.eventIDs.map(JSONValue.string)))
+                let notify = JSONWriter.text(of: .array(hit.notify.map(JSONValue.string)))
+                try db.execute(sql: """
+                    INSERT INTO alert_history(rule_id, title, level, kind, state, fired_time, event_time, group_values, event_ids, count, notify)
+                    VALUES (?, ?, ?, ?, 'TRIGGERED', ?, ?, ?, ?, ?, ?)
+                    """, arguments: [hit.ruleID, hit.title, hit.level.rawValue, hit.kind, now, hit.timeMillis, group, ids, hit.count, notify])
+                records.append(AlertRecord(alertID: db.lastInsertedRowID, ruleID: hit.ruleID, title: hit.title, level: hit.level.rawValue,
+                                           kind: hit.kind, state: "TRIGGERED", firedMillis: now, eventMillis: hit.timeMillis, group: hit.group,
+                                           eventIDs: hit.eventIDs, count: hit.count, notify: hit.notify))
+            }
+            return records
+        }
+    }
+
+    /// Newest first; `before` is the last page's smallest alert id.
+    public func history(ruleID: String?, before: Int64?, limit: Int) async throws -> [AlertRecord] {
+        try await database.pool.read { db in
+            var sql = "SELECT * FROM alert_history WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if let ruleID {
+                sql += " AND rule_id = ?"
+                arguments += [ruleID]
+            }
+            if let before {
+                sql += " AND alert_id < ?"
+                arguments += [before]
+            }
+            sql += " ORDER BY alert_id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.alert)
+        }
+    }
+
+    static func alert(_ row: Row) -> AlertRecord {
+        func strings(_ text: String) -> [String] {
+            guard case .array(let items)? = try? JSONParser.parse(text) else { return [] }
+            return items.compactMap { if case .string(let value) = $0 { value } else { nil } }
+        }
+        var group: [DetectionHit.GroupValue] = []
+        if case .object(let members)? = try? JSONParser.parse(row["group_values"] as String) {
+            group = members.map { member in
+                if case .string(let value) = member.value { return DetectionHit.GroupValue(field: member.key, value: value) }
+                return DetectionHit.GroupValue(field: member.key, value: nil)
+            }
+        }
+        return AlertRecord(alertID: row["alert_id"], ruleID: row["rule_id"], title: row["title"], level: row["level"], kind: row["kind"],
+                           state: row["state"], firedMillis: row["fired_time"], eventMillis: row["event_time"], group: group,
+                           eventIDs: strings(row["event_ids"]), count: row["count"], notify: strings(row["notify"]))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import VigilCore
+
+/// One `field|modifiers: values` entry of a selection, compiled: the field and a test per value, any of which
+/// (or, with `all`, every one of which) must hold.
+struct FieldTest: Sendable {
+    let field: EventField
+    let tests: [ValueTest]
+    let matchAll: Bool
+
+    func matches(_ event: AuditEvent) -> Bool {
+        let value = field.value(in: event)
+        return matchAll ? tests.allSatisfy { $0.matches(value) } : tests.contains { $0.matches(value) }
+    }
+}
+
+/// A compiled regular expression. NSRegularExpression is immutable after creation and safe to share.
+struct SharedRegex: @unchecked Sendable {
+    let expression: NSRegularExpression
+
+    func matches(_ text: String) -> Bool {
+        expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+}
+
+enum ValueTest: Sendable {
+    /// `field: null`: the event has no value.
+    case null
+    case glob(Glob)
+    case regex(SharedRegex)
+    case cidr(CIDR)
+    case compare(Comparison, Double)
+    /// `field|exists: true|false`.
+    case exists(Bool)
+
+    enum Comparison: String, Sendable {
+        case lt, lte, gt, gte
+    }
+
+    func matches(_ value: String?) -> Bool {
+        switch self {
+        case .null: return value == nil
+        case .exists(let wanted): return (value != nil) == wanted
+        case .glob(let glob): return value.map(glob.matches) ?? false
+        case .regex(let regex): return value.map(regex.matches) ?? false
+        case .cidr(let network): return value.map(network.contains) ?? false
+        case .compare(let comparison, let bound):
+            guard let value, let number = Double(value) else { return false }
+            switch comparison {
+            case .lt: return number < bound
+            case .lte: return number <= bound
+            case .gt: return number > bound
+            case .gte: return number >= bound
+            }
+        }
+    }
+}
