@@ -21,10 +21,9 @@ extension RuleReader {
             let field = "detection.\(key)"
             switch value {
             case .mapping:
-                if let tests = fieldTests(value, field) {
-                    names.append(key)
-                    identifiers.append([tests])
-                }
+                // The name counts even when its fields have problems, so the condition is checked against it too.
+                names.append(key)
+                identifiers.append([fieldTests(value, field) ?? []])
             case .sequence(let items) where items.allSatisfy({ if case .mapping = $0 { true } else { false } }) && !items.isEmpty:
                 var alternatives: [[FieldTest]] = []
                 for item in items {
