@@ -20,6 +20,9 @@ struct BenchmarkOptions {
     /// Run the monitoring figures (l)-(n) only: heartbeats per simulated agent, seconds the agent is watched, and
     /// days of one-minute rows for the utilisation query.
     var computeOnly = false
+    /// `--detections`: only (o)-(p).
+    var detectionsOnly = false
+    var probes = 200
     var agentReports = 100
     var agentSeconds = 60
     var utilisationDays = 30
@@ -39,6 +42,10 @@ struct BenchmarkOptions {
                 computeOnly = true
                 continue
             }
+            if flag == "--detections" {
+                detectionsOnly = true
+                continue
+            }
             if flag == "--db" {
                 databaseFolder = iterator.next()
                 continue
@@ -55,6 +62,7 @@ struct BenchmarkOptions {
             case "--agent-reports": agentReports = max(1, value)
             case "--agent-seconds": agentSeconds = max(5, value)
             case "--utilisation-days": utilisationDays = max(1, value)
+            case "--probes": probes = max(10, value)
             default: print("unknown option \(flag)"); exit(2)
             }
         }

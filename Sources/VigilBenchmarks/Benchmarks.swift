@@ -22,12 +22,18 @@ import VigilTesting
 /// (h) reference queries Q20 over node_timeline rows and Q1 over information_schema;
 /// (i)-(k) app logs: ingest rate, live tail latency, `vigil run` overhead (AppLogsBenchmark; alone with --app-logs);
 /// (l)-(n) monitoring: agents' heartbeat ingest, the agent's own CPU and memory, a 30-day utilisation query over
-///     4.3M node rows (ComputeBenchmark; alone with --compute).
+///     4.3M node rows (ComputeBenchmark; alone with --compute);
+/// (o)-(p) detections: ingest with and without the starter rules, ingest-to-alert latency under 10,000 events/s
+///     (DetectionBenchmark; alone with --detections [--probes N]).
 @main
 enum Benchmarks {
     static func main() async throws {
         let options = BenchmarkOptions(CommandLine.arguments)
         print("Vigil benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        if options.detectionsOnly {
+            try await DetectionBenchmark.run(batchesPerClient: options.eventsPerClient / 1000, probes: options.probes)
+            return
+        }
         if options.computeOnly {
             try await ComputeBenchmark.run(reportsPerAgent: options.agentReports, agentSeconds: options.agentSeconds,
                                            utilisationDays: options.utilisationDays)

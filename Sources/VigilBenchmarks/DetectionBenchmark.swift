@@ -1,0 +1,105 @@
+import Foundation
+import VigilCore
+import VigilServer
+import VigilTesting
+
+/// (o)-(p) Detections: ingest throughput over HTTP without rules and with the starter pack (`rules/`) loaded, and
+/// the latency from an ingest acknowledgement to the stored alert while 10,000 events/s of other traffic flow.
+enum DetectionBenchmark {
+    static let rulesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("rules").path
+
+    static func run(batchesPerClient: Int, probes: Int) async throws {
+        let plain = try await ingest(rules: false, batches: batchesPerClient)
+        let ruled = try await ingest(rules: true, batches: batchesPerClient)
+        print(String(format: "(o) HTTP ingest, 4 clients x 1000-event batches: %.0f events/s without rules, %.0f with the starter pack (%d rules); cost %.1f%%",
+                     plain.rate, ruled.rate, ruled.rules, (1 - ruled.rate / plain.rate) * 100))
+        let latency = try await alertLatency(probes: probes)
+        print(String(format: "(p) ingest acknowledgement to stored alert at %.0f events/s of other ingest: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d alerts; polled every 2 ms)",
+                     latency.load, latency.p50, latency.p99, latency.max, probes))
+    }
+
+    static func configuration(rules: Bool) -> VigilConfiguration {
+        var configuration = VigilConfiguration()
+        if rules { configuration.detections.rulesDirectory = rulesFolder }
+        return configuration
+    }
+
+    static func ingest(rules: Bool, batches: Int) async throws -> (rate: Double, rules: Int) {
+        try await LiveServer.run(configuration: configuration(rules: rules)) { server in
+            let end = SystemWallClock().nowMillis()
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        for batch in 0..<batches {
+                            let reply = try await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: batch, client: client, end: end))
+                            guard reply.status == 200 else { throw VigilError(.internal, "ingest answered \(reply.status)") }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let seconds = (ContinuousClock.now - started).seconds
+            // Wait until the rules have seen everything, so the figure includes their work.
+            var loaded = 0
+            while rules {
+                let metrics = try await server.request(.GET, "/metrics").text
+                let queued = value(metrics, "vigil_detection_queue_events")
+                loaded = Int(value(metrics, "vigil_detection_rules"))
+                if queued == 0 { break }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let total = (ContinuousClock.now - started).seconds
+            return (Double(4 * batches * 1000) / max(seconds, total), loaded)
+        }
+    }
+
+    static func value(_ metrics: String, _ name: String) -> Double {
+        metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// Background: one 1,000-event batch every 100 ms (10,000 events/s). Probe: a ledger-verification-failure event
+    /// (the starter rule fires on one event), then the alert history is polled until its alert is there.
+    static func alertLatency(probes: Int) async throws -> (p50: Double, p99: Double, max: Double, load: Double) {
+        try await LiveServer.run(configuration: configuration(rules: true)) { server in
+            let end = SystemWallClock().nowMillis()
+            let background = Task {
+                var batch = 0
+                let began = ContinuousClock.now
+                while !Task.isCancelled {
+                    let due = began + .milliseconds(100 * batch)
+                    if ContinuousClock.now < due { try? await Task.sleep(until: due) }
+                    _ = try? await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: batch, client: 7, end: end))
+                    batch += 1
+                }
+                return Double(batch * 1000) / (ContinuousClock.now - began).seconds
+            }
+            try await Task.sleep(for: .seconds(1))
+            var latencies: [Double] = []
+            for probe in 0..<probes {
+                let id = "probe-\(probe)-" + RandomID.hex(byteCount: 4)
+                let event = """
+                    [{"service_name":"vigil","action_name":"ledgerVerificationFailed","event_time":"\(Timestamp.formatRFC3339(millis: SystemWallClock().nowMillis()))",
+                      "response":{"status_code":500},"event_id":"\(id)"}]
+                    """
+                let reply = try await server.request(.POST, "/api/2.0/audit/events", json: event)
+                guard reply.status == 200 else { throw VigilError(.internal, "probe answered \(reply.status)") }
+                let acknowledged = ContinuousClock.now
+                while true {
+                    let history = try await server.request(.GET, "/api/2.0/vigil/alert-history?page_size=1&rule_id=vigil-ledger-verification-failed").text
+                    if history.contains(id) { break }
+                    if ContinuousClock.now - acknowledged > .seconds(30) { throw VigilError(.internal, "probe \(probe) never fired") }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                latencies.append((ContinuousClock.now - acknowledged).seconds * 1000)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            background.cancel()
+            let load = await background.value
+            latencies.sort()
+            let p = { (q: Double) in latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))] }
+            return (p(0.5), p(0.99), latencies.last ?? 0, load)
+        }
+    }
+}
