@@ -67,12 +67,12 @@ public struct APIDependencies: Sendable {
         self.detections = DetectionService(
             store: DetectionStore(database: database, clock: clock), configuration: detections, logger: logger,
             fired: { [recorder, logger] alerts in
-                for alert in alerts {
-                    do {
-                        try await recorder.record(DetectionAudit.record(alert))
-                    } catch {
-                        logger.error("A detection firing could not be audited", metadata: ["alert_id": "\(alert.alertID)", "error": "\(error)"])
-                    }
+                // One commit for a pass's firings, each in the workspace of the events that raised it.
+                do {
+                    _ = try await recorder.sequencer.submit(
+                        alerts.map { recorder.event(for: DetectionAudit.record($0), workspace: $0.workspaceID) }, priority: true)
+                } catch {
+                    logger.error("Detection firings could not be audited", metadata: ["count": "\(alerts.count)", "error": "\(error)"])
                 }
             })
     }

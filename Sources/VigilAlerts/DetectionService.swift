@@ -59,6 +59,8 @@ public final class DetectionService: Service, Sendable {
     private let evaluator: Mutex<DetectionEvaluator>
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    /// Rule changes (API writes, file scans, reloads) one at a time: a check, a store and a reload belong together.
+    private let changes = SerialGate()
 
     public init(store: DetectionStore, configuration: Configuration, logger: Logger,
                 fired: @escaping @Sendable ([AlertRecord]) async -> Void) {
@@ -119,7 +121,9 @@ public final class DetectionService: Service, Sendable {
                         while !Task.isCancelled {
                             try? await Task.sleep(for: self.configuration.pollInterval)
                             if Task.isCancelled { break }
-                            if self.scanFiles(directory) { try? await self.reload() }
+                            _ = try? await self.change {
+                                if self.scanFiles(directory) { try await self.reloadNow() }
+                            }
                         }
                     }
                 }
@@ -135,14 +139,24 @@ public final class DetectionService: Service, Sendable {
     func drain() async {
         while true {
             let batch = state.withLock { state -> [CommittedEvent] in
-                defer { state.queue.removeAll(keepingCapacity: true) }
-                return state.queue
+                let taken = state.queue
+                state.queue = []
+                return taken
             }
             if batch.isEmpty { return }
-            let hits = evaluator.withLock { evaluator in
-                // A firing's own audit record is not evaluated again: a rule matching it would fire forever.
-                batch.filter { !($0.event.serviceName == "vigil" && $0.event.actionName == "alertTriggered") }
-                    .flatMap { evaluator.evaluate($0.event) }
+            var hits: [DetectionHit] = []
+            // A thousand events per lock: a scrape, a reload or a rule listing never waits for a whole backlog.
+            var start = 0
+            while start < batch.count {
+                let chunk = batch[start..<min(start + 1000, batch.count)]
+                start += chunk.count
+                evaluator.withLock { evaluator in
+                    for committed in chunk {
+                        // A firing's own audit record is not evaluated again: a rule matching it would fire forever.
+                        if committed.event.serviceName == "vigil", committed.event.actionName == "alertTriggered" { continue }
+                        hits += evaluator.evaluate(committed.event)
+                    }
+                }
             }
             state.withLock { $0.stats.evaluated += Int64(batch.count) }
             guard !hits.isEmpty else { continue }
@@ -158,9 +172,20 @@ public final class DetectionService: Service, Sendable {
 
     // MARK: Rules
 
+    /// Runs `body` (check, store, reload) while no other rule change runs.
+    public func change<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await changes.run(body)
+    }
+
+    /// `reloadNow` as a change of its own.
+    public func reload() async throws {
+        try await change { try await self.reloadNow() }
+    }
+
     /// Builds the rule set from the API's rules and the files, and swaps it in (keeping the windows of
     /// correlations that stayed). A set whose references do not resolve is refused and the old one keeps running.
-    public func reload() async throws {
+    /// Call it inside `change`.
+    public func reloadNow() async throws {
         let texts = try await store.all()
         var api: [String: [LoadedRule]] = [:]
         for text in texts {
@@ -214,8 +239,9 @@ public final class DetectionService: Service, Sendable {
     /// Re-reads changed `*.yml`/`*.yaml` files under `directory`; true when anything changed.
     func scanFiles(_ directory: String) -> Bool {
         let manager = FileManager.default
+        // Hidden entries are skipped: a Kubernetes ConfigMap mount holds every file twice, once under `..data/`.
         let paths = ((try? manager.subpathsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+            .filter { ($0.hasSuffix(".yml") || $0.hasSuffix(".yaml")) && !$0.split(separator: "/").contains { $0.hasPrefix(".") } }.sorted()
         var changed = false
         var seen = Set<String>()
         for path in paths {
@@ -225,7 +251,8 @@ public final class DetectionService: Service, Sendable {
             let signature = "\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)/\(attributes[.size] as? Int ?? 0)"
             if state.withLock({ $0.files[path]?.signature }) == signature { continue }
             changed = true
-            let objectID = String(path.split(separator: "/").last?.split(separator: ".").first ?? Substring(path))
+            // The path without its extension: `a/x.yml` and `b/x.yml` are two objects.
+            let objectID = String(path[..<(path.lastIndex(of: ".") ?? path.endIndex)])
             do {
                 let yaml = try String(contentsOfFile: full, encoding: .utf8)
                 let rules = try RuleSource.load(yaml, objectID: objectID, origin: path)
@@ -248,5 +275,40 @@ public final class DetectionService: Service, Sendable {
             }
         }
         return changed
+    }
+}
+
+/// One holder at a time, in arrival order, across suspension points (a Mutex cannot be held over an await).
+final class SerialGate: Sendable {
+    struct State {
+        var busy = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if state.busy {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.busy = true
+                return true
+            }
+            if now { continuation.resume() }
+        }
+        defer {
+            let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if state.waiting.isEmpty {
+                    state.busy = false
+                    return nil
+                }
+                return state.waiting.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
     }
 }

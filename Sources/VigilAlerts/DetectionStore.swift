@@ -17,6 +17,7 @@ public struct DetectionRuleText: Sendable, Equatable {
 public struct AlertRecord: Sendable, Equatable {
     public var alertID: Int64
     public var ruleID: String
+    public var workspaceID: String?
     public var title: String
     public var level: String
     public var kind: String
@@ -102,10 +103,10 @@ public struct DetectionStore: Sendable {
                 let ids = JSONWriter.text(of: .array(hit.eventIDs.map(JSONValue.string)))
                 let notify = JSONWriter.text(of: .array(hit.notify.map(JSONValue.string)))
                 try db.execute(sql: """
-                    INSERT INTO alert_history(rule_id, title, level, kind, state, fired_time, event_time, group_values, event_ids, count, notify)
-                    VALUES (?, ?, ?, ?, 'TRIGGERED', ?, ?, ?, ?, ?, ?)
-                    """, arguments: [hit.ruleID, hit.title, hit.level.rawValue, hit.kind, now, hit.timeMillis, group, ids, hit.count, notify])
-                records.append(AlertRecord(alertID: db.lastInsertedRowID, ruleID: hit.ruleID, title: hit.title, level: hit.level.rawValue,
+                    INSERT INTO alert_history(rule_id, workspace_id, title, level, kind, state, fired_time, event_time, group_values, event_ids, count, notify)
+                    VALUES (?, ?, ?, ?, ?, 'TRIGGERED', ?, ?, ?, ?, ?, ?)
+                    """, arguments: [hit.ruleID, hit.workspaceID, hit.title, hit.level.rawValue, hit.kind, now, hit.timeMillis, group, ids, hit.count, notify])
+                records.append(AlertRecord(alertID: db.lastInsertedRowID, ruleID: hit.ruleID, workspaceID: hit.workspaceID, title: hit.title, level: hit.level.rawValue,
                                            kind: hit.kind, state: "TRIGGERED", firedMillis: now, eventMillis: hit.timeMillis, group: hit.group,
                                            eventIDs: hit.eventIDs, count: hit.count, notify: hit.notify))
             }
@@ -144,7 +145,7 @@ public struct DetectionStore: Sendable {
                 return DetectionHit.GroupValue(field: member.key, value: nil)
             }
         }
-        return AlertRecord(alertID: row["alert_id"], ruleID: row["rule_id"], title: row["title"], level: row["level"], kind: row["kind"],
+        return AlertRecord(alertID: row["alert_id"], ruleID: row["rule_id"], workspaceID: row["workspace_id"], title: row["title"], level: row["level"], kind: row["kind"],
                            state: row["state"], firedMillis: row["fired_time"], eventMillis: row["event_time"], group: group,
                            eventIDs: strings(row["event_ids"]), count: row["count"], notify: strings(row["notify"]))
     }

@@ -25,6 +25,8 @@ public struct DetectionHit: Sendable, Equatable {
     public var count: Int
     /// The event time of the event that made it fire.
     public var timeMillis: Int64
+    /// The workspace of its events: correlations group per workspace, so a hit never mixes two.
+    public var workspaceID: String?
 }
 
 /// Runs a rule set over events one at a time, as they are committed, keeping each correlation's window per group.
@@ -38,6 +40,7 @@ public struct DetectionEvaluator: Sendable {
 
     struct WindowKey: Hashable {
         let correlation: Int
+        /// The workspace first (windows never span two), then the group-by values.
         let group: [String?]
     }
 
@@ -47,8 +50,8 @@ public struct DetectionEvaluator: Sendable {
         var events: [(Int64, String)] = []
         /// value_count: value → its latest (time, event id).
         var values: [String: (Int64, String)] = [:]
-        /// temporal: base rule index → its latest (time, event id).
-        var seen: [Int: (Int64, String)] = [:]
+        /// temporal: base rule id → its latest (time, event id). By id, not index: indices move when rules reload.
+        var seen: [String: (Int64, String)] = [:]
     }
 
     public private(set) var rules: RuleSet
@@ -57,6 +60,14 @@ public struct DetectionEvaluator: Sendable {
     public let maxGroups: Int
     public private(set) var droppedGroups = 0
     var evaluated = 0
+    /// The newest event time seen, the clock sweeps go by (an event's own time can be minutes ahead: ingest allows
+    /// clock skew, so sweeps keep `allowedSkewMillis` of slack).
+    var newestMillis: Int64 = .min
+    public static let allowedSkewMillis: Int64 = 5 * 60_000
+    /// At the group limit, a full sweep runs at most once per this many evaluations (a flood of new groups must not
+    /// cost a scan of every window each).
+    var nextSweepAt = 0
+    var lastSweepMillis: Int64 = .min
 
     public init(rules: RuleSet, maxGroups: Int = 100_000) {
         self.rules = rules
@@ -82,11 +93,13 @@ public struct DetectionEvaluator: Sendable {
     public mutating func evaluate(_ event: AuditEvent) -> [DetectionHit] {
         var hits: [DetectionHit] = []
         evaluated += 1
-        if evaluated % 10_000 == 0 { sweep(now: event.eventTimeMillis) }
+        newestMillis = max(newestMillis, event.eventTimeMillis)
+        if evaluated % 10_000 == 0 { sweep() }
         for index in rules.detectionIndices {
             guard case .detection(let detection) = rules.rules[index].rule.body, detection.matches(event) else { continue }
             if !rules.quiet.contains(index) {
-                hits.append(hit(index, kind: "detection", eventIDs: [event.eventID], group: [], count: 1, time: event.eventTimeMillis))
+                hits.append(hit(index, kind: "detection", eventIDs: [event.eventID], group: [], count: 1, time: event.eventTimeMillis,
+                                workspace: event.workspaceID))
             }
             for correlation in rules.correlationsOf[index] ?? [] {
                 if let fired = count(event, base: index, correlation: correlation) { hits.append(fired) }
@@ -95,18 +108,22 @@ public struct DetectionEvaluator: Sendable {
         return hits
     }
 
-    func hit(_ index: Int, kind: String, eventIDs: [String], group: [DetectionHit.GroupValue], count: Int, time: Int64) -> DetectionHit {
+    func hit(_ index: Int, kind: String, eventIDs: [String], group: [DetectionHit.GroupValue], count: Int, time: Int64, workspace: String?) -> DetectionHit {
         let loaded = rules.rules[index]
         return DetectionHit(ruleID: loaded.id, title: loaded.rule.title, level: loaded.rule.level, notify: loaded.rule.notify, kind: kind,
-                            eventIDs: Array(eventIDs.suffix(Self.maxEventIDs)), group: group, count: count, timeMillis: time)
+                            eventIDs: Array(eventIDs.suffix(Self.maxEventIDs)), group: group, count: count, timeMillis: time,
+                            workspaceID: workspace)
     }
 
     mutating func count(_ event: AuditEvent, base: Int, correlation index: Int) -> DetectionHit? {
         guard case .correlation(let correlation) = rules.rules[index].rule.body else { return nil }
         let groupValues = correlation.groupBy.map { $0.value(in: event) }
-        let key = WindowKey(correlation: index, group: groupValues)
+        let key = WindowKey(correlation: index, group: [event.workspaceID] + groupValues)
         if windows[key] == nil, windows.count >= maxGroups {
-            sweep(now: event.eventTimeMillis)
+            if evaluated >= nextSweepAt || newestMillis - lastSweepMillis >= 60_000 {
+                sweep()
+                nextSweepAt = evaluated + 1000
+            }
             if windows.count >= maxGroups {
                 droppedGroups += 1
                 return nil
@@ -123,7 +140,8 @@ public struct DetectionEvaluator: Sendable {
             window.events.append((time, event.eventID))
             window.events.removeAll { $0.0 < oldest }
             if correlation.holds(window.events.count) {
-                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: window.events.map(\.1), group: group, count: window.events.count, time: time)
+                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: window.events.map(\.1), group: group, count: window.events.count, time: time,
+                            workspace: event.workspaceID)
             }
         case .valueCount:
             if let field = correlation.field, let value = field.value(in: event) {
@@ -132,24 +150,31 @@ public struct DetectionEvaluator: Sendable {
             window.values = window.values.filter { $0.value.0 >= oldest }
             if correlation.holds(window.values.count) {
                 let ids = window.values.values.sorted { $0.0 < $1.0 }.map(\.1)
-                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: ids, group: group, count: window.values.count, time: time)
+                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: ids, group: group, count: window.values.count, time: time,
+                            workspace: event.workspaceID)
             }
         case .temporal:
-            if (window.seen[base]?.0 ?? .min) <= time { window.seen[base] = (time, event.eventID) }
+            let baseID = rules.rules[base].id
+            if (window.seen[baseID]?.0 ?? .min) <= time { window.seen[baseID] = (time, event.eventID) }
             window.seen = window.seen.filter { $0.value.0 >= oldest }
-            let bases = Set(rules.basesOf[index] ?? [])
-            let present = bases.filter { window.seen[$0] != nil }
-            if present.count == bases.count, correlation.lower.map({ _ in correlation.holds(present.count) }) ?? true {
+            // Sigma: the condition counts the distinct rules matched in the window; without one, all of them.
+            let bases = Set((rules.basesOf[index] ?? []).map { rules.rules[$0].id })
+            let present = bases.filter { window.seen[$0] != nil }.count
+            if correlation.lower == nil ? present == bases.count : correlation.holds(present) {
                 let ids = window.seen.values.sorted { $0.0 < $1.0 }.map(\.1)
-                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: ids, group: group, count: present.count, time: time)
+                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: ids, group: group, count: present, time: time,
+                            workspace: event.workspaceID)
             }
         }
         windows[key] = fired == nil ? window : nil
         return fired
     }
 
-    /// Forgets groups whose newest event is older than their correlation's timespan: they can never fire again.
-    mutating func sweep(now: Int64) {
+    /// Forgets groups whose newest event is older than their correlation's timespan (plus the allowed clock skew)
+    /// before the newest event seen: they can never fire again.
+    mutating func sweep() {
+        lastSweepMillis = newestMillis
+        let now = newestMillis - Self.allowedSkewMillis
         windows = windows.filter { key, window in
             guard case .correlation(let correlation) = rules.rules[key.correlation].rule.body else { return false }
             return window.newest >= now - correlation.timespanMillis

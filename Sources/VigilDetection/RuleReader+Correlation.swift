@@ -22,7 +22,8 @@ extension RuleReader {
         }
         let rules = value("rules").flatMap { texts($0, "correlation.rules") } ?? []
         if value("rules") == nil { fail(node, "correlation.rules", "is required: the ids or names of the rules it correlates") }
-        if kind == .temporal, rules.count < 2, value("rules") != nil { fail(value("rules"), "correlation.rules", "temporal needs at least two rules") }
+        if Set(rules).count != rules.count { fail(value("rules"), "correlation.rules", "names a rule twice") }
+        if kind == .temporal, Set(rules).count < 2, value("rules") != nil { fail(value("rules"), "correlation.rules", "temporal needs at least two rules") }
         var groupBy: [EventField] = []
         if let node = value("group-by"), let names = texts(node, "correlation.group-by") {
             for name in names {
@@ -43,7 +44,7 @@ extension RuleReader {
         }
         if kind == .valueCount, value("field") == nil { fail(node, "correlation.field", "value_count needs the field whose distinct values it counts") }
         var lower: (Double, Bool)?
-        var upper: (Double, Bool)?
+        let upper: (Double, Bool)? = nil
         if let conditionNode = value("condition"), let members = members(conditionNode, "correlation.condition") {
             for (key, keyNode, bound) in members {
                 let path = "correlation.condition.\(key)"
@@ -61,19 +62,21 @@ extension RuleReader {
                     continue
                 }
                 switch key {
-                case "gt": lower = (number, false)
-                case "gte": lower = (number, true)
-                case "lt": upper = (number, false)
-                case "lte": upper = (number, true)
-                case "eq", "neq":
-                    fail(keyNode, path, "\(key) is not supported: Vigil fires as events arrive, so a condition needs gt or gte (with lt or lte as an upper bound)")
+                case "gt", "gte":
+                    // The window holds at most the threshold's events before it fires and empties: bounded memory.
+                    guard number >= 0, number < Double(Self.maxThreshold) else {
+                        fail(bound, path, "must be 0 to \(Self.maxThreshold - 1)")
+                        continue
+                    }
+                    lower = (number, key == "gte")
+                case "lt", "lte", "eq", "neq":
+                    fail(keyNode, path, "\(key) is not supported: Vigil fires as events arrive, when the count reaches the condition, so it takes gt or gte")
                 default:
-                    fail(keyNode, path, "'\(key)' is not a condition operator (gt, gte, lt, lte)")
+                    fail(keyNode, path, "'\(key)' is not a condition operator (gt, gte)")
                 }
             }
-            if upper != nil, lower == nil, members.allSatisfy({ $0.key != "eq" && $0.key != "neq" }) {
-                fail(conditionNode, "correlation.condition",
-                     "lt and lte alone are not supported: Vigil fires as events arrive, so a condition needs gt or gte (lt or lte may bound it above)")
+            if lower == nil, members.allSatisfy({ $0.key == "field" }), kind != .temporal {
+                fail(conditionNode, "correlation.condition", "needs gt or gte")
             }
         } else if value("condition") == nil, kind != .temporal {
             fail(node, "correlation.condition", "is required for event_count and value_count")
@@ -89,6 +92,9 @@ extension RuleReader {
         guard problems.isEmpty, let kind, let timespan else { return nil }
         return SigmaCorrelation(kind: kind, rules: rules, groupBy: groupBy, timespanMillis: timespan, lower: lower, upper: upper, field: field, generate: generate)
     }
+
+    /// The largest count a condition may ask for (a window holds that many events at most).
+    static let maxThreshold = 100_000
 
     /// Sigma's timespan: a number and s, m, h or d.
     static func duration(_ text: String) -> Int64? {

@@ -2,6 +2,7 @@ import Foundation
 import Yams
 
 extension RuleReader {
+    static let maxValues = 10_000
     static let supportedModifiers = "contains, startswith, endswith, all, exists, re (with i, m, s), cidr, cased, lt, lte, gt, gte"
 
     mutating func detection(_ node: Node) -> SigmaDetection? {
@@ -61,6 +62,10 @@ extension RuleReader {
     /// One selection map: every key is `field|modifier|…`, every value one value or a list of them.
     mutating func fieldTests(_ node: Node, _ field: String) -> [FieldTest]? {
         guard let keys = members(node, field) else { return nil }
+        if keys.isEmpty {
+            fail(node, field, "an empty selection would match every event; give at least one field")
+            return nil
+        }
         var tests: [FieldTest] = []
         let before = problems.count
         for (key, keyNode, value) in keys {
@@ -113,6 +118,11 @@ extension RuleReader {
         if case .sequence(let sequence) = node { items = Array(sequence) } else { items = [node] }
         if items.isEmpty {
             fail(node, path, "an empty list matches nothing; give at least one value")
+            return nil
+        }
+        valueCount += items.count
+        if valueCount > Self.maxValues {
+            fail(node, path, "the rule has more than \(Self.maxValues) values (YAML aliases count each time they are used)")
             return nil
         }
         var tests: [ValueTest] = []

@@ -18,7 +18,7 @@ public struct RuleSet: Sendable {
     let correlationsOf: [Int: [Int]]
     /// For each correlation, the detection rules it names, in its order.
     let basesOf: [Int: [Int]]
-    /// Detection rules that only feed correlations (Sigma's `generate: false`, the default).
+    /// Detection rules that only feed correlations (every correlation naming them has `generate: false`, the default).
     let quiet: Set<Int>
     let detectionIndices: [Int]
 
@@ -53,7 +53,8 @@ public struct RuleSet: Sendable {
         self.rules = rules
         var correlationsOf: [Int: [Int]] = [:]
         var basesOf: [Int: [Int]] = [:]
-        var quiet = Set<Int>()
+        var generating = Set<Int>()
+        var referenced = Set<Int>()
         for (index, loaded) in rules.enumerated() {
             guard case .correlation(let correlation) = loaded.rule.body else { continue }
             var bases: [Int] = []
@@ -61,14 +62,16 @@ public struct RuleSet: Sendable {
                 if let target = rules.indices.first(where: { rules[$0].id == reference || rules[$0].rule.id == reference || rules[$0].rule.name == reference }) {
                     bases.append(target)
                     correlationsOf[target, default: []].append(index)
-                    if !correlation.generate { quiet.insert(target) }
+                    referenced.insert(target)
+                    if correlation.generate { generating.insert(target) }
                 }
             }
             basesOf[index] = bases
         }
         self.correlationsOf = correlationsOf
         self.basesOf = basesOf
-        self.quiet = quiet
+        // A rule is quiet when every correlation naming it says generate: false; one that says true keeps it loud.
+        self.quiet = referenced.subtracting(generating)
         self.detectionIndices = rules.indices.filter { !rules[$0].rule.isCorrelation }
     }
 }

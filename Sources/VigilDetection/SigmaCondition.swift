@@ -41,12 +41,15 @@ struct ConditionParser {
     let tokens: [String]
     let names: [String]
     var position = 0
+    var depth = 0
+    static let maxDepth = 32
 
     static func tokenize(_ text: String) throws(ConditionError) -> [String] {
         if text.contains("|") {
             throw ConditionError(
                 "aggregation expressions ('| count() by …', 'near') are obsolete in Sigma v2 and not supported; write a correlation rule")
         }
+        if text.count > 4096 { throw ConditionError("the condition is longer than 4096 characters") }
         var tokens: [String] = []
         var current = ""
         for character in text {
@@ -91,6 +94,9 @@ struct ConditionParser {
     mutating func negation() throws(ConditionError) -> SigmaCondition {
         if peek?.lowercased() == "not" {
             position += 1
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw ConditionError("'not' nests deeper than \(Self.maxDepth)") }
             return .not(try negation())
         }
         return try primary()
@@ -99,6 +105,9 @@ struct ConditionParser {
     mutating func primary() throws(ConditionError) -> SigmaCondition {
         guard let token = next() else { throw ConditionError("the condition ends where an identifier or '(' was expected") }
         if token == "(" {
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw ConditionError("parentheses nest deeper than \(Self.maxDepth)") }
             let inner = try expression()
             guard next() == ")" else { throw ConditionError("a '(' is never closed") }
             return inner

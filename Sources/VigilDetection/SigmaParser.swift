@@ -37,9 +37,11 @@ public enum SigmaParser {
     /// Where `key` appears the second time at the indentation of its first appearance (YAML's duplicate-key
     /// error only says where the mapping starts).
     static func secondLine(of key: String, in yaml: String, from line: Int) -> Int? {
-        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        // Any line break (CR LF is one Character, so splitting on "\n" alone would miss it).
+        let lines = yaml.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        guard line >= 1, line <= lines.count else { return nil }
         var indentation: Int?
-        for index in max(0, line - 1)..<lines.count {
+        for index in (line - 1)..<lines.count {
             let text = lines[index]
             let stripped = text.drop { $0 == " " }
             guard stripped.hasPrefix("\(key):") else { continue }
@@ -77,6 +79,8 @@ struct RuleReader {
     let document: Int
     let multiple: Bool
     var problems: [SigmaProblem] = []
+    /// Values compiled so far in this document (bounded: aliases can multiply a small file).
+    var valueCount = 0
 
     mutating func fail(_ node: Node?, _ field: String, _ message: String) {
         let prefix = multiple ? "document \(document): " : ""

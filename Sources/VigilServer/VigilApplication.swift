@@ -144,7 +144,9 @@ public struct VigilApplication: Sendable {
                 writeStalled: { metrics.requestDeadlineCounter("write").increment() })
         }
         var services: [any Service] = [
-            sequencer,
+            // Services stop in reverse order: detections stop just before the sequencer, after everything that
+            // writes audit events, and their firings are still committed.
+            sequencer, dependencies.detections,
             SuppressedRequestsRecorder(
                 gate: dependencies.gate, recorder: dependencies.recorder, clock: clock, interval: configuration.refusedSummaryInterval,
                 logger: logger),
@@ -159,7 +161,6 @@ public struct VigilApplication: Sendable {
             ComputeRetentionService(
                 database: database, nodeRetentionMillis: configuration.nodeRetentionMillis, jobRetentionMillis: configuration.jobRetentionMillis,
                 interval: configuration.logRetentionInterval, clock: clock, logger: logger),
-            dependencies.detections,
         ]
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(

@@ -146,6 +146,23 @@ struct DetectionsAPITests {
         }
     }
 
+    @Test("rule changes made at once are applied one at a time: each stored rule runs, none is lost")
+    func concurrentChanges() async throws {
+        try await LiveServer.run { server in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        let yaml = "title: Rule \(index)\nid: rule-\(index)\nlogsource: {product: vigil}\ndetection: {s: {action_name: a\(index)}, condition: s}\n"
+                        return try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(yaml.utf8), contentType: "application/yaml").status
+                    }
+                }
+                for try await status in group { #expect(status == 201) }
+            }
+            guard case .array(let rules)? = try await server.request(.GET, "/api/2.0/vigil/detections").json()["detections"] else { Issue.record("no list"); return }
+            #expect(rules.count == 12)
+        }
+    }
+
     @Test("a backtest replays stored history through the rule and answers what would have fired")
     func backtest() async throws {
         try await LiveServer.run { server in

@@ -34,7 +34,13 @@ struct SigmaParserTests {
         ("title: T\nlogsource: {product: vigil}\ndetection:\n  s: {action_name: [x\n  condition: s", 5, "yaml", "column"),
         ("title: T\ncorrelation:\n  type: value_sum\n  rules: [a]\n  timespan: 1h\n  condition: {gt: 1}", 3, "correlation.type", "'value_sum' is not supported"),
         ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 10 minutes\n  condition: {gt: 1}", 5, "correlation.timespan", "not a duration"),
-        ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {lt: 3}", 6, "correlation.condition", "lt and lte alone"),
+        ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {lt: 3}", 6, "correlation.condition.lt", "lt is not supported"),
+        ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {gte: 1000000}", 6, "correlation.condition.gte", "must be 0 to 99999"),
+        ("title: T\ncorrelation:\n  type: event_count\n  rules: [a, a]\n  timespan: 1h\n  condition: {gte: 2}", 4, "correlation.rules", "names a rule twice"),
+        (rule("  selection: {}\n  condition: selection"), 4, "detection.selection", "empty selection"),
+        (rule("  selection:\n    - {}\n  condition: selection"), 5, "detection.selection", "empty selection"),
+        (rule("  s: {action_name: x}\n  condition: " + String(repeating: "(", count: 40) + "s" + String(repeating: ")", count: 40)), 5, "detection.condition", "deeper than 32"),
+        (rule("  s: {action_name: x}\n  condition: " + String(repeating: "not ", count: 40) + "s"), 5, "detection.condition", "deeper than 32"),
         ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {eq: 3}", 6, "correlation.condition.eq", "eq is not supported"),
         ("title: T\ncorrelation:\n  type: value_count\n  rules: [a]\n  timespan: 1h\n  condition: {gte: 3}", 3, "correlation.field", "value_count needs"),
         ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1h", 3, "correlation.condition", "is required"),
@@ -46,6 +52,26 @@ struct SigmaParserTests {
         #expect(problems.first?.line == line, "\(problems)")
         #expect(problems.first?.field == field, "\(problems)")
         #expect(problems.first?.message.contains(message) == true, "\(problems)")
+    }
+
+    @Test("a duplicate key in a CRLF or CR file is reported at its line, not a crash")
+    func lineBreaks() {
+        for separator in ["\r\n", "\r"] {
+            let yaml = ["title: T", "logsource: {product: vigil}", "detection:", "  s:", "    action_name: a", "    action_name: b", "  condition: s"]
+                .joined(separator: separator)
+            let problems = Fixtures.problems(yaml)
+            #expect(problems.first?.field == "action_name", "\(problems)")
+            #expect(problems.first?.message.contains("appears twice") == true)
+        }
+    }
+
+    @Test("YAML aliases cannot multiply a small file into millions of values")
+    func aliasFanOut() {
+        var yaml = "title: T\nlogsource: {product: vigil}\nx: &v [" + (0..<100).map { "v\($0)" }.joined(separator: ", ") + "]\ndetection:\n"
+        for index in 0..<200 { yaml += "  s\(index): {action_name: *v}\n" }
+        yaml += "  condition: 1 of them\n"
+        let problems = Fixtures.problems(yaml)
+        #expect(problems.contains { $0.message.contains("more than 10000 values") }, "\(problems.prefix(2))")
     }
 
     @Test("every problem of a document is reported, not only the first")

@@ -16,6 +16,8 @@ struct DetectionsController {
     static let maxBodyBytes = 256 << 10
     /// The most stored events one backtest reads.
     static let maxBacktestEvents = 1_000_000
+    /// The most firings one backtest answers (it stops there, `truncated`).
+    static let maxBacktestHits = 10_000
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.post, "/api/2.0/vigil/detections"), use: create)
@@ -37,12 +39,23 @@ struct DetectionsController {
             throw VigilError(.invalidParameter, "the rule has problems:\n\(error)")
         }
         context.auditNote.set("rule_id", id)
-        if try await service.store.rule(id: id) != nil {
-            throw VigilError(.resourceAlreadyExists, "a detection rule with id \(id.prefix(128)) already exists; update it with PUT")
+        let userName = try context.requirePrincipal().userName
+        let service = service
+        let (stored, rules) = try await service.change {
+            if try await service.store.rule(id: id) != nil {
+                throw VigilError(.resourceAlreadyExists, "a detection rule with id \(id.prefix(128)) already exists; update it with PUT")
+            }
+            let rules = try service.check(replacing: id, with: yaml)
+            let stored = try await service.store.create(id: id, yaml: yaml, by: userName)
+            do {
+                try await service.reloadNow()
+            } catch {
+                // Checked, yet the set did not load (a rule file changed meanwhile): nothing stays stored.
+                try? await service.store.delete(id: id)
+                throw error
+            }
+            return (stored, rules)
         }
-        let rules = try service.check(replacing: id, with: yaml)
-        let stored = try await service.store.create(id: id, yaml: yaml, by: try context.requirePrincipal().userName)
-        try await service.reload()
         return JSONResponse.make(JSONWriter.text(of: Self.value(stored, rules: rules)).utf8Bytes, status: .created)
     }
 
@@ -50,13 +63,23 @@ struct DetectionsController {
         _ = try QueryParameters(request, allowed: [])
         let id = try Self.id(context)
         let yaml = try await Self.yaml(request)
-        guard try await service.store.rule(id: id) != nil else { throw DetectionStore.notFound(id) }
-        let rules = try service.check(replacing: id, with: yaml)
-        if rules.count == 1, let own = rules[0].rule.id, own != id {
-            throw VigilError(.invalidParameter, "id '\(own.prefix(128))' in the rule differs from the rule in the path ('\(id.prefix(128))'); a rule cannot be renamed")
+        let userName = try context.requirePrincipal().userName
+        let service = service
+        let (stored, rules) = try await service.change {
+            guard let previous = try await service.store.rule(id: id) else { throw DetectionStore.notFound(id) }
+            let rules = try service.check(replacing: id, with: yaml)
+            if rules.count == 1, let own = rules[0].rule.id, own != id {
+                throw VigilError(.invalidParameter, "id '\(own.prefix(128))' in the rule differs from the rule in the path ('\(id.prefix(128))'); a rule cannot be renamed")
+            }
+            let stored = try await service.store.update(id: id, yaml: yaml, by: userName)
+            do {
+                try await service.reloadNow()
+            } catch {
+                _ = try? await service.store.update(id: id, yaml: previous.yaml, by: previous.updatedBy)
+                throw error
+            }
+            return (stored, rules)
         }
-        let stored = try await service.store.update(id: id, yaml: yaml, by: try context.requirePrincipal().userName)
-        try await service.reload()
         return JSONResponse.make(JSONWriter.text(of: Self.value(stored, rules: rules)).utf8Bytes)
     }
 
@@ -71,11 +94,19 @@ struct DetectionsController {
     @Sendable func delete(_ request: Request, context: VigilRequestContext) async throws -> Response {
         _ = try QueryParameters(request, allowed: [])
         let id = try Self.id(context)
-        guard try await service.store.rule(id: id) != nil else { throw DetectionStore.notFound(id) }
-        // A rule another rule's correlation counts cannot go first.
-        _ = try service.check(replacing: id, with: nil)
-        try await service.store.delete(id: id)
-        try await service.reload()
+        let service = service
+        try await service.change {
+            guard let previous = try await service.store.rule(id: id) else { throw DetectionStore.notFound(id) }
+            // A rule another rule's correlation counts cannot go first.
+            _ = try service.check(replacing: id, with: nil)
+            try await service.store.delete(id: id)
+            do {
+                try await service.reloadNow()
+            } catch {
+                _ = try? await service.store.create(id: id, yaml: previous.yaml, by: previous.createdBy)
+                throw error
+            }
+        }
         return JSONResponse.make(Array("{}".utf8))
     }
 
@@ -117,7 +148,16 @@ struct DetectionsController {
         let loaded = service.loadedRules
         let own = Set(loaded.filter { $0.origin == "api:\(id)" || $0.id == id }.map(\.id))
         guard !own.isEmpty else { throw DetectionStore.notFound(id) }
-        var evaluator = DetectionEvaluator(rules: try RuleSet(loaded))
+        // The rule (or the object's rules) and the rules its correlations count, nothing else.
+        var wanted = own
+        for rule in loaded where own.contains(rule.id) {
+            if case .correlation(let correlation) = rule.rule.body {
+                for reference in correlation.rules {
+                    if let base = loaded.first(where: { $0.id == reference || $0.rule.id == reference || $0.rule.name == reference }) { wanted.insert(base.id) }
+                }
+            }
+        }
+        var evaluator = DetectionEvaluator(rules: try RuleSet(loaded.filter { wanted.contains($0.id) }))
         var hits: [DetectionHit] = []
         var scanned = 0
         var cursor: EventCursor?
@@ -128,11 +168,12 @@ struct DetectionsController {
             }
             scanned += page.events.count
             cursor = page.next
-        } while cursor != nil && scanned < Self.maxBacktestEvents
+        } while cursor != nil && scanned < Self.maxBacktestEvents && hits.count < Self.maxBacktestHits
+        hits = Array(hits.prefix(Self.maxBacktestHits))
         return JSONResponse.make(JSONWriter.text(of: .object([
             JSONMember("rule_id", .string(id)),
             JSONMember("events_scanned", .number(String(scanned))),
-            JSONMember("truncated", .bool(cursor != nil)),
+            JSONMember("truncated", .bool(cursor != nil || hits.count >= Self.maxBacktestHits)),
             JSONMember("hits", .array(hits.map(Self.value))),
         ])).utf8Bytes)
     }
@@ -210,6 +251,7 @@ struct DetectionsController {
     static func value(_ alert: AlertRecord) -> JSONValue {
         .object([
             JSONMember("alert_id", .string(String(alert.alertID))), JSONMember("rule_id", .string(alert.ruleID)),
+            JSONMember("workspace_id", alert.workspaceID.map(JSONValue.string) ?? .null),
             JSONMember("title", .string(alert.title)), JSONMember("level", .string(alert.level)),
             JSONMember("type", .string(alert.kind)), JSONMember("state", .string(alert.state)),
             JSONMember("fired_time", .string(Timestamp.formatRFC3339(millis: alert.firedMillis))),

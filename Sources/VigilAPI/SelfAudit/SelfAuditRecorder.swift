@@ -46,11 +46,12 @@ public struct SelfAuditRecorder: Sendable {
         _ = try await sequencer.submit([event(for: record)], priority: true)
     }
 
-    /// The audit event for `record`, stamped now.
-    public func event(for record: Record) -> PreparedEvent {
+    /// The audit event for `record`, stamped now, in this server's workspace unless `workspace` says otherwise (an
+    /// alert belongs to the workspace of the events that raised it).
+    public func event(for record: Record, workspace: String? = nil) -> PreparedEvent {
         let now = clock.nowMillis()
         let event = AuditEvent(
-            accountID: accountID, workspaceID: workspaceID, version: "2.0", eventTimeMillis: now,
+            accountID: accountID, workspaceID: workspace ?? workspaceID, version: "2.0", eventTimeMillis: now,
             sourceIPAddress: record.sourceIP, userAgent: record.userAgent.map(Self.storable),
             userIdentity: UserIdentity(email: record.userName),
             serviceName: record.service, actionName: record.action, requestID: record.requestID,

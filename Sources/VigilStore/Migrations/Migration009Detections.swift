@@ -1,7 +1,7 @@
 import GRDB
 
 /// Detection rules managed through the API (their Sigma YAML as sent; rules from `--rules-dir` stay in their
-/// files) and the history of every firing, which `system.vigil.alert_history` and the alert-history API read.
+/// files) and the history of every firing, which the alert-history API reads.
 enum Migration009Detections {
     static func migrate(_ db: Database) throws {
         try db.execute(sql: """
@@ -16,6 +16,7 @@ enum Migration009Detections {
             CREATE TABLE alert_history (
                 alert_id INTEGER PRIMARY KEY AUTOINCREMENT,
                 rule_id TEXT NOT NULL,
+                workspace_id TEXT,
                 title TEXT NOT NULL,
                 level TEXT NOT NULL,
                 kind TEXT NOT NULL,
