@@ -84,11 +84,26 @@ let package = Package(
             ]
         ),
         .target(name: "VigilLogHandler", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // Notification destinations, the persistent outbox, and the webhook, Slack, Alertmanager and SMTP senders.
+        .target(
+            name: "VigilNotify",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Detections running on the committed stream, their rules and alert history.
         .target(
             name: "VigilAlerts",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilDetection",
+                "VigilCore", "VigilStore", "VigilDetection", "VigilNotify",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +112,7 @@ let package = Package(
         .target(
             name: "VigilAPI",
             dependencies: [
-                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilDetection",
+                "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilDetection", "VigilNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,7 +123,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts",
+                "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilNotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -132,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring", "VigilDetection",
+                "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring", "VigilDetection", "VigilNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -161,6 +176,7 @@ let package = Package(
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
+        .testTarget(name: "VigilNotifyTests", dependencies: ["VigilNotify", "VigilCore", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilMonitoringTests", dependencies: ["VigilMonitoring", "VigilCore", "VigilStore", "VigilTesting"]),
@@ -181,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess",
+                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess", "VigilNotify",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -5,6 +5,7 @@ import VigilAccess
 import VigilAlerts
 import VigilLogs
 import VigilMonitoring
+import VigilNotify
 import VigilStore
 
 /// Everything the API needs, built once by `VigilServer`.
@@ -40,12 +41,15 @@ public struct APIDependencies: Sendable {
     public var jobs: JobStore
     /// Sigma detections on the committed stream (the server runs it as a service and feeds it from the sequencer).
     public var detections: DetectionService
+    /// Notification destinations and the outbox's delivery (run as a service).
+    public var destinations: DestinationStore
+    public var notifications: NotificationService
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
                 statementLimits: StatementRegistry.Limits = .init(), logs: LogStore, logLimits: LogLimits = LogLimits(),
                 publicURL: PublicURL = PublicURL(configured: nil), detections: DetectionService.Configuration = .init(),
-                clock: any WallClock, logger: Logger) {
+                notifications: NotificationSettings = .init(), clock: any WallClock, logger: Logger) {
         self.database = database
         self.sequencer = sequencer
         self.tokens = tokens
@@ -64,17 +68,29 @@ public struct APIDependencies: Sendable {
         self.publicURL = publicURL
         self.clusters = ClusterStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
         self.jobs = JobStore(database: database, clock: clock, workspaceID: recorder.workspaceID)
+        self.destinations = DestinationStore(database: database, clock: clock)
+        let notifier = NotificationService(
+            database: database,
+            delivery: NotificationDelivery(smtp: notifications.smtp, externalURL: { [publicURL] in publicURL.base }, timeout: notifications.deliveryTimeout),
+            configuration: notifications.service, clock: clock, logger: logger)
+        self.notifications = notifier
+        let audit: @Sendable ([AlertRecord]) async -> Void = { [recorder, logger] alerts in
+            // One commit for a pass's firings (or resolutions), each in the workspace of the events that raised it.
+            do {
+                _ = try await recorder.sequencer.submit(
+                    alerts.map { recorder.event(for: DetectionAudit.record($0), workspace: $0.workspaceID) }, priority: true)
+            } catch {
+                logger.error("Detection alerts could not be audited", metadata: ["count": "\(alerts.count)", "error": "\(error)"])
+            }
+            notifier.wake()
+        }
         self.detections = DetectionService(
-            store: DetectionStore(database: database, clock: clock), configuration: detections, logger: logger,
-            fired: { [recorder, logger] alerts in
-                // One commit for a pass's firings, each in the workspace of the events that raised it.
-                do {
-                    _ = try await recorder.sequencer.submit(
-                        alerts.map { recorder.event(for: DetectionAudit.record($0), workspace: $0.workspaceID) }, priority: true)
-                } catch {
-                    logger.error("Detection firings could not be audited", metadata: ["count": "\(alerts.count)", "error": "\(error)"])
-                }
-            })
+            store: DetectionStore(
+                database: database, clock: clock, routing: notifications.routing,
+                link: { [publicURL] id in publicURL.base + "/api/2.0/vigil/alerts/\(id)" },
+                resolveAfterMillis: Int64(detections.resolveAfter / .milliseconds(1)),
+                unroutable: { references, alertID in notifier.countUnroutable(references, alertID: alertID) }),
+            configuration: detections, logger: logger, fired: audit, resolved: audit)
     }
 
     var authenticator: RequestAuthenticator {
@@ -124,6 +140,7 @@ public enum APIRouter {
                        clock: dependencies.clock).register(on: router)
         ClustersController(clusters: clusters).register(on: router)
         DetectionsController(service: dependencies.detections, events: EventStore(database: dependencies.database)).register(on: router)
+        NotificationDestinationsController(store: dependencies.destinations).register(on: router)
         HeartbeatController(
             clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)
@@ -146,7 +163,7 @@ public enum APIRouter {
         MetricsController(
             metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements,
             openConnections: dependencies.openConnections, logFollowers: { [tail = dependencies.logTail] in tail.followerCount },
-            clusters: clusters, detections: dependencies.detections
+            clusters: clusters, detections: dependencies.detections, notifications: dependencies.notifications
         ).register(on: router)
         return router
     }

@@ -18,6 +18,10 @@ public final class DetectionService: Service, Sendable {
         /// Events waiting for evaluation; past it new events are not evaluated (and counted).
         public var maxQueuedEvents = 200_000
         public var maxGroups = 100_000
+        /// How long after firing a detection alert resolves (`--alert-resolve-after`).
+        public var resolveAfter: Duration = .seconds(15 * 60)
+        /// How often alerts are checked for resolution.
+        public var resolveInterval: Duration = .seconds(5)
 
         public init(rulesDirectory: String? = nil) {
             self.rulesDirectory = rulesDirectory
@@ -35,6 +39,7 @@ public final class DetectionService: Service, Sendable {
         public var droppedGroups = 0
         public var fileErrors = 0
         public var reloads: Int64 = 0
+        public var resolved: Int64 = 0
     }
 
     struct FileState {
@@ -53,8 +58,10 @@ public final class DetectionService: Service, Sendable {
     public let store: DetectionStore
     let configuration: Configuration
     let logger: Logger
-    /// Tells the world of new firings (the server audits them and, later, notifies).
+    /// Tells the world of new firings and resolutions (the server audits them and wakes the notifier; their
+    /// notifications were queued with them).
     let fired: @Sendable ([AlertRecord]) async -> Void
+    let resolved: @Sendable ([AlertRecord]) async -> Void
     private let state = Mutex(State())
     private let evaluator: Mutex<DetectionEvaluator>
     private let wakeups: AsyncStream<Void>
@@ -63,11 +70,13 @@ public final class DetectionService: Service, Sendable {
     private let changes = SerialGate()
 
     public init(store: DetectionStore, configuration: Configuration, logger: Logger,
-                fired: @escaping @Sendable ([AlertRecord]) async -> Void) {
+                fired: @escaping @Sendable ([AlertRecord]) async -> Void,
+                resolved: @escaping @Sendable ([AlertRecord]) async -> Void = { _ in }) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
         self.fired = fired
+        self.resolved = resolved
         self.evaluator = Mutex(DetectionEvaluator(rules: .empty, maxGroups: configuration.maxGroups))
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -127,6 +136,13 @@ public final class DetectionService: Service, Sendable {
                         }
                     }
                 }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.configuration.resolveInterval)
+                        if Task.isCancelled { break }
+                        await self.resolveDue()
+                    }
+                }
                 await group.next()
                 group.cancelAll()
             }
@@ -134,6 +150,20 @@ public final class DetectionService: Service, Sendable {
             self.wake.finish()
         }
         await drain()
+    }
+
+    /// Resolves the alerts whose time has come and tells the world.
+    public func resolveDue() async {
+        do {
+            while true {
+                let alerts = try await store.resolveDue()
+                if alerts.isEmpty { return }
+                state.withLock { $0.stats.resolved += Int64(alerts.count) }
+                await resolved(alerts)
+            }
+        } catch {
+            logger.error("Detection alerts could not be resolved", metadata: ["error": "\(error)"])
+        }
     }
 
     func drain() async {
@@ -153,7 +183,7 @@ public final class DetectionService: Service, Sendable {
                 evaluator.withLock { evaluator in
                     for committed in chunk {
                         // A firing's own audit record is not evaluated again: a rule matching it would fire forever.
-                        if committed.event.serviceName == "vigil", committed.event.actionName == "alertTriggered" { continue }
+                        if committed.event.serviceName == "vigil", committed.event.actionName == "alertTriggered" || committed.event.actionName == "alertResolved" { continue }
                         hits += evaluator.evaluate(committed.event)
                     }
                 }

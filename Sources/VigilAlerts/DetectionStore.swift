@@ -1,6 +1,7 @@
 import GRDB
 import VigilCore
 import VigilDetection
+import VigilNotify
 import VigilStore
 
 /// A rule object as the API keeps it: the YAML as sent (one or more Sigma documents) and who changed it when.
@@ -28,16 +29,33 @@ public struct AlertRecord: Sendable, Equatable {
     public var eventIDs: [String]
     public var count: Int
     public var notify: [String]
+    /// When it resolved (no longer TRIGGERED), if it has.
+    public var resolvedMillis: Int64? = nil
 }
 
 /// API-managed detection rules and the alert history (migration 009).
 public struct DetectionStore: Sendable {
     public let database: VigilDatabase
     public let clock: any WallClock
+    /// Which destinations hear of a firing.
+    public let routing: NotificationRouting
+    /// Where a notification links to for an alert id.
+    public let link: @Sendable (Int64) -> String
+    /// A detection alert resolves once this long has passed since it fired (a correlation that fires again raises a
+    /// new alert): resolved notifications tell receivers the incident is over.
+    public let resolveAfterMillis: Int64
+    /// Told of references that name no destination.
+    public let unroutable: @Sendable ([String], Int64) -> Void
 
-    public init(database: VigilDatabase, clock: any WallClock) {
+    public init(database: VigilDatabase, clock: any WallClock, routing: NotificationRouting = .init(),
+                link: @escaping @Sendable (Int64) -> String = { "/api/2.0/vigil/alerts/\($0)" }, resolveAfterMillis: Int64 = 15 * 60_000,
+                unroutable: @escaping @Sendable ([String], Int64) -> Void = { _, _ in }) {
         self.database = database
         self.clock = clock
+        self.routing = routing
+        self.link = link
+        self.resolveAfterMillis = resolveAfterMillis
+        self.unroutable = unroutable
     }
 
     public static func notFound(_ id: String) -> VigilError {
@@ -93,11 +111,13 @@ public struct DetectionStore: Sendable {
 
     // MARK: Alert history
 
-    /// Stores the firings of one evaluation pass in one transaction and answers them with their ids.
+    /// Stores the firings of one evaluation pass in one transaction, with their notifications queued in the same
+    /// transaction (an alert is never stored without them), and answers them with their ids.
     public func record(_ hits: [DetectionHit]) async throws -> [AlertRecord] {
         let now = clock.nowMillis()
-        return try await database.pool.write { db in
+        let (records, missing) = try await database.pool.write { db -> ([AlertRecord], [(Int64, [String])]) in
             var records: [AlertRecord] = []
+            var missing: [(Int64, [String])] = []
             for hit in hits {
                 let group = JSONWriter.text(of: .object(hit.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
                 let ids = JSONWriter.text(of: .array(hit.eventIDs.map(JSONValue.string)))
@@ -109,8 +129,50 @@ public struct DetectionStore: Sendable {
                 records.append(AlertRecord(alertID: db.lastInsertedRowID, ruleID: hit.ruleID, workspaceID: hit.workspaceID, title: hit.title, level: hit.level.rawValue,
                                            kind: hit.kind, state: "TRIGGERED", firedMillis: now, eventMillis: hit.timeMillis, group: hit.group,
                                            eventIDs: hit.eventIDs, count: hit.count, notify: hit.notify))
+                let notice = self.notice(records[records.count - 1], status: .firing)
+                let unknown = try NotificationOutbox.enqueue(db, notice, references: routing.references(notify: hit.notify, level: hit.level.rawValue), now: now)
+                if !unknown.isEmpty { missing.append((notice.alertID, unknown)) }
             }
-            return records
+            return (records, missing)
+        }
+        for (alertID, references) in missing { unroutable(references, alertID) }
+        return records
+    }
+
+    /// What a notification says of `alert`: a firing one carries when it will resolve unless something changes.
+    public func notice(_ alert: AlertRecord, status: AlertNotice.Status) -> AlertNotice {
+        AlertNotice(status: status, alertID: alert.alertID, ruleID: alert.ruleID, title: alert.title, level: alert.level, workspaceID: alert.workspaceID,
+                    group: alert.group.map { AlertNotice.Label($0.field, $0.value ?? "") }, count: alert.count, eventIDs: alert.eventIDs,
+                    startsMillis: alert.firedMillis, endsMillis: status == .resolved ? alert.resolvedMillis : alert.firedMillis + resolveAfterMillis,
+                    link: link(alert.alertID))
+    }
+
+    /// Resolves the TRIGGERED alerts that fired at least `resolveAfterMillis` ago, and queues their resolved
+    /// notifications for the destinations their firing went to; answers them.
+    public func resolveDue(limit: Int = 500) async throws -> [AlertRecord] {
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            let due = try Row.fetchAll(db, sql: "SELECT * FROM alert_history WHERE state = 'TRIGGERED' AND fired_time <= ? ORDER BY alert_id LIMIT ?",
+                                       arguments: [now - resolveAfterMillis, limit]).map(Self.alert)
+            var resolved: [AlertRecord] = []
+            for var alert in due {
+                try db.execute(sql: "UPDATE alert_history SET state = 'RESOLVED', resolved_time = ? WHERE alert_id = ?", arguments: [now, alert.alertID])
+                alert.state = "RESOLVED"
+                alert.resolvedMillis = now
+                let destinations = try String.fetchAll(db, sql: "SELECT DISTINCT destination_id FROM notification_outbox WHERE alert_id = ? AND status = 'firing'",
+                                                       arguments: [alert.alertID])
+                if !destinations.isEmpty {
+                    try NotificationOutbox.enqueue(db, notice(alert, status: .resolved), references: destinations, now: now)
+                }
+                resolved.append(alert)
+            }
+            return resolved
+        }
+    }
+
+    public func alert(id: Int64) async throws -> AlertRecord? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM alert_history WHERE alert_id = ?", arguments: [id]).map(Self.alert)
         }
     }
 
@@ -147,6 +209,6 @@ public struct DetectionStore: Sendable {
         }
         return AlertRecord(alertID: row["alert_id"], ruleID: row["rule_id"], workspaceID: row["workspace_id"], title: row["title"], level: row["level"], kind: row["kind"],
                            state: row["state"], firedMillis: row["fired_time"], eventMillis: row["event_time"], group: group,
-                           eventIDs: strings(row["event_ids"]), count: row["count"], notify: strings(row["notify"]))
+                           eventIDs: strings(row["event_ids"]), count: row["count"], notify: strings(row["notify"]), resolvedMillis: row["resolved_time"])
     }
 }

@@ -85,7 +85,8 @@ public struct VigilApplication: Sendable {
             metrics: metrics, checkpointSigner: checkpointSigner, limits: configuration.limits,
             sql: SQLStatementRunner(database: database, limits: configuration.sql, attachments: ["logs": logDatabase.path]),
             statementLimits: configuration.statements, logs: LogStore(database: logDatabase), logLimits: configuration.logLimits,
-            publicURL: PublicURL(configured: configuration.publicURL), detections: configuration.detections, clock: clock, logger: logger)
+            publicURL: PublicURL(configured: configuration.publicURL), detections: configuration.detections,
+            notifications: configuration.notifications, clock: clock, logger: logger)
         // Rules run on what the sequencer commits; a bad rules file refuses the start, with every problem named.
         try await dependencies.detections.reload()
         if !dependencies.detections.fileProblems.isEmpty {
@@ -146,7 +147,7 @@ public struct VigilApplication: Sendable {
         var services: [any Service] = [
             // Services stop in reverse order: detections stop just before the sequencer, after everything that
             // writes audit events, and their firings are still committed.
-            sequencer, dependencies.detections,
+            sequencer, dependencies.detections, dependencies.notifications,
             SuppressedRequestsRecorder(
                 gate: dependencies.gate, recorder: dependencies.recorder, clock: clock, interval: configuration.refusedSummaryInterval,
                 logger: logger),

@@ -57,6 +57,8 @@ public struct VigilConfiguration: Sendable {
     public var logStream = LogStreamSocket.Configuration()
     /// Sigma rules from a folder (`--rules-dir`, reloaded when a file changes) and the detection queue's limits.
     public var detections = DetectionService.Configuration()
+    /// The SMTP relay, the level defaults and the outbox's retries (`--smtp-server`, `--notify-default`).
+    public var notifications = NotificationSettings()
 
     public struct TLSFiles: Sendable {
         public var certificatePath: String

@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import VigilAlerts
 import VigilMonitoring
+import VigilNotify
 import VigilStore
 
 /// `GET /metrics` in the Prometheus text format (authenticated like every other endpoint).
@@ -14,6 +15,7 @@ struct MetricsController {
     let logFollowers: @Sendable () -> Int
     let clusters: ClusterStore
     let detections: DetectionService
+    let notifications: NotificationService
 
     func register(on router: Router<VigilRequestContext>) {
         router.on(RouteTable.entry(.get, "/metrics")) { _, _ in
@@ -24,6 +26,9 @@ struct MetricsController {
                 openConnections: openConnections(), logFollowers: logFollowers())
             bytes += Array(ComputeMetrics.text(clusters: try await clusters.all(), samples: try await clusters.latestSamples()).utf8)
             bytes += Array(DetectionMetrics.text(detections.stats).utf8)
+            bytes += Array(NotificationMetrics.text(
+                outbox: try await notifications.outboxCounts(), perDestination: notifications.perDestination,
+                unroutable: notifications.unroutableReferences).utf8)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))

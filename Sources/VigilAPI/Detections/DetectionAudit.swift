@@ -1,10 +1,19 @@
 import VigilAlerts
 import VigilCore
 
-/// A firing as an audit event, `vigil`/`alertTriggered`, so that who was alerted about what is itself on the
-/// ledger and queryable with SQL next to the events that caused it.
+/// A firing as an audit event, `vigil`/`alertTriggered` (and its end, `vigil`/`alertResolved`), so that who was
+/// alerted about what is itself on the ledger and queryable with SQL next to the events that caused it.
 enum DetectionAudit {
     static func record(_ alert: AlertRecord) -> SelfAuditRecorder.Record {
+        var record = triggered(alert)
+        if alert.state == "RESOLVED" {
+            record.action = "alertResolved"
+            record.requestParams.append(("resolved_time", Timestamp.formatRFC3339(millis: alert.resolvedMillis ?? 0)))
+        }
+        return record
+    }
+
+    static func triggered(_ alert: AlertRecord) -> SelfAuditRecorder.Record {
         let group = JSONWriter.text(of: .object(alert.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
         return SelfAuditRecorder.Record(
             service: "vigil", action: "alertTriggered", userName: nil, sourceIP: nil, userAgent: nil, requestID: RandomID.hex(),

@@ -3,6 +3,7 @@ import Hummingbird
 import VigilAlerts
 import VigilCore
 import VigilDetection
+import VigilNotify
 import VigilStore
 
 /// Detection rules in Sigma, managed by API: the body of a create or update is the rule's YAML
@@ -27,6 +28,7 @@ struct DetectionsController {
         router.on(RouteTable.entry(.delete, "/api/2.0/vigil/detections/{id}"), use: delete)
         router.on(RouteTable.entry(.post, "/api/2.0/vigil/detections/{id}/backtest"), use: backtest)
         router.on(RouteTable.entry(.get, "/api/2.0/vigil/alert-history"), use: history)
+        router.on(RouteTable.entry(.get, "/api/2.0/vigil/alerts/{id}"), use: alert)
     }
 
     @Sendable func create(_ request: Request, context: VigilRequestContext) async throws -> Response {
@@ -194,6 +196,23 @@ struct DetectionsController {
         return JSONResponse.make(JSONWriter.text(of: .object(members)).utf8Bytes)
     }
 
+    /// One alert with its notifications: where each went, in what state, after how many attempts, and why the
+    /// last one failed.
+    @Sendable func alert(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+            throw VigilError(.invalidParameter, "the alert id must be a positive integer")
+        }
+        context.auditNote.set("alert_id", String(id))
+        guard let alert = try await service.store.alert(id: id) else { throw VigilError(.notFound, "alert \(id) does not exist") }
+        let notifications = try await service.store.database.pool.read { db in
+            try NotificationOutbox.list(db, alertID: id, before: nil, limit: 1000)
+        }
+        guard case .object(var members) = Self.value(alert) else { return JSONResponse.make(Array("{}".utf8)) }
+        members.append(JSONMember("notifications", .array(notifications.reversed().map(NotificationOutbox.json))))
+        return JSONResponse.make(JSONWriter.text(of: .object(members)).utf8Bytes)
+    }
+
     // MARK: Shapes
 
     static func yaml(_ request: Request) async throws -> String {
@@ -260,6 +279,7 @@ struct DetectionsController {
             JSONMember("group", .object(alert.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) })),
             JSONMember("event_ids", .array(alert.eventIDs.map(JSONValue.string))),
             JSONMember("notify", .array(alert.notify.map(JSONValue.string))),
+            JSONMember("resolved_time", alert.resolvedMillis.map { .string(Timestamp.formatRFC3339(millis: $0)) } ?? .null),
         ])
     }
 }

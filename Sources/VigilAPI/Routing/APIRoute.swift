@@ -169,6 +169,13 @@ public enum RouteTable {
         APIRoute(.delete, "/api/2.0/vigil/detections/{id}", .administer, "vigil", "deleteDetection"),
         APIRoute(.post, "/api/2.0/vigil/detections/{id}/backtest", .administer, "vigil", "backtestDetection"),
         APIRoute(.get, "/api/2.0/vigil/alert-history", .administer, "vigil", "listAlertHistory"),
+        APIRoute(.get, "/api/2.0/vigil/alerts/{id}", .administer, "vigil", "getAlert"),
+        // Notification destinations (Databricks' API): admins change them; users list them, without their config.
+        APIRoute(.post, "/api/2.0/notification-destinations", .administer, "notificationDestinations", "createNotificationDestination"),
+        APIRoute(.get, "/api/2.0/notification-destinations", .authenticated, "notificationDestinations", "listNotificationDestinations"),
+        APIRoute(.get, "/api/2.0/notification-destinations/{id}", .authenticated, "notificationDestinations", "getNotificationDestination"),
+        APIRoute(.patch, "/api/2.0/notification-destinations/{id}", .administer, "notificationDestinations", "updateNotificationDestination"),
+        APIRoute(.delete, "/api/2.0/notification-destinations/{id}", .administer, "notificationDestinations", "deleteNotificationDestination"),
         // Browser pages (a session cookie made at /login authenticates them) and the live tail (WebSocket).
         APIRoute(.get, "/login", .signIn, "accounts", "loginPage"),
         APIRoute(.post, "/login", .signIn, "accounts", "login"),

@@ -27,6 +27,12 @@ public indirect enum JSONValue: Sendable, Equatable {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
+
+    /// Element `index` when this is an array and has it.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let items) = self, items.indices.contains(index) else { return nil }
+        return items[index]
+    }
 }
 
 /// One `"key": value` pair of a JSON object, in input order.

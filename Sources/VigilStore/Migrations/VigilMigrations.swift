@@ -13,6 +13,7 @@ public enum VigilMigrations {
         migrator.registerMigration("007_clusters", migrate: Migration007Clusters.migrate)
         migrator.registerMigration("008_jobs", migrate: Migration008Jobs.migrate)
         migrator.registerMigration("009_detections", migrate: Migration009Detections.migrate)
+        migrator.registerMigration("010_notifications", migrate: Migration010Notifications.migrate)
         return migrator
     }
 }

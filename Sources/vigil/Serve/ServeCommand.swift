@@ -58,6 +58,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Apps and app logs")
     var apps: ServeAppOptions
 
+    @OptionGroup(title: "Alerts and notifications")
+    var alerts: ServeAlertOptions
+
     func validate() throws {
         guard checkpointInterval > 0, verifyInterval > 0 else {
             throw ValidationError("--checkpoint-interval and --verify-interval must be positive")
@@ -90,6 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         sql.apply(to: &configuration)
         transport.apply(to: &configuration)
         apps.apply(to: &configuration)
+        alerts.apply(to: &configuration)
         FileLimit.raiseForConnections(configuration.connections.maxConnections)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)

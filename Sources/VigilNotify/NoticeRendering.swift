@@ -1,0 +1,94 @@
+import Foundation
+import VigilCore
+
+/// How each destination kind says a notice: pure, so the wire shapes are tested without a network.
+public enum NoticeRendering {
+    /// Alertmanager's own "still firing" `endsAt`, which webhook receivers written for Alertmanager expect.
+    static let zeroTime = "0001-01-01T00:00:00Z"
+
+    static func alertObject(_ notice: AlertNotice, webhook: Bool) -> JSONValue {
+        var members = [
+            JSONMember("labels", .object(notice.labels.map { JSONMember($0.name, .string($0.value)) })),
+            JSONMember("annotations", .object(notice.annotations.map { JSONMember($0.name, .string($0.value)) })),
+            JSONMember("startsAt", .string(Timestamp.formatRFC3339(millis: notice.startsMillis))),
+        ]
+        if webhook {
+            let ends = notice.status == .resolved ? notice.endsMillis.map { Timestamp.formatRFC3339(millis: $0) } ?? zeroTime : zeroTime
+            members.insert(JSONMember("status", .string(notice.status.rawValue)), at: 0)
+            members.append(JSONMember("endsAt", .string(ends)))
+            members.append(JSONMember("generatorURL", .string(notice.link)))
+            members.append(JSONMember("fingerprint", .string(notice.fingerprint)))
+        } else {
+            if let ends = notice.endsMillis { members.append(JSONMember("endsAt", .string(Timestamp.formatRFC3339(millis: ends)))) }
+            members.append(JSONMember("generatorURL", .string(notice.link)))
+        }
+        return .object(members)
+    }
+
+    /// The body of `POST /api/v2/alerts`: one postableAlert. A resolved notice carries its past `endsAt`, which is
+    /// how Alertmanager is told an alert resolved; a firing one carries when it will resolve unless re-sent.
+    public static func alertmanager(_ notice: AlertNotice) -> [UInt8] {
+        Array(JSONWriter.text(of: .array([alertObject(notice, webhook: false)])).utf8)
+    }
+
+    /// A generic webhook's body: Alertmanager's webhook payload (version 4) for one alert, so receivers written for
+    /// Alertmanager read it unchanged.
+    public static func webhook(_ notice: AlertNotice, receiver: String, externalURL: String) -> [UInt8] {
+        let labels = notice.labels.map { JSONMember($0.name, .string($0.value)) }
+        let annotations = notice.annotations.map { JSONMember($0.name, .string($0.value)) }
+        let alertname = JSONValue.object([JSONMember("alertname", .string(notice.ruleID))])
+        let body = JSONValue.object([
+            JSONMember("version", .string("4")),
+            JSONMember("groupKey", .string("{}:{alertname=\(quoted(notice.ruleID))}")),
+            JSONMember("truncatedAlerts", .number("0")),
+            JSONMember("status", .string(notice.status.rawValue)),
+            JSONMember("receiver", .string(receiver)),
+            JSONMember("groupLabels", alertname),
+            JSONMember("commonLabels", .object(labels)),
+            JSONMember("commonAnnotations", .object(annotations)),
+            JSONMember("externalURL", .string(externalURL)),
+            JSONMember("alerts", .array([alertObject(notice, webhook: true)])),
+        ])
+        return Array(JSONWriter.text(of: body).utf8)
+    }
+
+    /// A Slack message: `text` (the notification's fallback) in Slack's mrkdwn, with `&`, `<` and `>` escaped as
+    /// Slack requires so an event's values cannot make links or mentions.
+    public static func slack(_ notice: AlertNotice) -> [UInt8] {
+        let headline = "\(notice.status == .firing ? ":rotating_light: FIRING" : ":white_check_mark: RESOLVED") [\(slackEscape(notice.level))] *\(slackEscape(notice.title))*"
+        var lines = [headline, slackEscape(notice.summary), "rule `\(slackEscape(notice.ruleID))`, alert \(notice.alertID), since \(Timestamp.formatRFC3339(millis: notice.startsMillis))"]
+        if notice.status == .resolved, let ends = notice.endsMillis { lines.append("resolved \(Timestamp.formatRFC3339(millis: ends))") }
+        lines.append("<\(slackEscape(notice.link))|alert \(notice.alertID)>")
+        return Array(JSONWriter.text(of: .object([JSONMember("text", .string(lines.joined(separator: "\n")))])).utf8)
+    }
+
+    /// A mail's subject and plain-text body. Header values lose line breaks (no header injection); the body's
+    /// lines are the caller's to dot-stuff.
+    public static func email(_ notice: AlertNotice) -> (subject: String, body: String) {
+        let subject = headerSafe("[Vigil] \(notice.status == .firing ? "FIRING" : "RESOLVED") \(notice.level): \(notice.title)")
+        var lines = [
+            "\(notice.title) (\(notice.status.rawValue))", "",
+            "Rule:      \(notice.ruleID)", "Level:     \(notice.level)", "Alert:     \(notice.alertID)",
+            "Since:     \(Timestamp.formatRFC3339(millis: notice.startsMillis))",
+        ]
+        if notice.status == .resolved, let ends = notice.endsMillis { lines.append("Resolved:  \(Timestamp.formatRFC3339(millis: ends))") }
+        if let workspace = notice.workspaceID { lines.append("Workspace: \(workspace)") }
+        lines.append("Events:    \(notice.count)")
+        for value in notice.group { lines.append("  \(value.name) = \(value.value)") }
+        if !notice.eventIDs.isEmpty { lines.append("Event ids: \(notice.eventIDs.joined(separator: ", "))") }
+        lines += ["", notice.link]
+        return (String(subject.prefix(900)), lines.map { String($0.prefix(900)) }.joined(separator: "\r\n"))
+    }
+
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    public static func slackEscape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func headerSafe(_ text: String) -> String {
+        String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+    }
+}

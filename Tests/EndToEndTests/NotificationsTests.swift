@@ -1,0 +1,279 @@
+import Crypto
+import Foundation
+import Testing
+import VigilCore
+import VigilNotify
+import VigilServer
+import VigilTesting
+
+/// Alerts reaching people: destinations managed through the Databricks API, a firing delivered to a real HTTP
+/// receiver in Alertmanager's webhook shape (signed, with basic auth), retried through 5xx, refused for good on 4xx,
+/// kept across a restart, and resolved.
+@Suite("Notifications")
+struct NotificationsTests {
+    /// Fast retries and resolution so the tests wait milliseconds, not minutes.
+    static func configuration(resolveAfter: Duration = .seconds(3600)) -> VigilConfiguration {
+        var configuration = VigilConfiguration()
+        configuration.notifications.service.retry = RetrySchedule(baseMillis: 50, capMillis: 200, maxAttempts: 4)
+        configuration.notifications.service.pollInterval = .milliseconds(50)
+        configuration.notifications.deliveryTimeout = .seconds(1)
+        configuration.detections.resolveAfter = resolveAfter
+        configuration.detections.resolveInterval = .milliseconds(100)
+        return configuration
+    }
+
+    static func rule(notify: String) -> String {
+        """
+        title: Secret read
+        id: secret-read
+        level: high
+        notify: [\(notify)]
+        logsource: {product: vigil, service: audit}
+        detection:
+          selection:
+            action_name: getSecret
+          condition: selection
+        """
+    }
+
+    static func createDestination(_ server: LiveServer, _ json: String) async throws -> JSONValue {
+        let reply = try await server.request(.POST, "/api/2.0/notification-destinations", json: json)
+        #expect(reply.status == 200, "\(reply.text)")
+        return try reply.json()
+    }
+
+    static func secretRead(_ server: LiveServer, id: String, user: String = "mallory@x.com") async throws {
+        let now = SystemWallClock().nowMillis()
+        let event = """
+            {"service_name":"secrets","action_name":"getSecret","event_time":"\(Timestamp.formatRFC3339(millis: now))","event_id":"\(id)",
+             "source_ip_address":"203.0.113.9","user_identity":{"email":"\(user)"},"response":{"status_code":200}}
+            """
+        let reply = try await server.request(.POST, "/api/2.0/audit/events", json: "[\(event)]")
+        #expect(reply.status == 200, "\(reply.text)")
+    }
+
+    static func notifications(_ server: LiveServer, alert: String) async throws -> [JSONValue] {
+        guard case .array(let items)? = try await server.request(.GET, "/api/2.0/vigil/alerts/\(alert)").json()["notifications"] else { return [] }
+        return items
+    }
+
+    @Test("destinations: create, list, get, update and delete in the Databricks shape; secrets never answered; each refusal named")
+    func destinationsAPI() async throws {
+        try await LiveServer.run { server in
+            let created = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"https://h.example/x?key=SECRET1","username":"u","password":"SECRET2","signing_secret":"SECRET3"}}}"#)
+            guard case .string(let id)? = created["id"] else { Issue.record("no id: \(created)"); return }
+            #expect(created["destination_type"] == .string("WEBHOOK"))
+            #expect(created["config"]?["generic_webhook"]?["url_set"] == .bool(true))
+            #expect(created["config"]?["generic_webhook"]?["password_set"] == .bool(true))
+            #expect(created["config"]?["generic_webhook"]?["signing_secret_set"] == .bool(true))
+            _ = try await Self.createDestination(server, #"{"display_name":"mail","config":{"email":{"addresses":["oncall@example.com"]}}}"#)
+            _ = try await Self.createDestination(server, #"{"display_name":"am","config":{"alertmanager":{"url":"http://127.0.0.1:9093"}}}"#)
+            _ = try await Self.createDestination(server, #"{"display_name":"chat","config":{"slack":{"url":"https://hooks.slack.com/services/T/B/SECRET4"}}}"#)
+            // A page of two, then the rest; the list has no config.
+            let first = try await server.request(.GET, "/api/2.0/notification-destinations?page_size=2").json()
+            guard case .array(let page)? = first["results"], case .string(let token)? = first["next_page_token"] else { Issue.record("\(first)"); return }
+            #expect(page.map { $0["display_name"] } == [.string("am"), .string("chat")])
+            #expect(page.allSatisfy { $0["config"] == nil })
+            let rest = try await server.request(.GET, "/api/2.0/notification-destinations?page_size=2&page_token=\(token)").json()
+            guard case .array(let second)? = rest["results"] else { Issue.record("\(rest)"); return }
+            #expect(second.map { $0["display_name"] } == [.string("hook"), .string("mail")])
+            #expect(rest["next_page_token"] == nil)
+            // Get: admins see the config (flags, and addresses as given); a plain user sees no config.
+            let got = try await server.request(.GET, "/api/2.0/notification-destinations/\(id)")
+            #expect(got.status == 200)
+            let user = try await Self.plainUserToken(server)
+            let seen = try await server.request(.GET, "/api/2.0/notification-destinations/\(id)", token: .value(user)).json()
+            #expect(seen["display_name"] == .string("hook"))
+            #expect(seen["config"] == nil)
+            #expect(try await server.request(.POST, "/api/2.0/notification-destinations", json: #"{"display_name":"x","config":{"email":{"addresses":["a@b.co"]}}}"#, token: .value(user)).status == 403)
+            // Update merges: a new name and password keep the URL; the kind cannot change.
+            let patched = try await server.request(.PATCH, "/api/2.0/notification-destinations/\(id)",
+                                                   json: #"{"display_name":"hook2","config":{"generic_webhook":{"password":"SECRET5"}}}"#)
+            #expect(patched.status == 200, "\(patched.text)")
+            #expect(try patched.json()["display_name"] == .string("hook2"))
+            #expect(try patched.json()["config"]?["generic_webhook"]?["url_set"] == .bool(true))
+            let kind = try await server.request(.PATCH, "/api/2.0/notification-destinations/\(id)", json: #"{"config":{"slack":{"url":"https://x.example"}}}"#)
+            #expect(kind.status == 400)
+            #expect(kind.text.contains("cannot change"))
+            // Refusals, each naming its field and reason.
+            let refusals: [(String, String)] = [
+                (#"{"config":{"email":{"addresses":["a@b.co"]}}}"#, "display_name is required"),
+                (#"{"display_name":"n"}"#, "config is required"),
+                (#"{"display_name":"n","config":{"pagerduty":{"integration_key":"k"}}}"#, "config.pagerduty is not supported"),
+                (#"{"display_name":"n","config":{"carrier_pigeon":{}}}"#, "config.carrier_pigeon is not a destination kind"),
+                (#"{"display_name":"n","config":{"email":{"addresses":["a@b.co"]},"slack":{"url":"https://x.example"}}}"#, "exactly one"),
+                (#"{"display_name":"n","config":{"generic_webhook":{"url":"ftp://x.example/"}}}"#, "config.generic_webhook.url must be an absolute http"),
+                (#"{"display_name":"n","config":{"generic_webhook":{"url":"https://x.example","username":"u"}}}"#, "needs both username and password"),
+                (#"{"display_name":"n","config":{"generic_webhook":{"url":"https://x.example","token":"t"}}}"#, "config.generic_webhook.token is not a field"),
+                (#"{"display_name":"n","config":{"slack":{"url":"https://x.example","oauth_token":"t"}}}"#, "config.slack.oauth_token is not supported"),
+                (#"{"display_name":"n","config":{"email":{"addresses":["not an address"]}}}"#, "config.email.addresses[0] is not an email address"),
+                (#"{"display_name":"n","config":{"email":{"addresses":[]}}}"#, "non-empty array"),
+                (#"{"display_name":"n","config":{"alertmanager":{}}}"#, "config.alertmanager.url is required"),
+                (#"{"display_name":"n","config":{"email":{"addresses":["a@b.co"]}},"extra":1}"#, "unknown field 'extra'"),
+            ]
+            for (body, reason) in refusals {
+                let reply = try await server.request(.POST, "/api/2.0/notification-destinations", json: body)
+                #expect(reply.status == 400, "\(body): \(reply.text)")
+                #expect(reply.text.contains(reason), "\(body): \(reply.text)")
+            }
+            let taken = try await server.request(.POST, "/api/2.0/notification-destinations", json: #"{"display_name":"mail","config":{"email":{"addresses":["a@b.co"]}}}"#)
+            #expect(taken.status == 409)
+            #expect(try await server.request(.GET, "/api/2.0/notification-destinations/nope").status == 404)
+            #expect(try await server.request(.DELETE, "/api/2.0/notification-destinations/\(id)").status == 200)
+            #expect(try await server.request(.DELETE, "/api/2.0/notification-destinations/\(id)").status == 404)
+            // No secret anywhere in what the server answers or audits.
+            let audit = try await server.request(.GET, "/api/2.0/audit/events?service_name=notificationDestinations&page_size=100").text
+            #expect(audit.contains("createNotificationDestination"))
+            for secret in ["SECRET1", "SECRET2", "SECRET3", "SECRET4", "SECRET5"] {
+                #expect(!audit.contains(secret))
+                #expect(!JSONWriter.text(of: created).contains(secret))
+            }
+        }
+    }
+
+    static func plainUserToken(_ server: LiveServer) async throws -> String {
+        _ = try await server.request(.POST, "/api/2.0/preview/scim/v2/Users", json: #"{"userName":"plain@x.com"}"#)
+        let reply = try await server.request(.POST, "/api/2.0/token-management/on-behalf-of/tokens", json: #"{"user_name":"plain@x.com"}"#)
+        guard case .string(let token)? = try reply.json()["token_value"] else { throw VigilError(.internal, reply.text) }
+        return token
+    }
+
+    @Test("a firing reaches a webhook in Alertmanager's payload, signed and with basic auth; a 5xx is retried, a 4xx is not")
+    func webhookDelivery() async throws {
+        try await WebhookReceiver.run(script: [.init(503, "busy"), .init(500)]) { receiver in
+            try await LiveServer.run(configuration: Self.configuration()) { server in
+                _ = try await Self.createDestination(server, """
+                    {"display_name":"hook","config":{"generic_webhook":{"url":"\(receiver.url)/hook","username":"vigil","password":"pw","signing_secret":"s3cret"}}}
+                    """)
+                let rule = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
+                #expect(rule.status == 201, "\(rule.text)")
+                try await Self.secretRead(server, id: "read-1")
+                try await AppLogsTests.eventually { receiver.received.count == 3 }
+                let delivered = try #require(receiver.received.last)
+                #expect(delivered.path == "/hook")
+                #expect(delivered.headers["authorization"] == "Basic " + Data("vigil:pw".utf8).base64EncodedString())
+                // The signature covers the timestamp and the body, with the destination's secret.
+                let timestamp = try #require(delivered.headers["x-vigil-timestamp"])
+                var mac = HMAC<SHA256>(key: SymmetricKey(data: Array("s3cret".utf8)))
+                mac.update(data: Array((timestamp + ".").utf8))
+                mac.update(data: delivered.body)
+                let expected = "sha256=" + mac.finalize().map { String(format: "%02x", $0) }.joined()
+                #expect(delivered.headers["x-vigil-signature"] == expected)
+                // Every attempt is the same delivery.
+                #expect(Set(receiver.received.map { $0.headers["x-vigil-delivery"] ?? "" }).count == 1)
+                let body = try JSONParser.parse(delivered.body)
+                #expect(body["version"] == .string("4"))
+                #expect(body["status"] == .string("firing"))
+                #expect(body["receiver"] == .string("hook"))
+                #expect(body["groupLabels"]?["alertname"] == .string("secret-read"))
+                let alert = try #require(body["alerts"]?[0])
+                #expect(alert["labels"]?["severity"] == .string("high"))
+                #expect(alert["annotations"]?["summary"] == .string("Secret read"))
+                #expect(alert["annotations"]?["event_ids"] == .string("read-1"))
+                #expect(alert["endsAt"] == .string("0001-01-01T00:00:00Z"))
+                guard case .string(let link)? = alert["generatorURL"], case .string(let alertID)? = alert["labels"]?["vigil_alert_id"] else {
+                    Issue.record("\(alert)"); return
+                }
+                #expect(link == server.baseURL + "/api/2.0/vigil/alerts/\(alertID)")
+                try await AppLogsTests.eventually { try await Self.notifications(server, alert: alertID).first?["state"] == .string("delivered") }
+                let notification = try #require(try await Self.notifications(server, alert: alertID).first)
+                #expect(notification["attempts"] == .number("3"))
+                // A 4xx is not worth repeating: failed after one attempt, its reason kept.
+                receiver.script([.init(400, "bad payload")])
+                try await Self.secretRead(server, id: "read-2")
+                try await AppLogsTests.eventually {
+                    guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"], alerts.count == 2,
+                          case .string(let newest)? = alerts.first?["alert_id"] else { return false }
+                    return try await Self.notifications(server, alert: newest).first?["state"] == .string("failed")
+                }
+                #expect(receiver.received.count == 4)
+                let metrics = try await server.request(.GET, "/metrics").text
+                #expect(metrics.contains(#"vigil_notifications_delivered_total{destination_id=""#))
+                #expect(metrics.contains(#"destination_type="WEBHOOK"} 1"#))
+                #expect(metrics.contains(#"vigil_notification_outbox{state="failed"} 1"#))
+                #expect(metrics.contains(#"vigil_notification_outbox{state="delivered"} 1"#))
+                #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("vigil_notification_retries_total{") && $0.hasSuffix(" 2") })
+            }
+        }
+    }
+
+    @Test("a notification whose receiver is down survives a restart and is delivered once it is up")
+    func survivesRestart() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        // A port nothing listens on yet: take one from a receiver, then stop it.
+        let port = try await WebhookReceiver.run { $0.port }
+        let slow = {
+            var configuration = Self.configuration()
+            configuration.notifications.service.retry = RetrySchedule(baseMillis: 50, capMillis: 100, maxAttempts: 1000)
+            return configuration
+        }()
+        let alertID = try await LiveServer.run(configuration: slow, dataDirectory: folder.path) { server -> String in
+            _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"http://127.0.0.1:\#(port)/down"}}}"#)
+            _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
+            try await Self.secretRead(server, id: "read-before-restart")
+            try await AppLogsTests.eventually {
+                guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"],
+                      case .string(let id)? = alerts.first?["alert_id"],
+                      case .number(let attempts)? = try await Self.notifications(server, alert: id).first?["attempts"] else { return false }
+                return (Int(attempts) ?? 0) >= 2
+            }
+            guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"],
+                  case .string(let alertID)? = alerts.first?["alert_id"] else { throw VigilError(.internal, "no alert") }
+            #expect(try await Self.notifications(server, alert: alertID).first?["state"] == .string("pending"))
+            return alertID
+        }
+        try await WebhookReceiver.run(port: port) { receiver in
+            try await LiveServer.run(configuration: slow, dataDirectory: folder.path) { server in
+                try await AppLogsTests.eventually { try await Self.notifications(server, alert: alertID).first?["state"] == .string("delivered") }
+                #expect(receiver.received.count == 1)
+                #expect(receiver.received.first?.text.contains("read-before-restart") == true)
+            }
+        }
+    }
+
+    @Test("an alert resolves after --alert-resolve-after: the state, a vigil/alertResolved audit event, and a resolved notification")
+    func resolves() async throws {
+        try await WebhookReceiver.run { receiver in
+            try await LiveServer.run(configuration: Self.configuration(resolveAfter: .seconds(1))) { server in
+                _ = try await Self.createDestination(server, #"{"display_name":"chat","config":{"slack":{"url":"\#(receiver.url)/services/T/B/C"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "chat").utf8), contentType: "application/yaml")
+                try await Self.secretRead(server, id: "read-x", user: "<@channel>&co")
+                try await AppLogsTests.eventually { receiver.received.count == 2 }
+                let (firing, resolved) = (receiver.received[0], receiver.received[1])
+                // Slack's shape: one text, with the event's values escaped so they cannot mention or link.
+                guard case .string(let text)? = try JSONParser.parse(firing.body)["text"] else { Issue.record("\(firing.text)"); return }
+                #expect(text.contains("FIRING"))
+                #expect(text.contains("*Secret read*"))
+                guard case .string(let after)? = try JSONParser.parse(resolved.body)["text"] else { Issue.record("\(resolved.text)"); return }
+                #expect(after.contains("RESOLVED"))
+                guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"] else { return }
+                #expect(alerts.first?["state"] == .string("RESOLVED"))
+                #expect(alerts.first?["resolved_time"] != .null)
+                try await AppLogsTests.eventually {
+                    guard case .array(let rows)? = try await server.request(.GET, "/api/2.0/audit/events?action_name=alertResolved").json()["events"] else { return false }
+                    return rows.count == 1
+                }
+                #expect(try await server.request(.GET, "/metrics").text.contains(#"vigil_notification_outbox{state="delivered"} 2"#))
+            }
+        }
+    }
+
+    @Test("a rule naming no destination uses the level's default; an unknown name is counted, not fatal")
+    func levelDefaultsAndUnknownNames() async throws {
+        try await WebhookReceiver.run { receiver in
+            var configuration = Self.configuration()
+            configuration.notifications.routing = NotificationRouting(defaultsByLevel: ["high": ["oncall", "ghost"]])
+            try await LiveServer.run(configuration: configuration) { server in
+                _ = try await Self.createDestination(server, #"{"display_name":"oncall","config":{"generic_webhook":{"url":"\#(receiver.url)/oncall"}}}"#)
+                let rule = Self.rule(notify: "").replacingOccurrences(of: "notify: []\n", with: "")
+                let created = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(rule.utf8), contentType: "application/yaml")
+                #expect(created.status == 201, "\(created.text)")
+                try await Self.secretRead(server, id: "read-default")
+                try await AppLogsTests.eventually { receiver.received.count == 1 }
+                #expect(receiver.received.first?.path == "/oncall")
+                #expect(try await server.request(.GET, "/metrics").text.contains("vigil_notification_unroutable_total 1\n"))
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import GRDB
+import Testing
+import VigilCore
+import VigilStore
+import VigilTesting
+@testable import VigilNotify
+
+/// The outbox in a real SQLite file: queued by id or name, due in order, retried on schedule, finished once.
+struct OutboxTests {
+    @Test("retries double from the base to the cap, honour Retry-After, and stop at the last attempt")
+    func schedule() {
+        let schedule = RetrySchedule(baseMillis: 1000, capMillis: 8000, maxAttempts: 6)
+        #expect((1...6).map { schedule.delay(afterAttempt: $0) } == [1000, 2000, 4000, 8000, 8000, nil])
+        #expect(schedule.delay(afterAttempt: 1, retryAfterMillis: 5000) == 5000)
+        #expect(schedule.delay(afterAttempt: 1, retryAfterMillis: 60_000) == 8000)
+        #expect(RetrySchedule().delay(afterAttempt: 19) == 600_000)
+    }
+
+    @Test("routing: the rule's list wins, else the level's defaults")
+    func routing() {
+        let routing = NotificationRouting(defaultsByLevel: ["high": ["oncall"]])
+        #expect(routing.references(notify: ["a"], level: "high") == ["a"])
+        #expect(routing.references(notify: [], level: "high") == ["oncall"])
+        #expect(routing.references(notify: [], level: "low") == [])
+    }
+
+    @Test("queued for each destination named by id or display name, unknown names answered; due, retried and finished")
+    func outbox() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let database = try VigilDatabase.open(dataDirectory: folder.path)
+        let clock = ManualWallClock(millis: 1_000_000)
+        let store = DestinationStore(database: database, clock: clock)
+        let hook = try await store.create(displayName: "hook", config: .webhook(url: "https://h.example", username: nil, password: nil, signingSecret: nil), by: "admin")
+        let mail = try await store.create(displayName: "mail", config: .email(addresses: ["a@b.co"]), by: "admin")
+        let notice = NoticeRenderingTests.firing
+        let missing = try await database.pool.write { db in
+            try NotificationOutbox.enqueue(db, notice, references: [hook.id, "mail", "ghost", "hook"], now: 1_000_000)
+        }
+        #expect(missing == ["ghost"])
+        var due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_000_000, limit: 10) }
+        #expect(due.map(\.destinationID) == [hook.id, mail.id])
+        #expect(due.first?.notice == notice)
+        let (first, second) = (due[0].notificationID, due[1].notificationID)
+        try await database.pool.write { db in
+            try NotificationOutbox.retry(db, id: first, attempts: 1, error: "HTTP 503", at: 1_005_000)
+            try NotificationOutbox.finish(db, id: second, state: .delivered, attempts: 1, error: nil, now: 1_000_100)
+        }
+        due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_004_999, limit: 10) }
+        #expect(due.isEmpty)
+        #expect(try await database.pool.read { db in try NotificationOutbox.nextDue(db) } == 1_005_000)
+        due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_005_000, limit: 10) }
+        #expect(due.map(\.attempts) == [1])
+        #expect(due.first?.lastError == "HTTP 503")
+        let counts = try await database.pool.read { db in try NotificationOutbox.counts(db) }
+        #expect(counts == [.pending: 1, .delivered: 1])
+        let listed = try await database.pool.read { db in try NotificationOutbox.list(db, alertID: 42, before: nil, limit: 10) }
+        #expect(listed.count == 2)
+        #expect(try await database.pool.read { db in try NotificationOutbox.list(db, alertID: 7, before: nil, limit: 10) }.isEmpty)
+    }
+
+    @Test("destination names are unique, trimmed and bounded; update and delete say when the id is unknown")
+    func destinations() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let database = try VigilDatabase.open(dataDirectory: folder.path)
+        let store = DestinationStore(database: database, clock: ManualWallClock(millis: 0))
+        #expect(try DestinationStore.validName("  pager ") == "pager")
+        #expect(throws: VigilError.self) { try DestinationStore.validName("   ") }
+        #expect(throws: VigilError.self) { try DestinationStore.validName(String(repeating: "x", count: 257)) }
+        #expect(throws: VigilError.self) { try DestinationStore.validName("a\nb") }
+        let first = try await store.create(displayName: "pager", config: .slack(url: "https://x.example"), by: "admin")
+        await #expect(throws: VigilError.self) { try await store.create(displayName: "pager", config: .slack(url: "https://x.example"), by: "admin") }
+        let second = try await store.create(displayName: "other", config: .slack(url: "https://x.example"), by: "admin")
+        await #expect(throws: VigilError.self) { try await store.update(id: second.id, displayName: "pager", by: "admin", config: nil) }
+        await #expect(throws: VigilError.self) { try await store.update(id: "nope", displayName: "x", by: "admin", config: nil) }
+        await #expect(throws: VigilError.self) { try await store.delete(id: "nope") }
+        let renamed = try await store.update(id: first.id, displayName: "pager2", by: "bob", config: nil)
+        #expect(renamed.updatedBy == "bob")
+        #expect(try await store.list(after: nil, limit: 10).map(\.displayName) == ["other", "pager2"])
+        #expect(try await store.list(after: "other", limit: 10).map(\.displayName) == ["pager2"])
+    }
+}
