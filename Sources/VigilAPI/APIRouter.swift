@@ -141,6 +141,7 @@ public enum APIRouter {
         ClustersController(clusters: clusters).register(on: router)
         DetectionsController(service: dependencies.detections, events: EventStore(database: dependencies.database)).register(on: router)
         NotificationDestinationsController(store: dependencies.destinations).register(on: router)
+        SilencesController(database: dependencies.database, clock: dependencies.clock).register(on: router)
         HeartbeatController(
             clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)

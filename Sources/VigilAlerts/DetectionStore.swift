@@ -31,6 +31,16 @@ public struct AlertRecord: Sendable, Equatable {
     public var notify: [String]
     /// When it resolved (no longer TRIGGERED), if it has.
     public var resolvedMillis: Int64? = nil
+    public var acknowledgedBy: String? = nil
+    public var acknowledgedMillis: Int64? = nil
+    /// The silence that kept it from notifying anyone (state SILENCED).
+    public var silencedBy: String? = nil
+}
+
+/// An alert's states: TRIGGERED (notified), SILENCED (a silence matched; no one notified), ACKNOWLEDGED (someone
+/// took it), RESOLVED (its time passed).
+public enum AlertState {
+    public static let open = ["TRIGGERED", "SILENCED", "ACKNOWLEDGED"]
 }
 
 /// API-managed detection rules and the alert history (migration 009).
@@ -118,6 +128,7 @@ public struct DetectionStore: Sendable {
         let (records, missing) = try await database.pool.write { db -> ([AlertRecord], [(Int64, [String])]) in
             var records: [AlertRecord] = []
             var missing: [(Int64, [String])] = []
+            let silences = try SilenceStore.active(db, now: now)
             for hit in hits {
                 let group = JSONWriter.text(of: .object(hit.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
                 let ids = JSONWriter.text(of: .array(hit.eventIDs.map(JSONValue.string)))
@@ -130,6 +141,14 @@ public struct DetectionStore: Sendable {
                                            kind: hit.kind, state: "TRIGGERED", firedMillis: now, eventMillis: hit.timeMillis, group: hit.group,
                                            eventIDs: hit.eventIDs, count: hit.count, notify: hit.notify))
                 let notice = self.notice(records[records.count - 1], status: .firing)
+                let labels = notice.labels
+                if let silence = silences.first(where: { $0.matches(labels) }) {
+                    // Silenced: kept and audited, notified to no one.
+                    try db.execute(sql: "UPDATE alert_history SET state = 'SILENCED', silenced_by = ? WHERE alert_id = ?", arguments: [silence.id, notice.alertID])
+                    records[records.count - 1].state = "SILENCED"
+                    records[records.count - 1].silencedBy = silence.id
+                    continue
+                }
                 let unknown = try NotificationOutbox.enqueue(db, notice, references: routing.references(notify: hit.notify, level: hit.level.rawValue), now: now)
                 if !unknown.isEmpty { missing.append((notice.alertID, unknown)) }
             }
@@ -147,13 +166,33 @@ public struct DetectionStore: Sendable {
                     link: link(alert.alertID))
     }
 
-    /// Resolves the TRIGGERED alerts that fired at least `resolveAfterMillis` ago, and queues their resolved
+    /// Someone took the alert: TRIGGERED or SILENCED becomes ACKNOWLEDGED (it still resolves on time).
+    public func acknowledge(id: Int64, by userName: String) async throws -> AlertRecord {
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            guard var alert = try Row.fetchOne(db, sql: "SELECT * FROM alert_history WHERE alert_id = ?", arguments: [id]).map(Self.alert) else {
+                throw VigilError(.notFound, "alert \(id) does not exist")
+            }
+            guard alert.state == "TRIGGERED" || alert.state == "SILENCED" else {
+                throw VigilError(.invalidState, "alert \(id) is \(alert.state); only a TRIGGERED or SILENCED alert can be acknowledged")
+            }
+            try db.execute(sql: "UPDATE alert_history SET state = 'ACKNOWLEDGED', acknowledged_by = ?, acknowledged_time = ? WHERE alert_id = ?",
+                           arguments: [userName, now, id])
+            alert.state = "ACKNOWLEDGED"
+            alert.acknowledgedBy = userName
+            alert.acknowledgedMillis = now
+            return alert
+        }
+    }
+
+    /// Resolves the open alerts (TRIGGERED, SILENCED, ACKNOWLEDGED) that fired at least `resolveAfterMillis` ago, and queues their resolved
     /// notifications for the destinations their firing went to; answers them.
     public func resolveDue(limit: Int = 500) async throws -> [AlertRecord] {
         let now = clock.nowMillis()
         return try await database.pool.write { db in
-            let due = try Row.fetchAll(db, sql: "SELECT * FROM alert_history WHERE state = 'TRIGGERED' AND fired_time <= ? ORDER BY alert_id LIMIT ?",
-                                       arguments: [now - resolveAfterMillis, limit]).map(Self.alert)
+            let due = try Row.fetchAll(db, sql: """
+                SELECT * FROM alert_history WHERE state IN ('TRIGGERED', 'SILENCED', 'ACKNOWLEDGED') AND fired_time <= ? ORDER BY alert_id LIMIT ?
+                """, arguments: [now - resolveAfterMillis, limit]).map(Self.alert)
             var resolved: [AlertRecord] = []
             for var alert in due {
                 try db.execute(sql: "UPDATE alert_history SET state = 'RESOLVED', resolved_time = ? WHERE alert_id = ?", arguments: [now, alert.alertID])
@@ -177,10 +216,14 @@ public struct DetectionStore: Sendable {
     }
 
     /// Newest first; `before` is the last page's smallest alert id.
-    public func history(ruleID: String?, before: Int64?, limit: Int) async throws -> [AlertRecord] {
+    public func history(ruleID: String?, state: String? = nil, before: Int64?, limit: Int) async throws -> [AlertRecord] {
         try await database.pool.read { db in
             var sql = "SELECT * FROM alert_history WHERE 1 = 1"
             var arguments: StatementArguments = []
+            if let state {
+                sql += " AND state = ?"
+                arguments += [state]
+            }
             if let ruleID {
                 sql += " AND rule_id = ?"
                 arguments += [ruleID]
@@ -209,6 +252,7 @@ public struct DetectionStore: Sendable {
         }
         return AlertRecord(alertID: row["alert_id"], ruleID: row["rule_id"], workspaceID: row["workspace_id"], title: row["title"], level: row["level"], kind: row["kind"],
                            state: row["state"], firedMillis: row["fired_time"], eventMillis: row["event_time"], group: group,
-                           eventIDs: strings(row["event_ids"]), count: row["count"], notify: strings(row["notify"]), resolvedMillis: row["resolved_time"])
+                           eventIDs: strings(row["event_ids"]), count: row["count"], notify: strings(row["notify"]), resolvedMillis: row["resolved_time"],
+                           acknowledgedBy: row["acknowledged_by"], acknowledgedMillis: row["acknowledged_time"], silencedBy: row["silenced_by"])
     }
 }

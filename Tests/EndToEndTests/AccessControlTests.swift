@@ -127,7 +127,8 @@ struct AccessControlTests {
         "POST /api/2.0/vigil/detections": "admin", "GET /api/2.0/vigil/detections": "admin", "GET /api/2.0/vigil/detections/{id}": "admin",
         "PUT /api/2.0/vigil/detections/{id}": "admin", "DELETE /api/2.0/vigil/detections/{id}": "admin",
         "POST /api/2.0/vigil/detections/{id}/backtest": "admin", "GET /api/2.0/vigil/alert-history": "admin",
-        "GET /api/2.0/vigil/alerts/{id}": "admin",
+        "GET /api/2.0/vigil/alerts/{id}": "admin", "POST /api/2.0/vigil/alerts/{id}/acknowledge": "admin",
+        "POST /api/2.0/vigil/silences": "admin", "GET /api/2.0/vigil/silences": "admin", "DELETE /api/2.0/vigil/silences/{id}": "admin",
         // Notification destinations: admins change them; everyone signed in lists and reads them (config for admins).
         "POST /api/2.0/notification-destinations": "admin", "GET /api/2.0/notification-destinations": "own",
         "GET /api/2.0/notification-destinations/{id}": "own", "PATCH /api/2.0/notification-destinations/{id}": "admin",

@@ -277,3 +277,108 @@ struct NotificationsTests {
         }
     }
 }
+
+/// Silences and acknowledgements: a silenced alert is kept and audited but notifies no one; an acknowledged one
+/// records who took it; each refusal says why.
+@Suite("Silences and acknowledgements")
+struct SilencesTests {
+    @Test("a matching silence keeps an alert quiet (SILENCED, vigil/alertSilenced, no notification); expired, alerts notify again")
+    func silences() async throws {
+        try await WebhookReceiver.run { receiver in
+            try await LiveServer.run(configuration: NotificationsTests.configuration()) { server in
+                _ = try await NotificationsTests.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/h"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(NotificationsTests.rule(notify: "hook").utf8), contentType: "application/yaml")
+                let created = try await server.request(.POST, "/api/2.0/vigil/silences", json: """
+                    {"matchers":[{"name":"alertname","value":"secret-.*","isRegex":true},{"name":"severity","value":"high"}],
+                     "endsAt":"2099-01-01T00:00:00Z","comment":"key rotation"}
+                    """)
+                #expect(created.status == 200, "\(created.text)")
+                guard case .string(let silenceID)? = try created.json()["silenceID"] else { Issue.record("\(created.text)"); return }
+                let listed = try await server.request(.GET, "/api/2.0/vigil/silences").json()
+                #expect(listed["silences"]?[0]?["status"]?["state"] == .string("active"))
+                #expect(listed["silences"]?[0]?["createdBy"] != nil)
+                try await NotificationsTests.secretRead(server, id: "quiet-1")
+                try await AppLogsTests.eventually {
+                    guard case .array(let rows)? = try await server.request(.GET, "/api/2.0/audit/events?action_name=alertSilenced").json()["events"] else { return false }
+                    return rows.count == 1 && rows.first?["request_params"]?["silence_id"] == .string(silenceID)
+                }
+                let silenced = try await server.request(.GET, "/api/2.0/vigil/alert-history?state=SILENCED").json()
+                #expect(silenced["alerts"]?[0]?["silenced_by"] == .string(silenceID))
+                guard case .string(let quietID)? = silenced["alerts"]?[0]?["alert_id"] else { Issue.record("\(silenced)"); return }
+                #expect(try await NotificationsTests.notifications(server, alert: quietID).isEmpty)
+                // Expired: the next alert notifies.
+                #expect(try await server.request(.DELETE, "/api/2.0/vigil/silences/\(silenceID)").status == 200)
+                let again = try await server.request(.DELETE, "/api/2.0/vigil/silences/\(silenceID)")
+                #expect(again.status == 400)
+                #expect(again.text.contains("already expired"))
+                #expect(try await server.request(.DELETE, "/api/2.0/vigil/silences/nope").status == 404)
+                #expect(try await server.request(.GET, "/api/2.0/vigil/silences").json()["silences"] == .array([]))
+                #expect(try await server.request(.GET, "/api/2.0/vigil/silences?include_expired=true").json()["silences"]?[0]?["status"]?["state"] == .string("expired"))
+                try await NotificationsTests.secretRead(server, id: "loud-1")
+                try await AppLogsTests.eventually { receiver.received.count == 1 }
+                #expect(receiver.received.first?.text.contains("loud-1") == true)
+                // Refusals.
+                let refused = try await server.request(.POST, "/api/2.0/vigil/silences", json: #"{"matchers":[{"name":"alertname","value":"x"}],"endsAt":"2099-01-01T00:00:00Z"}"#)
+                #expect(refused.status == 400)
+                #expect(refused.text.contains("comment is required"))
+                #expect(try await server.request(.GET, "/api/2.0/vigil/silences?include_expired=maybe").status == 400)
+            }
+        }
+    }
+
+    @Test("acknowledge: TRIGGERED becomes ACKNOWLEDGED with who and when, once; then it resolves on time")
+    func acknowledge() async throws {
+        try await LiveServer.run(configuration: NotificationsTests.configuration(resolveAfter: .seconds(8))) { server in
+            _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(NotificationsTests.rule(notify: "").utf8), contentType: "application/yaml")
+            try await NotificationsTests.secretRead(server, id: "ack-1")
+            try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/vigil/alert-history?state=TRIGGERED").json()["alerts"]?[0] != nil }
+            guard case .string(let id)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"]?[0]?["alert_id"] else { return }
+            let acked = try await server.request(.POST, "/api/2.0/vigil/alerts/\(id)/acknowledge", json: "{}")
+            #expect(acked.status == 200, "\(acked.text)")
+            #expect(try acked.json()["state"] == .string("ACKNOWLEDGED"))
+            #expect(try acked.json()["acknowledged_by"] != .null)
+            let twice = try await server.request(.POST, "/api/2.0/vigil/alerts/\(id)/acknowledge", json: "{}")
+            #expect(twice.status == 400)
+            #expect(twice.text.contains("only a TRIGGERED or SILENCED alert can be acknowledged"))
+            #expect(try await server.request(.POST, "/api/2.0/vigil/alerts/999999/acknowledge", json: "{}").status == 404)
+            #expect(try await server.request(.POST, "/api/2.0/vigil/alerts/x/acknowledge", json: "{}").status == 400)
+            #expect(try await server.request(.GET, "/api/2.0/vigil/alert-history?state=NOPE").status == 400)
+            try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/vigil/alerts/\(id)").json()["state"] == .string("RESOLVED") }
+            guard case .array(let rows)? = try await server.request(.GET, "/api/2.0/audit/events?action_name=acknowledgeAlert").json()["events"] else { return }
+            #expect(rows.contains { $0["request_params"]?["alert_id"] == .string(id) && $0["response"]?["status_code"] == .number("200") })
+        }
+    }
+
+    @Test("vigil alerts: silence, silences, list --state, get, ack and unsilence from the command line")
+    func commandLine() async throws {
+        try await LiveServer.run(configuration: NotificationsTests.configuration()) { server in
+            let environment = ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": server.adminToken]
+            _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(NotificationsTests.rule(notify: "").utf8), contentType: "application/yaml")
+            let bad = try await CommandRunner.run(["alerts", "silence", "alertname", "--comment", "x"], environment: environment)
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("must be name=value"), "\(bad.stderr)")
+            let made = try await CommandRunner.run(["alerts", "silence", "alertname=secret-read", "--duration", "2h", "--comment", "rotation"], environment: environment)
+            #expect(made.status == 0, "\(made.stderr)")
+            let silenceID = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(silenceID.count == 36)
+            let listed = try await CommandRunner.run(["alerts", "silences"], environment: environment)
+            #expect(listed.stdout.contains("alertname=secret-read"), "\(listed.stdout)")
+            #expect(listed.stdout.contains("active"))
+            try await NotificationsTests.secretRead(server, id: "cli-1")
+            try await AppLogsTests.eventually {
+                try await CommandRunner.run(["alerts", "list", "--state", "SILENCED"], environment: environment).stdout.contains("secret-read")
+            }
+            guard case .string(let id)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"]?[0]?["alert_id"] else { return }
+            let got = try await CommandRunner.run(["alerts", "get", id], environment: environment)
+            #expect(got.stdout.contains("state: SILENCED"), "\(got.stdout)")
+            #expect(got.stdout.contains("silenced_by: \(silenceID)"), "\(got.stdout)")
+            #expect(got.stdout.contains("notifications: none"))
+            let acked = try await CommandRunner.run(["alerts", "ack", id], environment: environment)
+            #expect(acked.stdout == "alert \(id) is ACKNOWLEDGED\n", "\(acked.stdout)\(acked.stderr)")
+            #expect(try await CommandRunner.run(["alerts", "unsilence", silenceID], environment: environment).status == 0)
+            let gone = try await CommandRunner.run(["alerts", "silences"], environment: environment)
+            #expect(!gone.stdout.contains(silenceID))
+            #expect(try await CommandRunner.run(["alerts", "silences", "--all"], environment: environment).stdout.contains("expired"))
+        }
+    }
+}

@@ -1,14 +1,21 @@
 import VigilAlerts
 import VigilCore
 
-/// A firing as an audit event, `vigil`/`alertTriggered` (and its end, `vigil`/`alertResolved`), so that who was
-/// alerted about what is itself on the ledger and queryable with SQL next to the events that caused it.
+/// A firing as an audit event, `vigil`/`alertTriggered` (`alertSilenced` when a silence kept it quiet, and its end,
+/// `alertResolved`; an acknowledgement is the `acknowledgeAlert` request's own event), so that who was alerted about
+/// what is itself on the ledger and queryable with SQL next to the events that caused it.
 enum DetectionAudit {
     static func record(_ alert: AlertRecord) -> SelfAuditRecorder.Record {
         var record = triggered(alert)
-        if alert.state == "RESOLVED" {
+        switch alert.state {
+        case "RESOLVED":
             record.action = "alertResolved"
             record.requestParams.append(("resolved_time", Timestamp.formatRFC3339(millis: alert.resolvedMillis ?? 0)))
+        case "SILENCED":
+            record.action = "alertSilenced"
+            record.requestParams.append(("silence_id", alert.silencedBy ?? ""))
+        default:
+            break
         }
         return record
     }

@@ -29,6 +29,7 @@ struct DetectionsController {
         router.on(RouteTable.entry(.post, "/api/2.0/vigil/detections/{id}/backtest"), use: backtest)
         router.on(RouteTable.entry(.get, "/api/2.0/vigil/alert-history"), use: history)
         router.on(RouteTable.entry(.get, "/api/2.0/vigil/alerts/{id}"), use: alert)
+        router.on(RouteTable.entry(.post, "/api/2.0/vigil/alerts/{id}/acknowledge"), use: acknowledge)
     }
 
     @Sendable func create(_ request: Request, context: VigilRequestContext) async throws -> Response {
@@ -181,14 +182,18 @@ struct DetectionsController {
     }
 
     @Sendable func history(_ request: Request, context: VigilRequestContext) async throws -> Response {
-        let query = try QueryParameters(request, allowed: ["rule_id", "page_size", "page_token"])
+        let query = try QueryParameters(request, allowed: ["rule_id", "state", "page_size", "page_token"])
+        let state = try query.string("state").map { $0.uppercased() }
+        if let state, !(AlertState.open + ["RESOLVED"]).contains(state) {
+            throw VigilError(.invalidParameter, "state must be one of TRIGGERED, SILENCED, ACKNOWLEDGED or RESOLVED")
+        }
         let pageSize = try query.integer("page_size", range: 1...1000) ?? 100
         var before: Int64?
         if let token = try query.string("page_token") {
             guard let value = Int64(token), value > 0 else { throw VigilError(.invalidParameter, "page_token is not one this server gave") }
             before = value
         }
-        let records = try await service.store.history(ruleID: try query.string("rule_id"), before: before, limit: pageSize + 1)
+        let records = try await service.store.history(ruleID: try query.string("rule_id"), state: state, before: before, limit: pageSize + 1)
         var members = [JSONMember("alerts", .array(records.prefix(pageSize).map(Self.value)))]
         if records.count > pageSize, let last = records.prefix(pageSize).last {
             members.append(JSONMember("next_page_token", .string(String(last.alertID))))
@@ -196,14 +201,27 @@ struct DetectionsController {
         return JSONResponse.make(JSONWriter.text(of: .object(members)).utf8Bytes)
     }
 
-    /// One alert with its notifications: where each went, in what state, after how many attempts, and why the
-    /// last one failed.
-    @Sendable func alert(_ request: Request, context: VigilRequestContext) async throws -> Response {
+    /// Someone took the alert: the request's audit event (`acknowledgeAlert`) records who and when.
+    @Sendable func acknowledge(_ request: Request, context: VigilRequestContext) async throws -> Response {
         _ = try QueryParameters(request, allowed: [])
+        let id = try Self.alertID(context)
+        let alert = try await service.store.acknowledge(id: id, by: try context.requirePrincipal().userName)
+        return JSONResponse.make(JSONWriter.text(of: Self.value(alert)).utf8Bytes)
+    }
+
+    static func alertID(_ context: VigilRequestContext) throws -> Int64 {
         guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
             throw VigilError(.invalidParameter, "the alert id must be a positive integer")
         }
         context.auditNote.set("alert_id", String(id))
+        return id
+    }
+
+    /// One alert with its notifications: where each went, in what state, after how many attempts, and why the
+    /// last one failed.
+    @Sendable func alert(_ request: Request, context: VigilRequestContext) async throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        let id = try Self.alertID(context)
         guard let alert = try await service.store.alert(id: id) else { throw VigilError(.notFound, "alert \(id) does not exist") }
         let notifications = try await service.store.database.pool.read { db in
             try NotificationOutbox.list(db, alertID: id, before: nil, limit: 1000)
@@ -280,6 +298,9 @@ struct DetectionsController {
             JSONMember("event_ids", .array(alert.eventIDs.map(JSONValue.string))),
             JSONMember("notify", .array(alert.notify.map(JSONValue.string))),
             JSONMember("resolved_time", alert.resolvedMillis.map { .string(Timestamp.formatRFC3339(millis: $0)) } ?? .null),
+            JSONMember("acknowledged_by", alert.acknowledgedBy.map(JSONValue.string) ?? .null),
+            JSONMember("acknowledged_time", alert.acknowledgedMillis.map { .string(Timestamp.formatRFC3339(millis: $0)) } ?? .null),
+            JSONMember("silenced_by", alert.silencedBy.map(JSONValue.string) ?? .null),
         ])
     }
 }

@@ -170,6 +170,11 @@ public enum RouteTable {
         APIRoute(.post, "/api/2.0/vigil/detections/{id}/backtest", .administer, "vigil", "backtestDetection"),
         APIRoute(.get, "/api/2.0/vigil/alert-history", .administer, "vigil", "listAlertHistory"),
         APIRoute(.get, "/api/2.0/vigil/alerts/{id}", .administer, "vigil", "getAlert"),
+        APIRoute(.post, "/api/2.0/vigil/alerts/{id}/acknowledge", .administer, "vigil", "acknowledgeAlert"),
+        // Alertmanager-style silences: matching alerts are kept and audited but notify no one.
+        APIRoute(.post, "/api/2.0/vigil/silences", .administer, "vigil", "createSilence"),
+        APIRoute(.get, "/api/2.0/vigil/silences", .administer, "vigil", "listSilences"),
+        APIRoute(.delete, "/api/2.0/vigil/silences/{id}", .administer, "vigil", "expireSilence"),
         // Notification destinations (Databricks' API): admins change them; users list them, without their config.
         APIRoute(.post, "/api/2.0/notification-destinations", .administer, "notificationDestinations", "createNotificationDestination"),
         APIRoute(.get, "/api/2.0/notification-destinations", .authenticated, "notificationDestinations", "listNotificationDestinations"),

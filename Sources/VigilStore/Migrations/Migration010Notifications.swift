@@ -1,8 +1,8 @@
 import GRDB
 
 /// Notification destinations (the Databricks Notification Destinations API; their secrets are kept here because
-/// Vigil must present them, and are never answered), the outbox of notifications to deliver at least once, and
-/// when a detection alert resolved.
+/// Vigil must present them, and are never answered), the outbox of notifications to deliver at least once,
+/// Alertmanager-style silences, and an alert's later states (acknowledged, silenced, resolved).
 enum Migration010Notifications {
     static func migrate(_ db: Database) throws {
         try db.execute(sql: """
@@ -31,7 +31,20 @@ enum Migration010Notifications {
             );
             CREATE INDEX notification_outbox_due ON notification_outbox(state, next_attempt_time);
             CREATE INDEX notification_outbox_alert ON notification_outbox(alert_id);
+            CREATE TABLE alert_silences (
+                silence_id TEXT PRIMARY KEY,
+                matchers TEXT NOT NULL,
+                starts_time INTEGER NOT NULL,
+                ends_time INTEGER NOT NULL,
+                comment TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_time INTEGER NOT NULL
+            );
+            CREATE INDEX alert_silences_end ON alert_silences(ends_time);
             ALTER TABLE alert_history ADD COLUMN resolved_time INTEGER;
+            ALTER TABLE alert_history ADD COLUMN acknowledged_by TEXT;
+            ALTER TABLE alert_history ADD COLUMN acknowledged_time INTEGER;
+            ALTER TABLE alert_history ADD COLUMN silenced_by TEXT;
             CREATE INDEX alert_history_open ON alert_history(state, fired_time);
             """)
     }
