@@ -135,7 +135,7 @@ struct ComputeAndInformationSchemaTests {
             let tables = "SELECT concat(table_schema, '.', table_name) FROM system.information_schema.tables ORDER BY 1"
             #expect(try await column(tables, as: "workspace auditor") == [
                 "access.audit", "compute.clusters", "compute.node_timeline", "information_schema.schema_privileges",
-                "information_schema.table_privileges", "information_schema.tables", "lakeflow.job_run_timeline", "lakeflow.jobs", "vigil.app_logs",
+                "information_schema.table_privileges", "information_schema.tables", "lakeflow.job_run_timeline", "lakeflow.jobs", "vigil.alert_history", "vigil.app_logs",
             ])
         }
     }

@@ -317,6 +317,15 @@ struct SilencesTests {
                 try await NotificationsTests.secretRead(server, id: "loud-1")
                 try await AppLogsTests.eventually { receiver.received.count == 1 }
                 #expect(receiver.received.first?.text.contains("loud-1") == true)
+                // The history as a SQL table.
+                let sql = try await server.request(.POST, "/api/2.0/sql/statements", json: """
+                    {"statement":"SELECT state, silenced_by, rule_id, event_ids[0] FROM system.vigil.alert_history ORDER BY alert_id","warehouse_id":"x","wait_timeout":"30s"}
+                    """)
+                #expect(sql.status == 200, "\(sql.text)")
+                #expect(try sql.json()["result"]?["data_array"] == .array([
+                    .array([.string("SILENCED"), .string(silenceID), .string("secret-read"), .string("quiet-1")]),
+                    .array([.string("TRIGGERED"), .null, .string("secret-read"), .string("loud-1")]),
+                ]), "\(sql.text)")
                 // Refusals.
                 let refused = try await server.request(.POST, "/api/2.0/vigil/silences", json: #"{"matchers":[{"name":"alertname","value":"x"}],"endsAt":"2099-01-01T00:00:00Z"}"#)
                 #expect(refused.status == 400)

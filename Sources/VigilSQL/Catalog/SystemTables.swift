@@ -1,7 +1,7 @@
 extension Catalog {
     /// Every system table Vigil stores today.
     public static let system = Catalog(
-        tables: [.accessAudit, .computeClusters, .computeNodeTimeline, .lakeflowJobs, .lakeflowJobRunTimeline, .vigilAppLogs] + CatalogTable.informationSchema)
+        tables: [.accessAudit, .computeClusters, .computeNodeTimeline, .lakeflowJobs, .lakeflowJobRunTimeline, .vigilAppLogs, .vigilAlertHistory] + CatalogTable.informationSchema)
 }
 
 extension CatalogTable {
@@ -169,4 +169,34 @@ extension CatalogTable {
         appScopeColumn: "app_key",
         indexes: [["app_key", "ts"]],
         comment: "App log lines: what apps wrote to stdout and stderr, shipped by vigil run, Loki or OTLP")
+
+    /// `system.vigil.alert_history`: every detection alert and its state (Vigil's own table), over `alert_history`
+    /// (migrations 009 and 010). The state is the latest: TRIGGERED, SILENCED, ACKNOWLEDGED or RESOLVED; each
+    /// transition is also an audit event (`vigil`/`alertTriggered`, `alertSilenced`, `acknowledgeAlert`, `alertResolved`).
+    public static let vigilAlertHistory = CatalogTable(
+        name: ["system", "vigil", "alert_history"],
+        storage: "alert_history",
+        columns: [
+            CatalogColumn("alert_id", .bigint, .column("alert_id")),
+            CatalogColumn("workspace_id", .string, .column("workspace_id")),
+            CatalogColumn("rule_id", .string, .column("rule_id")),
+            CatalogColumn("title", .string, .column("title")),
+            CatalogColumn("level", .string, .column("level")),
+            CatalogColumn("type", .string, .column("kind")),
+            CatalogColumn("state", .string, .column("state")),
+            CatalogColumn("fired_time", .timestamp, .column("fired_time")),
+            CatalogColumn("event_time", .timestamp, .column("event_time")),
+            CatalogColumn("resolved_time", .timestamp, .column("resolved_time")),
+            CatalogColumn("acknowledged_by", .string, .column("acknowledged_by")),
+            CatalogColumn("acknowledged_time", .timestamp, .column("acknowledged_time")),
+            CatalogColumn("silenced_by", .string, .column("silenced_by")),
+            CatalogColumn("count", .bigint, .column("count")),
+            CatalogColumn("group_values", .map(.string, .string), .column("group_values")),
+            CatalogColumn("event_ids", .array(.string), .column("event_ids")),
+            CatalogColumn("notify", .array(.string), .column("notify")),
+        ],
+        scopeColumn: "workspace_id",
+        // Migrations 009 and 010's indexes.
+        indexes: [["rule_id", "alert_id"], ["fired_time"], ["state", "fired_time"]],
+        comment: "Detection alerts: one row per alert, with its latest state")
 }
