@@ -159,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "VigilBenchmarks",
             dependencies: [
-                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent",
+                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent", "VigilNotify",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
