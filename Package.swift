@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "VigilAlerts",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilDetection", "VigilNotify",
+                "VigilCore", "VigilStore", "VigilDetection", "VigilNotify", "VigilSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,6 +176,7 @@ let package = Package(
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
+        .testTarget(name: "VigilAlertsTests", dependencies: ["VigilAlerts", "VigilCore", "VigilSQL"]),
         .testTarget(name: "VigilNotifyTests", dependencies: ["VigilNotify", "VigilCore", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),

@@ -6,6 +6,7 @@ import VigilAlerts
 import VigilLogs
 import VigilMonitoring
 import VigilNotify
+import VigilSQL
 import VigilStore
 
 /// Everything the API needs, built once by `VigilServer`.
@@ -44,6 +45,8 @@ public struct APIDependencies: Sendable {
     /// Notification destinations and the outbox's delivery (run as a service).
     public var destinations: DestinationStore
     public var notifications: NotificationService
+    /// SQL alerts (Alerts V2) run on their schedules (a service).
+    public var sqlAlerts: SQLAlertService
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
@@ -91,6 +94,46 @@ public struct APIDependencies: Sendable {
                 resolveAfterMillis: Int64(detections.resolveAfter / .milliseconds(1)),
                 unroutable: { references, alertID in notifier.countUnroutable(references, alertID: alertID) }),
             configuration: detections, logger: logger, fired: audit, resolved: audit)
+        self.sqlAlerts = SQLAlertService(
+            store: SQLAlertStore(detections: self.detections.store), workspaceID: recorder.workspaceID, logger: logger,
+            runQuery: { [sql, database, clock] owner, text in
+                await Self.runAsOwner(owner, text, runner: sql, database: database, clock: clock)
+            },
+            changed: audit)
+    }
+
+    /// Runs a SQL alert's query with its owner's access now (their workspaces, their apps' log lines, their view
+    /// of information_schema), at most 10,000 rows; an owner who is gone or may no longer run SQL is an error.
+    static func runAsOwner(_ owner: String, _ text: String, runner: SQLStatementRunner, database: VigilDatabase,
+                           clock: any WallClock) async -> Result<(columns: [String], rows: [[SQLValue]]), VigilError> {
+        do {
+            let directory = Directory(database: database, clock: clock)
+            var member = try await directory.resolve(userName: owner, groupName: nil, servicePrincipalName: nil)
+            if member == nil { member = try await directory.resolve(userName: nil, groupName: nil, servicePrincipalName: owner) }
+            guard case .principal(let id)? = member else { return .failure(VigilError(.permissionDenied, "the alert's owner \(owner) no longer exists")) }
+            let access = try await AccessResolver(database: database).access(for: Principal(id: id, userName: owner, kind: "user"))
+            guard let scope = access.auditScope else {
+                return .failure(VigilError(.permissionDenied, "the alert's owner \(owner) may no longer run SQL over the audit log"))
+            }
+            let apps = AppStore(database: database, clock: clock)
+            let appScope: [Int64]? = access.isAdmin ? nil : try await apps.keys().filter { access.canUse(app: $0.key) }.map(\.value).sorted()
+            let statement = SQLStatementRunner.Statement(
+                text, now: clock.nowMillis(), workspaceScope: scope.workspaceIDs, appScope: appScope,
+                computedTables: InformationSchema(database: database, catalog: runner.compiler.catalog, access: access), rowLimit: 10_000)
+            let result: Result<SQLResult, SQLError> = await withCheckedContinuation { continuation in
+                do throws(SQLExecutor.Refusal) {
+                    try runner.submit(statement, owner: id, cancellation: StatementCancellation()) { continuation.resume(returning: $0) }
+                } catch {
+                    continuation.resume(returning: .failure(SQLError(.resourceExhausted, error.description)))
+                }
+            }
+            switch result {
+            case .success(let rows): return .success((rows.columns.map(\.name), rows.rows))
+            case .failure(let error): return .failure(VigilError(.invalidParameter, "\(error)"))
+            }
+        } catch {
+            return .failure(VigilError(.internal, "\(error)"))
+        }
     }
 
     var authenticator: RequestAuthenticator {
@@ -142,6 +185,7 @@ public enum APIRouter {
         DetectionsController(service: dependencies.detections, events: EventStore(database: dependencies.database)).register(on: router)
         NotificationDestinationsController(store: dependencies.destinations).register(on: router)
         SilencesController(database: dependencies.database, clock: dependencies.clock).register(on: router)
+        SQLAlertsController(store: dependencies.sqlAlerts.store, destinations: dependencies.destinations).register(on: router)
         HeartbeatController(
             clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)

@@ -130,32 +130,42 @@ public struct DetectionStore: Sendable {
             var missing: [(Int64, [String])] = []
             let silences = try SilenceStore.active(db, now: now)
             for hit in hits {
-                let group = JSONWriter.text(of: .object(hit.group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
-                let ids = JSONWriter.text(of: .array(hit.eventIDs.map(JSONValue.string)))
-                let notify = JSONWriter.text(of: .array(hit.notify.map(JSONValue.string)))
-                try db.execute(sql: """
-                    INSERT INTO alert_history(rule_id, workspace_id, title, level, kind, state, fired_time, event_time, group_values, event_ids, count, notify)
-                    VALUES (?, ?, ?, ?, ?, 'TRIGGERED', ?, ?, ?, ?, ?, ?)
-                    """, arguments: [hit.ruleID, hit.workspaceID, hit.title, hit.level.rawValue, hit.kind, now, hit.timeMillis, group, ids, hit.count, notify])
-                records.append(AlertRecord(alertID: db.lastInsertedRowID, ruleID: hit.ruleID, workspaceID: hit.workspaceID, title: hit.title, level: hit.level.rawValue,
-                                           kind: hit.kind, state: "TRIGGERED", firedMillis: now, eventMillis: hit.timeMillis, group: hit.group,
-                                           eventIDs: hit.eventIDs, count: hit.count, notify: hit.notify))
-                let notice = self.notice(records[records.count - 1], status: .firing)
-                let labels = notice.labels
-                if let silence = silences.first(where: { $0.matches(labels) }) {
-                    // Silenced: kept and audited, notified to no one.
-                    try db.execute(sql: "UPDATE alert_history SET state = 'SILENCED', silenced_by = ? WHERE alert_id = ?", arguments: [silence.id, notice.alertID])
-                    records[records.count - 1].state = "SILENCED"
-                    records[records.count - 1].silencedBy = silence.id
-                    continue
-                }
-                let unknown = try NotificationOutbox.enqueue(db, notice, references: routing.references(notify: hit.notify, level: hit.level.rawValue), now: now)
-                if !unknown.isEmpty { missing.append((notice.alertID, unknown)) }
+                let (record, unknown) = try open(
+                    db, ruleID: hit.ruleID, workspaceID: hit.workspaceID, title: hit.title, level: hit.level.rawValue, kind: hit.kind,
+                    eventMillis: hit.timeMillis, group: hit.group, eventIDs: hit.eventIDs, count: hit.count, notify: hit.notify,
+                    references: routing.references(notify: hit.notify, level: hit.level.rawValue), silences: silences, now: now)
+                records.append(record)
+                if !unknown.isEmpty { missing.append((record.alertID, unknown)) }
             }
             return (records, missing)
         }
         for (alertID, references) in missing { unroutable(references, alertID) }
         return records
+    }
+
+    /// Stores one new alert; when an active silence matches its labels it is SILENCED and no one is told, else its
+    /// firing notifications are queued for `references`. Answers the record and the references that named no destination.
+    public func open(_ db: Database, ruleID: String, workspaceID: String?, title: String, level: String, kind: String, eventMillis: Int64,
+                     group: [DetectionHit.GroupValue], eventIDs: [String], count: Int, notify: [String], references: [String],
+                     silences: [Silence], now: Int64) throws -> (AlertRecord, [String]) {
+        let groupText = JSONWriter.text(of: .object(group.map { JSONMember($0.field, $0.value.map(JSONValue.string) ?? .null) }))
+        try db.execute(sql: """
+            INSERT INTO alert_history(rule_id, workspace_id, title, level, kind, state, fired_time, event_time, group_values, event_ids, count, notify)
+            VALUES (?, ?, ?, ?, ?, 'TRIGGERED', ?, ?, ?, ?, ?, ?)
+            """, arguments: [ruleID, workspaceID, title, level, kind, now, eventMillis, groupText,
+                             JSONWriter.text(of: .array(eventIDs.map(JSONValue.string))), count, JSONWriter.text(of: .array(notify.map(JSONValue.string)))])
+        var record = AlertRecord(alertID: db.lastInsertedRowID, ruleID: ruleID, workspaceID: workspaceID, title: title, level: level, kind: kind,
+                                 state: "TRIGGERED", firedMillis: now, eventMillis: eventMillis, group: group, eventIDs: eventIDs, count: count, notify: notify)
+        let notice = self.notice(record, status: .firing)
+        let labels = notice.labels
+        if let silence = silences.first(where: { $0.matches(labels) }) {
+            // Silenced: kept and audited, notified to no one.
+            try db.execute(sql: "UPDATE alert_history SET state = 'SILENCED', silenced_by = ? WHERE alert_id = ?", arguments: [silence.id, record.alertID])
+            record.state = "SILENCED"
+            record.silencedBy = silence.id
+            return (record, [])
+        }
+        return (record, try NotificationOutbox.enqueue(db, notice, references: references, now: now))
     }
 
     /// What a notification says of `alert`: a firing one carries when it will resolve unless something changes.
@@ -191,22 +201,29 @@ public struct DetectionStore: Sendable {
         let now = clock.nowMillis()
         return try await database.pool.write { db in
             let due = try Row.fetchAll(db, sql: """
-                SELECT * FROM alert_history WHERE state IN ('TRIGGERED', 'SILENCED', 'ACKNOWLEDGED') AND fired_time <= ? ORDER BY alert_id LIMIT ?
+                SELECT * FROM alert_history WHERE state IN ('TRIGGERED', 'SILENCED', 'ACKNOWLEDGED') AND kind != 'sql_alert' AND fired_time <= ?
+                ORDER BY alert_id LIMIT ?
                 """, arguments: [now - resolveAfterMillis, limit]).map(Self.alert)
-            var resolved: [AlertRecord] = []
-            for var alert in due {
-                try db.execute(sql: "UPDATE alert_history SET state = 'RESOLVED', resolved_time = ? WHERE alert_id = ?", arguments: [now, alert.alertID])
-                alert.state = "RESOLVED"
-                alert.resolvedMillis = now
-                let destinations = try String.fetchAll(db, sql: "SELECT DISTINCT destination_id FROM notification_outbox WHERE alert_id = ? AND status = 'firing'",
-                                                       arguments: [alert.alertID])
-                if !destinations.isEmpty {
-                    try NotificationOutbox.enqueue(db, notice(alert, status: .resolved), references: destinations, now: now)
-                }
-                resolved.append(alert)
-            }
-            return resolved
+            return try due.map { try resolve(db, $0, now: now, notify: true) }
         }
+    }
+
+    /// Marks `alert` RESOLVED and, with `notify`, queues resolved notifications for every destination its firing went to.
+    public func resolve(_ db: Database, _ alert: AlertRecord, now: Int64, notify: Bool) throws -> AlertRecord {
+        var alert = alert
+        try db.execute(sql: "UPDATE alert_history SET state = 'RESOLVED', resolved_time = ? WHERE alert_id = ?", arguments: [now, alert.alertID])
+        alert.state = "RESOLVED"
+        alert.resolvedMillis = now
+        let destinations = try String.fetchAll(db, sql: "SELECT DISTINCT destination_id FROM notification_outbox WHERE alert_id = ? AND status = 'firing'",
+                                               arguments: [alert.alertID])
+        if notify, !destinations.isEmpty {
+            try NotificationOutbox.enqueue(db, notice(alert, status: .resolved), references: destinations, now: now)
+        }
+        return alert
+    }
+
+    public static func alert(_ db: Database, id: Int64) throws -> AlertRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM alert_history WHERE alert_id = ?", arguments: [id]).map(alert)
     }
 
     public func alert(id: Int64) async throws -> AlertRecord? {

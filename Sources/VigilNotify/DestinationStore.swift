@@ -89,6 +89,14 @@ public struct DestinationStore: Sendable {
         var found: [Destination] = []
         var missing: [String] = []
         for reference in references {
+            if reference.hasPrefix("email:") {
+                if let destination = try lookup(db, id: reference) {
+                    if !found.contains(where: { $0.id == destination.id }) { found.append(destination) }
+                } else {
+                    missing.append(reference)
+                }
+                continue
+            }
             let row = try Row.fetchOne(db, sql: "SELECT * FROM notification_destinations WHERE id = ? OR display_name = ? ORDER BY id = ? DESC LIMIT 1",
                                        arguments: [reference, reference, reference])
             if let destination = row.flatMap(decode) {
@@ -98,6 +106,17 @@ public struct DestinationStore: Sendable {
             }
         }
         return (found, missing)
+    }
+
+    /// A destination by id; `email:<address>` (a SQL alert's `user_email` subscription) is an email destination of
+    /// its own, needing no row.
+    public static func lookup(_ db: Database, id: String) throws -> Destination? {
+        if id.hasPrefix("email:") {
+            let address = String(id.dropFirst("email:".count))
+            guard EmailAddress.isValid(address) else { return nil }
+            return Destination(id: id, displayName: address, config: .email(addresses: [address]), createdBy: "", createdMillis: 0, updatedBy: "", updatedMillis: 0)
+        }
+        return try destination(db, id: id)
     }
 
     static func refuseTakenName(_ db: Database, _ name: String, except id: String?) throws {

@@ -99,7 +99,7 @@ public final class NotificationService: Service, Sendable {
             let (items, destinations) = try await database.pool.read { db -> ([OutboxItem], [String: Destination]) in
                 let items = try NotificationOutbox.due(db, now: now, limit: configuration.batch)
                 var destinations: [String: Destination] = [:]
-                for id in Set(items.map(\.destinationID)) { destinations[id] = try DestinationStore.destination(db, id: id) }
+                for id in Set(items.map(\.destinationID)) { destinations[id] = try DestinationStore.lookup(db, id: id) }
                 return (items, destinations)
             }
             await withTaskGroup(of: Void.self) { group in

@@ -149,8 +149,9 @@ struct DetectionsAPITests {
     @Test("rule changes made at once are applied one at a time: each stored rule runs, none is lost")
     func concurrentChanges() async throws {
         try await LiveServer.run { server in
+            // Eight at once: as many as the test client's connection pool holds, so none waits for a connection.
             try await withThrowingTaskGroup(of: Int.self) { group in
-                for index in 0..<12 {
+                for index in 0..<8 {
                     group.addTask {
                         let yaml = "title: Rule \(index)\nid: rule-\(index)\nlogsource: {product: vigil}\ndetection: {s: {action_name: a\(index)}, condition: s}\n"
                         return try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(yaml.utf8), contentType: "application/yaml").status
@@ -159,7 +160,7 @@ struct DetectionsAPITests {
                 for try await status in group { #expect(status == 201) }
             }
             guard case .array(let rules)? = try await server.request(.GET, "/api/2.0/vigil/detections").json()["detections"] else { Issue.record("no list"); return }
-            #expect(rules.count == 12)
+            #expect(rules.count == 8)
         }
     }
 

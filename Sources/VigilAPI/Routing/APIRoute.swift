@@ -175,6 +175,12 @@ public enum RouteTable {
         APIRoute(.post, "/api/2.0/vigil/silences", .administer, "vigil", "createSilence"),
         APIRoute(.get, "/api/2.0/vigil/silences", .administer, "vigil", "listSilences"),
         APIRoute(.delete, "/api/2.0/vigil/silences/{id}", .administer, "vigil", "expireSilence"),
+        // SQL alerts (Alerts V2): anyone who may run SQL makes them; owners and admins see and change theirs.
+        APIRoute(.post, "/api/2.0/alerts", .authenticated, "databrickssql", "createAlert"),
+        APIRoute(.get, "/api/2.0/alerts", .authenticated, "databrickssql", "listAlerts"),
+        APIRoute(.get, "/api/2.0/alerts/{id}", .authenticated, "databrickssql", "getAlert"),
+        APIRoute(.patch, "/api/2.0/alerts/{id}", .authenticated, "databrickssql", "updateAlert"),
+        APIRoute(.delete, "/api/2.0/alerts/{id}", .authenticated, "databrickssql", "deleteAlert"),
         // Notification destinations (Databricks' API): admins change them; users list them, without their config.
         APIRoute(.post, "/api/2.0/notification-destinations", .administer, "notificationDestinations", "createNotificationDestination"),
         APIRoute(.get, "/api/2.0/notification-destinations", .authenticated, "notificationDestinations", "listNotificationDestinations"),

@@ -14,6 +14,7 @@ public enum VigilMigrations {
         migrator.registerMigration("008_jobs", migrate: Migration008Jobs.migrate)
         migrator.registerMigration("009_detections", migrate: Migration009Detections.migrate)
         migrator.registerMigration("010_notifications", migrate: Migration010Notifications.migrate)
+        migrator.registerMigration("011_sql_alerts", migrate: Migration011SQLAlerts.migrate)
         return migrator
     }
 }
