@@ -47,6 +47,8 @@ public struct APIDependencies: Sendable {
     public var notifications: NotificationService
     /// SQL alerts (Alerts V2) run on their schedules (a service).
     public var sqlAlerts: SQLAlertService
+    /// Metric alarms evaluated each period (a service).
+    public var metricAlarms: MetricAlarmService
 
     public init(database: VigilDatabase, sequencer: Sequencer, tokens: TokenStore, recorder: SelfAuditRecorder,
                 metrics: VigilMetrics, checkpointSigner: CheckpointSigner, limits: IngestLimits, sql: SQLStatementRunner,
@@ -100,6 +102,9 @@ public struct APIDependencies: Sendable {
                 await Self.runAsOwner(owner, text, runner: sql, database: database, clock: clock)
             },
             changed: audit)
+        self.metricAlarms = MetricAlarmService(
+            store: MetricAlarmStore(detections: self.detections.store, minimumPeriodSeconds: notifications.minimumAlarmPeriodSeconds),
+            workspaceID: recorder.workspaceID, logger: logger, changed: audit)
     }
 
     /// Runs a SQL alert's query with its owner's access now (their workspaces, their apps' log lines, their view
@@ -186,6 +191,7 @@ public enum APIRouter {
         NotificationDestinationsController(store: dependencies.destinations).register(on: router)
         SilencesController(database: dependencies.database, clock: dependencies.clock).register(on: router)
         SQLAlertsController(store: dependencies.sqlAlerts.store, destinations: dependencies.destinations).register(on: router)
+        MetricAlarmsController(store: dependencies.metricAlarms.store).register(on: router)
         HeartbeatController(
             clusters: clusters, decoder: NodeTimelineDecoder(limits: dependencies.limits), metrics: dependencies.metrics, clock: dependencies.clock
         ).register(on: router)

@@ -147,7 +147,7 @@ public struct VigilApplication: Sendable {
         var services: [any Service] = [
             // Services stop in reverse order: detections stop just before the sequencer, after everything that
             // writes audit events, and their firings are still committed.
-            sequencer, dependencies.detections, dependencies.notifications, dependencies.sqlAlerts,
+            sequencer, dependencies.detections, dependencies.notifications, dependencies.sqlAlerts, dependencies.metricAlarms,
             SuppressedRequestsRecorder(
                 gate: dependencies.gate, recorder: dependencies.recorder, clock: clock, interval: configuration.refusedSummaryInterval,
                 logger: logger),

@@ -129,6 +129,8 @@ struct AccessControlTests {
         "POST /api/2.0/vigil/detections/{id}/backtest": "admin", "GET /api/2.0/vigil/alert-history": "admin",
         "GET /api/2.0/vigil/alerts/{id}": "admin", "POST /api/2.0/vigil/alerts/{id}/acknowledge": "admin",
         "POST /api/2.0/vigil/silences": "admin", "GET /api/2.0/vigil/silences": "admin", "DELETE /api/2.0/vigil/silences/{id}": "admin",
+        "POST /api/2.0/vigil/metric-alarms": "admin", "GET /api/2.0/vigil/metric-alarms": "admin",
+        "GET /api/2.0/vigil/metric-alarms/{name}": "admin", "DELETE /api/2.0/vigil/metric-alarms/{name}": "admin",
         // SQL alerts: creating one needs SQL access (the handler checks it); the rest reach the handler, which checks ownership.
         "POST /api/2.0/alerts": "read", "GET /api/2.0/alerts": "own", "GET /api/2.0/alerts/{id}": "own",
         "PATCH /api/2.0/alerts/{id}": "own", "DELETE /api/2.0/alerts/{id}": "own",

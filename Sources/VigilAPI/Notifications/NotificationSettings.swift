@@ -8,6 +8,8 @@ public struct NotificationSettings: Sendable {
     public var service = NotificationService.Configuration()
     /// How long one attempt may take; a receiver that is down is retried by the HTTP client until then.
     public var deliveryTimeout: Duration = .seconds(10)
+    /// The shortest metric alarm period (CloudWatch's 10 s; tests use 1).
+    public var minimumAlarmPeriodSeconds = 10
 
     public init() {}
 }

@@ -181,6 +181,11 @@ public enum RouteTable {
         APIRoute(.get, "/api/2.0/alerts/{id}", .authenticated, "databrickssql", "getAlert"),
         APIRoute(.patch, "/api/2.0/alerts/{id}", .authenticated, "databrickssql", "updateAlert"),
         APIRoute(.delete, "/api/2.0/alerts/{id}", .authenticated, "databrickssql", "deleteAlert"),
+        // Metric alarms (CloudWatch semantics): admins.
+        APIRoute(.post, "/api/2.0/vigil/metric-alarms", .administer, "vigil", "putMetricAlarm"),
+        APIRoute(.get, "/api/2.0/vigil/metric-alarms", .administer, "vigil", "listMetricAlarms"),
+        APIRoute(.get, "/api/2.0/vigil/metric-alarms/{name}", .administer, "vigil", "getMetricAlarm"),
+        APIRoute(.delete, "/api/2.0/vigil/metric-alarms/{name}", .administer, "vigil", "deleteMetricAlarm"),
         // Notification destinations (Databricks' API): admins change them; users list them, without their config.
         APIRoute(.post, "/api/2.0/notification-destinations", .administer, "notificationDestinations", "createNotificationDestination"),
         APIRoute(.get, "/api/2.0/notification-destinations", .authenticated, "notificationDestinations", "listNotificationDestinations"),

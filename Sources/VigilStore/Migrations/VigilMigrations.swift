@@ -15,6 +15,7 @@ public enum VigilMigrations {
         migrator.registerMigration("009_detections", migrate: Migration009Detections.migrate)
         migrator.registerMigration("010_notifications", migrate: Migration010Notifications.migrate)
         migrator.registerMigration("011_sql_alerts", migrate: Migration011SQLAlerts.migrate)
+        migrator.registerMigration("012_metric_alarms", migrate: Migration012MetricAlarms.migrate)
         return migrator
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilServer
+import VigilTesting
+
+/// Metric alarms on the live server: a producer gone silent raises an alarm (notified, audited) and its return
+/// resolves it; the API's refusals.
+@Suite("Metric alarms")
+struct MetricAlarmsTests {
+    static func configuration() -> VigilConfiguration {
+        var configuration = NotificationsTests.configuration()
+        configuration.notifications.minimumAlarmPeriodSeconds = 1
+        return configuration
+    }
+
+    @Test("no events from a source for two periods: ALARM, notified; events again: OK, resolved")
+    func sourceSilent() async throws {
+        try await WebhookReceiver.run { receiver in
+            try await LiveServer.run(configuration: Self.configuration()) { server in
+                _ = try await NotificationsTests.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/alarm"}}}"#)
+                let put = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                    {"alarm_name":"export-silent","alarm_description":"The nightly export stopped sending events",
+                     "metric":{"source":"audit_events","statistic":"SampleCount","filter":{"service_name":"nightly-export"}},
+                     "period_seconds":1,"evaluation_periods":2,"comparison_operator":"LessThanThreshold","threshold":1,
+                     "treat_missing_data":"breaching","notify":["hook"]}
+                    """)
+                #expect(put.status == 200, "\(put.text)")
+                #expect(try put.json()["state"] == .string("INSUFFICIENT_DATA"))
+                try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/vigil/metric-alarms/export-silent").json()["state"] == .string("ALARM") }
+                let alarm = try await server.request(.GET, "/api/2.0/vigil/metric-alarms/export-silent").json()
+                #expect(alarm["state_reason"] == .string("No datapoints in the last 4 periods (treat_missing_data: breaching)"))
+                try await AppLogsTests.eventually { receiver.received.count == 1 }
+                let firing = try JSONParser.parse(receiver.received[0].body)
+                #expect(firing["commonLabels"]?["alertname"] == .string("export-silent"))
+                #expect(firing["commonAnnotations"]?["summary"] == .string("The nightly export stopped sending events"))
+                // The producer is back: an event every 200 ms until the alarm is OK.
+                let producer = Task {
+                    var index = 0
+                    while !Task.isCancelled {
+                        let event = """
+                            [{"service_name":"nightly-export","action_name":"exportBatch","event_time":"\(Timestamp.formatRFC3339(millis: SystemWallClock().nowMillis()))","event_id":"x\(index)"}]
+                            """
+                        _ = try? await server.request(.POST, "/api/2.0/audit/events", json: event)
+                        index += 1
+                        try? await Task.sleep(for: .milliseconds(200))
+                    }
+                }
+                defer { producer.cancel() }
+                try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/vigil/metric-alarms/export-silent").json()["state"] == .string("OK") }
+                let ok = try await server.request(.GET, "/api/2.0/vigil/metric-alarms/export-silent").json()
+                guard case .string(let reason)? = ok["state_reason"] else { Issue.record("\(ok)"); return }
+                #expect(reason.hasPrefix("Threshold Crossed: 0 out of the last"), "\(reason)")
+                try await AppLogsTests.eventually { receiver.received.count == 2 }
+                #expect(try JSONParser.parse(receiver.received[1].body)["status"] == .string("resolved"))
+                let history = try await server.request(.GET, "/api/2.0/vigil/alert-history?rule_id=export-silent").json()
+                #expect(history["alerts"]?[0]?["type"] == .string("metric_alarm"))
+                #expect(history["alerts"]?[0]?["state"] == .string("RESOLVED"))
+                #expect(try await server.request(.GET, "/api/2.0/vigil/metric-alarms?state=OK").json()["metric_alarms"]?[0]?["alarm_name"] == .string("export-silent"))
+            }
+        }
+    }
+
+    @Test("refusals: a bad definition, an unknown destination, an unknown alarm, a bad state filter")
+    func refusals() async throws {
+        try await LiveServer.run { server in
+            let short = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                {"alarm_name":"a","metric":{"source":"audit_events","statistic":"SampleCount"},"period_seconds":1,"evaluation_periods":1,"comparison_operator":"LessThanThreshold","threshold":1}
+                """)
+            #expect(short.status == 400)
+            #expect(short.text.contains("period_seconds must be 10, 30 or a multiple of 60"))
+            let unknown = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                {"alarm_name":"a","metric":{"source":"audit_events","statistic":"SampleCount"},"period_seconds":60,"evaluation_periods":1,"comparison_operator":"LessThanThreshold","threshold":1,"notify":["ghost"]}
+                """)
+            #expect(unknown.status == 400)
+            #expect(unknown.text.contains("no notification destination has the id or name 'ghost'"))
+            #expect(try await server.request(.GET, "/api/2.0/vigil/metric-alarms/nope").status == 404)
+            #expect(try await server.request(.DELETE, "/api/2.0/vigil/metric-alarms/nope").status == 404)
+            #expect(try await server.request(.GET, "/api/2.0/vigil/metric-alarms?state=RED").status == 400)
+        }
+    }
+}
