@@ -37,6 +37,8 @@ public struct DetectionHit: Sendable, Equatable {
 /// alerts at most, not 491.
 public struct DetectionEvaluator: Sendable {
     public static let maxEventIDs = 100
+    /// The most values a `vigil_new_value` group remembers (the stalest go first).
+    public static let maxKnownValues = 1000
 
     struct WindowKey: Hashable {
         let correlation: Int
@@ -153,6 +155,19 @@ public struct DetectionEvaluator: Sendable {
                 fired = hit(index, kind: correlation.kind.rawValue, eventIDs: ids, group: group, count: window.values.count, time: time,
                             workspace: event.workspaceID)
             }
+        case .newValue:
+            guard let field = correlation.field, let value = field.value(in: event) else { break }
+            window.values = window.values.filter { $0.value.0 >= oldest }
+            // Only a group with history can see something new: a user's very first login is not an alert.
+            if window.values[value] == nil, !window.values.isEmpty {
+                fired = hit(index, kind: correlation.kind.rawValue, eventIDs: [event.eventID],
+                            group: group + [DetectionHit.GroupValue(field: field.description, value: value)], count: window.values.count + 1,
+                            time: time, workspace: event.workspaceID)
+            }
+            if (window.values[value]?.0 ?? .min) <= time { window.values[value] = (time, event.eventID) }
+            if window.values.count > Self.maxKnownValues, let stalest = window.values.min(by: { $0.value.0 < $1.value.0 })?.key {
+                window.values[stalest] = nil
+            }
         case .temporal:
             let baseID = rules.rules[base].id
             if (window.seen[baseID]?.0 ?? .min) <= time { window.seen[baseID] = (time, event.eventID) }
@@ -166,7 +181,8 @@ public struct DetectionEvaluator: Sendable {
                             workspace: event.workspaceID)
             }
         }
-        windows[key] = fired == nil ? window : nil
+        // A firing empties the window, except a new-value one, which must remember the value it just learned.
+        windows[key] = fired == nil || correlation.kind == .newValue ? window : nil
         return fired
     }
 

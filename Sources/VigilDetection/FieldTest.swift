@@ -32,6 +32,8 @@ enum ValueTest: Sendable {
     case compare(Comparison, Double)
     /// `field|exists: true|false`.
     case exists(Bool)
+    /// `event_time|vigil_hours: "monday:friday 08:00-18:00 Europe/Berlin"` (Vigil's extension).
+    case hours(TimeWindow)
 
     enum Comparison: String, Sendable {
         case lt, lte, gt, gte
@@ -44,6 +46,7 @@ enum ValueTest: Sendable {
         case .glob(let glob): return value.map(glob.matches) ?? false
         case .regex(let regex): return value.map(regex.matches) ?? false
         case .cidr(let network): return value.map(network.contains) ?? false
+        case .hours(let window): return value.map(window.contains) ?? false
         case .compare(let comparison, let bound):
             guard let value, let number = Double(value) else { return false }
             switch comparison {

@@ -14,8 +14,8 @@ extension RuleReader {
             if kind == nil {
                 let known = ["temporal_ordered", "value_sum", "value_avg", "value_percentile"].contains(name)
                 fail(node, "correlation.type", known
-                     ? "the correlation type '\(name)' is not supported by Vigil; supported: event_count, value_count, temporal"
-                     : "'\(name)' is not a Sigma correlation type; supported: event_count, value_count, temporal")
+                     ? "the correlation type '\(name)' is not supported by Vigil; supported: event_count, value_count, temporal, vigil_new_value"
+                     : "'\(name)' is not a Sigma correlation type; supported: event_count, value_count, temporal, vigil_new_value")
             }
         } else if value("type") == nil {
             fail(node, "correlation.type", "is required")
@@ -43,6 +43,10 @@ extension RuleReader {
             if field == nil { fail(node, "correlation.field", "'\(name)' is not a column of system.access.audit") }
         }
         if kind == .valueCount, value("field") == nil { fail(node, "correlation.field", "value_count needs the field whose distinct values it counts") }
+        if kind == .newValue {
+            if value("field") == nil { fail(node, "correlation.field", "vigil_new_value needs the field whose new values it reports") }
+            if let condition = value("condition") { fail(condition, "correlation.condition", "vigil_new_value takes no condition: it fires on each value new to its group") }
+        }
         var lower: (Double, Bool)?
         let upper: (Double, Bool)? = nil
         if let conditionNode = value("condition"), let members = members(conditionNode, "correlation.condition") {
@@ -78,7 +82,7 @@ extension RuleReader {
             if lower == nil, members.allSatisfy({ $0.key == "field" }), kind != .temporal {
                 fail(conditionNode, "correlation.condition", "needs gt or gte")
             }
-        } else if value("condition") == nil, kind != .temporal {
+        } else if value("condition") == nil, kind != .temporal, kind != .newValue {
             fail(node, "correlation.condition", "is required for event_count and value_count")
         }
         var generate = false

@@ -3,7 +3,7 @@ import Yams
 
 extension RuleReader {
     static let maxValues = 10_000
-    static let supportedModifiers = "contains, startswith, endswith, all, exists, re (with i, m, s), cidr, cased, lt, lte, gt, gte"
+    static let supportedModifiers = "contains, startswith, endswith, all, exists, re (with i, m, s), cidr, cased, lt, lte, gt, gte, and Vigil's vigil_hours"
 
     mutating func detection(_ node: Node) -> SigmaDetection? {
         guard let keys = members(node, "detection") else { return nil }
@@ -95,7 +95,7 @@ extension RuleReader {
             switch modifier {
             case "all": matchAll = true
             case "cased": cased = true
-            case "contains", "startswith", "endswith", "exists", "re", "cidr", "lt", "lte", "gt", "gte":
+            case "contains", "startswith", "endswith", "exists", "re", "cidr", "lt", "lte", "gt", "gte", "vigil_hours":
                 if let kind {
                     fail(keyNode, path, "modifiers '\(kind)' and '\(modifier)' cannot be combined")
                     return nil
@@ -160,6 +160,16 @@ extension RuleReader {
                     fail(item, path, "'\(raw)' is not a valid regular expression")
                     return nil
                 }
+            case "vigil_hours":
+                guard field == .eventTime else {
+                    fail(keyNode, path, "vigil_hours applies to event_time only")
+                    return nil
+                }
+                guard let window = TimeWindow(raw) else {
+                    fail(item, path, "'\(raw)' is not a weekly window: weekdays (monday:friday), hours (08:00-18:00) and an optional time zone (Europe/Berlin)")
+                    return nil
+                }
+                tests.append(.hours(window))
             case "cidr":
                 guard let network = CIDR(raw) else {
                     fail(item, path, "'\(raw)' is not a network in CIDR form (10.0.0.0/8, 2001:db8::/32)")

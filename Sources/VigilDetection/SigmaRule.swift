@@ -51,6 +51,9 @@ public struct SigmaCorrelation: Sendable {
         case eventCount = "event_count"
         case valueCount = "value_count"
         case temporal
+        /// Vigil's extension where Sigma has no new-terms form: fires when `field` takes a value its group has not
+        /// had within `timespan` (the lookback), once the group has some history (a known user from a new address).
+        case newValue = "vigil_new_value"
     }
 
     public var kind: Kind
@@ -61,7 +64,7 @@ public struct SigmaCorrelation: Sendable {
     /// The count must be above `lower` (inclusive or not) and, when set, not above `upper`.
     public var lower: (value: Double, inclusive: Bool)?
     public var upper: (value: Double, inclusive: Bool)?
-    /// `value_count`: the field whose distinct values are counted.
+    /// `value_count`: the field whose distinct values are counted; `vigil_new_value`: the field whose new values fire.
     public var field: EventField?
     /// Sigma's `generate`: whether the correlated rules also alert on their own (default false).
     public var generate: Bool

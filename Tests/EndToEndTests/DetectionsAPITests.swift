@@ -203,7 +203,7 @@ struct DetectionsAPITests {
             try "title: Broken\nlogsource: {product: vigil}\ndetection:\n  s:\n    action_name|frob: x\n  condition: s\n".write(toFile: file, atomically: true, encoding: .utf8)
             try await AppLogsTests.eventually { try await listed()["refused_files"]?[0]?["path"] == .string("brute.yml") }
             let problems = try await listed()["refused_files"]?[0]?["problems"]?[0]
-            #expect(problems == .string("brute.yml: line 5: detection.s.action_name|frob: 'frob' is not a Sigma modifier; supported: contains, startswith, endswith, all, exists, re (with i, m, s), cidr, cased, lt, lte, gt, gte"))
+            #expect(problems == .string("brute.yml: line 5: detection.s.action_name|frob: 'frob' is not a Sigma modifier; supported: contains, startswith, endswith, all, exists, re (with i, m, s), cidr, cased, lt, lte, gt, gte, and Vigil's vigil_hours"))
             try await Self.failedLogins(server, count: 5, ip: "198.51.100.1")
             try await AppLogsTests.eventually { try await Self.alerts(server).count == 1 }
             // Fixed: the file's new rule replaces the old ones.

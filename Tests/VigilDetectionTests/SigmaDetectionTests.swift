@@ -152,3 +152,23 @@ extension Fixtures {
         event("accounts", action, at: seconds)
     }
 }
+
+/// `vigil_hours`: a weekly window in a time zone, Alertmanager's time_intervals syntax, at its edges.
+struct TimeWindowTests {
+    @Test("weekdays, start inclusive and end exclusive, 24:00, and the zone's offset (daylight saving included)")
+    func window() throws {
+        let office = try #require(TimeWindow("monday:friday 08:00-18:00 Europe/Berlin"))
+        #expect(office.contains("2026-12-07T07:00:00Z"), "Monday 08:00 in Berlin (UTC+1)")
+        #expect(!office.contains("2026-12-07T06:59:59Z"))
+        #expect(!office.contains("2026-12-07T17:00:00Z"), "18:00 is outside")
+        #expect(office.contains("2026-07-06T06:00:00Z"), "Monday 08:00 in Berlin in summer (UTC+2)")
+        #expect(!office.contains("2026-12-05T10:00:00Z"), "Saturday")
+        let evenings = try #require(TimeWindow("sunday,saturday 18:30-24:00"))
+        #expect(evenings.contains("2026-12-06T23:59:59Z"))
+        #expect(!evenings.contains("2026-12-07T00:00:00Z"), "Monday")
+        #expect(!evenings.contains("not a time"))
+        for bad in ["monday 08:00-18:00 Mars/Base", "friday:monday 08:00-18:00", "monday 18:00-08:00", "monday 8-18", "monday 08:00-24:30", "monday"] {
+            #expect(TimeWindow(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -45,6 +45,10 @@ struct SigmaParserTests {
         ("title: T\ncorrelation:\n  type: value_count\n  rules: [a]\n  timespan: 1h\n  condition: {gte: 3}", 3, "correlation.field", "value_count needs"),
         ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  timespan: 1h", 3, "correlation.condition", "is required"),
         ("title: T\ncorrelation:\n  type: event_count\n  rules: [a]\n  group-by: [ip]\n  timespan: 1h\n  condition: {gte: 2}", 5, "correlation.group-by", "'ip' is not a column"),
+        ("title: T\ncorrelation:\n  type: vigil_new_value\n  rules: [a]\n  timespan: 30d", 3, "correlation.field", "vigil_new_value needs the field"),
+        ("title: T\nlogsource: {product: vigil}\ndetection:\n  s:\n    action_name|vigil_hours: monday:friday 08:00-18:00\n  condition: s", 5, "detection.s.action_name|vigil_hours", "applies to event_time only"),
+        ("title: T\nlogsource: {product: vigil}\ndetection:\n  s:\n    event_time|vigil_hours: someday 08:00-18:00\n  condition: s", 5, "detection.s.event_time|vigil_hours", "is not a weekly window"),
+        ("title: T\ncorrelation:\n  type: vigil_new_value\n  rules: [a]\n  field: source_ip_address\n  timespan: 30d\n  condition: {gte: 1}", 7, "correlation.condition", "takes no condition"),
     ])
     func problem(_ yaml: String, _ line: Int, _ field: String, _ message: String) {
         let problems = Fixtures.problems(yaml)
