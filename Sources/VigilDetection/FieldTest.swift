@@ -9,6 +9,10 @@ struct FieldTest: Sendable {
     let matchAll: Bool
 
     func matches(_ event: AuditEvent) -> Bool {
+        // A time window reads the event's time as it is, not formatted and parsed back.
+        if field == .eventTime, case .hours(let window)? = tests.first, tests.count == 1 {
+            return window.contains(millis: event.eventTimeMillis)
+        }
         let value = field.value(in: event)
         return matchAll ? tests.allSatisfy { $0.matches(value) } : tests.contains { $0.matches(value) }
     }

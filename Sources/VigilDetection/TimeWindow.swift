@@ -44,6 +44,10 @@ struct TimeWindow: Sendable, Equatable {
     /// Whether an RFC 3339 time falls inside the window, in its time zone.
     func contains(_ value: String) -> Bool {
         guard let millis = Timestamp.parseRFC3339(value) else { return false }
+        return contains(millis: millis)
+    }
+
+    func contains(millis: Int64) -> Bool {
         let seconds = millis / 1000 - (millis % 1000 < 0 ? 1 : 0)
         let local = seconds + Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilCore
 @testable import VigilAlerts
@@ -61,5 +62,23 @@ struct MetricAlarmDefinitionTests {
         #expect(alarm.reason(.alarm, values: values)
                 == "Threshold Crossed: 3 out of the last 5 datapoints [91 (1970-01-01T00:05:00.000Z), 50 (1970-01-01T00:04:00.000Z), 99.5 (1970-01-01T00:03:00.000Z), 95 (1970-01-01T00:02:00.000Z), 10 (1970-01-01T00:00:00.000Z)] were greater than the threshold (90)")
         #expect(alarm.reason(.ok, values: [(0, nil), (60_000, nil)]) == "No datapoints in the last 2 periods (treat_missing_data: notBreaching)")
+    }
+}
+
+/// The starter pack's metric alarm template loads, and raises the alarm when its source is silent.
+struct SourceSilentTemplateTests {
+    @Test("rules/metric-alarms/source-silent.json: a silent evaluation range alarms, events again are OK")
+    func template() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("rules/metric-alarms/source-silent.json").path
+        let alarm = try MetricAlarmDefinition.decode(try JSONParser.parse(try String(contentsOfFile: path, encoding: .utf8)))
+        #expect(alarm.source == .auditEvents && alarm.filter.first?.1 == "nightly-export")
+        let breaches = { (counts: [Double?]) in counts.map { $0.map { alarm.comparison.breaches($0, alarm.threshold) } } }
+        #expect(alarm.evaluator.next(breaches([nil, nil, nil, nil, nil]), current: .ok) == .alarm, "nothing at all")
+        // As in CloudWatch, real points still in the range count (filled as few times as possible): silence alarms once
+        // the whole range (five periods) is empty.
+        #expect(alarm.evaluator.next(breaches([4, nil, nil, nil, nil]), current: .ok) == .ok)
+        #expect(alarm.evaluator.next(breaches([nil, nil, 1, 1, 3]), current: .alarm) == .ok)
+        #expect(alarm.evaluator.next(breaches([3, 1, 2, nil, nil]), current: .ok) == .ok, "two quiet periods are not yet three")
     }
 }
