@@ -116,6 +116,8 @@ public struct APIDependencies: Sendable {
             var member = try await directory.resolve(userName: owner, groupName: nil, servicePrincipalName: nil)
             if member == nil { member = try await directory.resolve(userName: nil, groupName: nil, servicePrincipalName: owner) }
             guard case .principal(let id)? = member else { return .failure(VigilError(.permissionDenied, "the alert's owner \(owner) no longer exists")) }
+            let active = try await database.pool.read { db in try Bool.fetchOne(db, sql: "SELECT active FROM principals WHERE id = ?", arguments: [id]) } ?? false
+            guard active else { return .failure(VigilError(.permissionDenied, "the alert's owner \(owner) is deactivated")) }
             let access = try await AccessResolver(database: database).access(for: Principal(id: id, userName: owner, kind: "user"))
             guard let scope = access.auditScope else {
                 return .failure(VigilError(.permissionDenied, "the alert's owner \(owner) may no longer run SQL over the audit log"))

@@ -172,7 +172,11 @@ public struct DetectionStore: Sendable {
     public func notice(_ alert: AlertRecord, status: AlertNotice.Status) -> AlertNotice {
         AlertNotice(status: status, alertID: alert.alertID, ruleID: alert.ruleID, title: alert.title, level: alert.level, workspaceID: alert.workspaceID,
                     group: alert.group.map { AlertNotice.Label($0.field, $0.value ?? "") }, count: alert.count, eventIDs: alert.eventIDs,
-                    startsMillis: alert.firedMillis, endsMillis: status == .resolved ? alert.resolvedMillis : alert.firedMillis + resolveAfterMillis,
+                    startsMillis: alert.firedMillis,
+                    // A detection resolves on time; a SQL alert or metric alarm when its evaluation says so, told to
+                    // Alertmanager by a resolved notice (a day is the bound if Vigil is gone meanwhile).
+                    endsMillis: status == .resolved ? alert.resolvedMillis
+                        : alert.firedMillis + (["sql_alert", "metric_alarm"].contains(alert.kind) ? 86_400_000 : resolveAfterMillis),
                     link: link(alert.alertID))
     }
 
@@ -201,7 +205,7 @@ public struct DetectionStore: Sendable {
         let now = clock.nowMillis()
         return try await database.pool.write { db in
             let due = try Row.fetchAll(db, sql: """
-                SELECT * FROM alert_history WHERE state IN ('TRIGGERED', 'SILENCED', 'ACKNOWLEDGED') AND kind != 'sql_alert' AND fired_time <= ?
+                SELECT * FROM alert_history WHERE state IN ('TRIGGERED', 'SILENCED', 'ACKNOWLEDGED') AND kind NOT IN ('sql_alert', 'metric_alarm') AND fired_time <= ?
                 ORDER BY alert_id LIMIT ?
                 """, arguments: [now - resolveAfterMillis, limit]).map(Self.alert)
             return try due.map { try resolve(db, $0, now: now, notify: true) }
@@ -216,6 +220,11 @@ public struct DetectionStore: Sendable {
         alert.resolvedMillis = now
         let destinations = try String.fetchAll(db, sql: "SELECT DISTINCT destination_id FROM notification_outbox WHERE alert_id = ? AND status = 'firing'",
                                                arguments: [alert.alertID])
+        // A firing notice still waiting would arrive after the resolution and reopen the incident at the receiver.
+        try db.execute(sql: """
+            UPDATE notification_outbox SET state = 'dropped', last_error = 'superseded by the alert''s resolution', finished_time = ?
+            WHERE alert_id = ? AND status = 'firing' AND state = 'pending'
+            """, arguments: [now, alert.alertID])
         if notify, !destinations.isEmpty {
             try NotificationOutbox.enqueue(db, notice(alert, status: .resolved), references: destinations, now: now)
         }

@@ -36,10 +36,18 @@ extension DestinationConfig {
             if case .webhook(let oldURL, let oldUser, let oldPassword, let oldSecret)? = existing {
                 (url, username, password, secret) = (oldURL, oldUser, oldPassword, oldSecret)
             }
-            if let given = try reader.string("url") { url = try validURL(given, field: "\(reader.prefix).url") }
+            let newPassword = try reader.string("password"), newSecret = try reader.string("signing_secret")
+            if let given = try reader.string("url") {
+                let changed = try validURL(given, field: "\(reader.prefix).url")
+                // Secrets are write-only: pointing the hook elsewhere must not send them to the new host unasked.
+                if let old = url, old != changed, (!(password ?? "").isEmpty && newPassword == nil) || (!(secret ?? "").isEmpty && newSecret == nil) {
+                    throw VigilError(.invalidParameter, "\(reader.prefix).url: a new URL needs its password and signing_secret sent again (or \"\" to drop them)")
+                }
+                url = changed
+            }
             if let given = try reader.string("username") { username = try plain(given, field: "\(reader.prefix).username") }
-            if let given = try reader.string("password") { password = given.isEmpty ? nil : given }
-            if let given = try reader.string("signing_secret") { secret = given.isEmpty ? nil : given }
+            if let given = newPassword { password = given.isEmpty ? nil : given }
+            if let given = newSecret { secret = given.isEmpty ? nil : given }
             guard let url else { throw VigilError(.invalidParameter, "\(reader.prefix).url is required") }
             if (username ?? "").isEmpty != (password ?? "").isEmpty {
                 throw VigilError(.invalidParameter, "\(reader.prefix): basic auth needs both username and password")

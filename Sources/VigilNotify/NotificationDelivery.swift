@@ -87,14 +87,19 @@ public struct NotificationDelivery: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout / .milliseconds(1))))
-            let reply = try await response.body.collect(upTo: 64 << 10)
-            let text = String(buffer: reply).prefix(300)
             let status = Int(response.status.code)
+            // The status decides; the body is only a hint for the error (a large one is cut, never an error itself).
+            var text = ""
+            for try await chunk in response.body {
+                if text.utf8.count < 300 { text += String(buffer: chunk) }
+            }
+            text = String(text.prefix(300))
             // Slack answers 200 "ok"; anything else from it is a refusal, whatever the status.
             if (200..<300).contains(status), !slack || status == 200 { return .delivered }
             let message = "HTTP \(status)\(text.isEmpty ? "" : ": \(text)")"
             if status == 408 || status == 429 || status >= 500 {
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int64.init).map { $0 * 1000 }
+                // Seconds, capped at a day (a huge value must not overflow into a crash).
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int64.init).map { min(max($0, 0), 86_400) * 1000 }
                 return .retry(message, retryAfterMillis: retryAfter)
             }
             return .permanent(message)

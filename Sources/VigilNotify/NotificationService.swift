@@ -102,33 +102,37 @@ public final class NotificationService: Service, Sendable {
                 for id in Set(items.map(\.destinationID)) { destinations[id] = try DestinationStore.lookup(db, id: id) }
                 return (items, destinations)
             }
-            await withTaskGroup(of: Void.self) { group in
+            let stored = await withTaskGroup(of: Bool.self) { group -> Bool in
                 var running = 0
+                var allStored = true
                 for item in items {
                     if running == configuration.concurrentDeliveries {
-                        await group.next()
+                        allStored = await group.next()! && allStored
                         running -= 1
                     }
                     running += 1
                     group.addTask { await self.attempt(item, destination: destinations[item.destinationID], client: client) }
                 }
+                for await outcome in group { allStored = outcome && allStored }
+                return allStored
             }
-            return items.count == configuration.batch
+            // An outcome that could not be stored leaves its row due: wait for the next tick instead of resending now.
+            return stored && items.count == configuration.batch
         } catch {
             logger.error("The notification outbox could not be read", metadata: ["error": "\(error)"])
             return false
         }
     }
 
-    func attempt(_ item: OutboxItem, destination: Destination?, client: HTTPClient) async {
+    /// Sends one notification and stores the outcome; false when the outcome could not be stored.
+    func attempt(_ item: OutboxItem, destination: Destination?, client: HTTPClient) async -> Bool {
         let attempts = item.attempts + 1
         guard let destination else {
-            try? await finish(item, state: .dropped, attempts: item.attempts, error: "the destination was deleted", type: "")
-            return
+            return (try? await finish(item, state: .dropped, attempts: item.attempts, error: "the destination was deleted", type: "")) != nil
         }
         let outcome = await delivery.send(item.notice, to: destination, deliveryID: item.notificationID, now: clock.nowMillis(), client: client)
         // Stopped mid-attempt: the notification stays as it was and is sent after the restart.
-        if Task.isCancelled { return }
+        if Task.isCancelled { return true }
         let type = destination.config.type.rawValue
         do {
             switch outcome {
@@ -143,15 +147,17 @@ public final class NotificationService: Service, Sendable {
                     logger.warning("A notification was given up after its last attempt",
                                    metadata: ["notification_id": "\(item.notificationID)", "destination_id": "\(destination.id)", "attempts": "\(attempts)", "error": "\(error)"])
                     try await finish(item, state: .failed, attempts: attempts, error: error, type: type)
-                    return
+                    return true
                 }
                 let next = clock.nowMillis() + delay
                 try await database.pool.write { db in try NotificationOutbox.retry(db, id: item.notificationID, attempts: attempts, error: error, at: next) }
                 count(destination.id, type: type) { $0.retried += 1 }
             }
+            return true
         } catch {
             logger.error("A notification's outcome could not be stored (it will be sent again)",
                          metadata: ["notification_id": "\(item.notificationID)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -381,16 +381,18 @@ struct ClustersAPITests {
         configuration.clusterCheckInterval = .milliseconds(100)
         try await LiveServer.run(configuration: configuration) { server in
             let environment = ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": server.adminToken]
-            let driver = try RunningCommand(["agent", "--cluster-id", "lab", "--driver", "--interval", "1", "--instance-id", "drv", "--workers", "2"],
+            // Two-second reports: a node is lost after three missed ones, so a loaded machine (a full parallel test run)
+            // delaying a live agent's report by a few seconds does not lose it too.
+            let driver = try RunningCommand(["agent", "--cluster-id", "lab", "--driver", "--interval", "2", "--instance-id", "drv", "--workers", "2"],
                                             environment: environment)
-            let killed = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "1", "--instance-id", "doomed"], environment: environment)
-            let stopped = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "1", "--instance-id", "polite"], environment: environment)
+            let killed = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "2", "--instance-id", "doomed"], environment: environment)
+            let stopped = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "2", "--instance-id", "polite"], environment: environment)
             try await AppLogsTests.eventually {
                 let cluster = try await server.request(.GET, "/api/2.1/clusters/get?cluster_id=lab").json()
                 guard case .array(let executors)? = cluster["executors"] else { return false }
                 return cluster["state"] == .string("RUNNING") && executors.count == 2
             }
-            // Rows arrive once per second from each node.
+            // Rows arrive every two seconds from each node.
             try await AppLogsTests.eventually {
                 (try await Self.sql(server, "SELECT count(DISTINCT instance_id) FROM system.compute.node_timeline WHERE cluster_id = 'lab'")).first == [.string("3")]
             }

@@ -197,6 +197,19 @@ struct NotificationsTests {
         }
     }
 
+    @Test("a Retry-After too large to count in milliseconds is capped, not a crash")
+    func hugeRetryAfter() async throws {
+        try await WebhookReceiver.run(script: [.init(503, "later", headers: ["Retry-After": "9999999999999999"])]) { receiver in
+            try await LiveServer.run(configuration: Self.configuration()) { server in
+                _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/h"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
+                try await Self.secretRead(server, id: "after-1")
+                try await AppLogsTests.eventually { receiver.received.count == 2 }
+                #expect(try await server.request(.GET, "/health").status == 200)
+            }
+        }
+    }
+
     @Test("a notification whose receiver is down survives a restart and is delivered once it is up")
     func survivesRestart() async throws {
         let folder = try TemporaryDirectory()

@@ -89,6 +89,11 @@ struct SQLAlertsTests {
             let unknown = try await server.request(.POST, "/api/2.0/alerts", json: Self.alert(destination: "no-such-destination", threshold: 1))
             #expect(unknown.status == 400)
             #expect(unknown.text.contains("notification destination no-such-destination does not exist"))
+            let stranger = try await server.request(.POST, "/api/2.0/alerts", json: broken.replacingOccurrences(
+                of: #""threshold":{"value":{"double_value":1}}}"#,
+                with: #""threshold":{"value":{"double_value":1}},"notification":{"subscriptions":[{"user_email":"someone@elsewhere.example"}]}}"#))
+            #expect(stranger.status == 400, "\(stranger.text)")
+            #expect(stranger.text.contains("is not a user of this server"))
             let runAs = try await server.request(.POST, "/api/2.0/alerts", json: broken.replacingOccurrences(of: #""warehouse_id":"vigil","#, with: #""warehouse_id":"vigil","run_as":{"user_name":"eve@x.com"},"#))
             #expect(runAs.status == 400)
             #expect(runAs.text.contains("runs as its owner"))

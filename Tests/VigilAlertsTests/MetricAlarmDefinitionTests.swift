@@ -46,6 +46,7 @@ struct MetricAlarmDefinitionTests {
         #expect(reason(replacing(#""period_seconds":60"#, #""period_seconds":90"#)).contains("period_seconds"))
         #expect(reason(replacing(#""period_seconds":60"#, #""period_seconds":1"#), minimum: 1) == "accepted")
         #expect(reason(replacing(#""evaluation_periods":5"#, #""evaluation_periods":1441"#)).contains("at most one day"))
+        #expect(reason(replacing(#""evaluation_periods":5"#, #""evaluation_periods":9223372036854775807"#)).contains("at most one day"), "no overflow")
         #expect(reason(replacing(#""datapoints_to_alarm":3"#, #""datapoints_to_alarm":6"#)).contains("datapoints_to_alarm must be from 1 to evaluation_periods (5)"))
         #expect(reason(replacing("GreaterThanThreshold", "Above")).contains("comparison_operator must be one of"))
         #expect(reason(replacing(#""threshold":90"#, #""threshold":"90""#)).contains("threshold is required: a number"))

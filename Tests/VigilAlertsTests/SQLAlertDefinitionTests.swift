@@ -47,6 +47,7 @@ struct SQLAlertDefinitionTests {
         #expect(reason(replacing(#""source":{"name":"c"}"#, #""source":{"name":"c","aggregation":"P99"}"#)).contains("evaluation.source.aggregation must be one of"))
         #expect(reason(replacing(#""empty_result_state":"OK""#, #""empty_result_state":"MAYBE""#)).contains("empty_result_state"))
         #expect(reason(replacing("3600", "-1")).contains("retrigger_seconds must be a whole number"))
+        #expect(reason(replacing("3600", "9223372036854775807")).contains("(a year)"), "no overflow later")
         #expect(reason(replacing(#"{"user_email":"a@b.co"}"#, #"{"user_email":"nope"}"#)).contains("subscriptions[1].user_email is not an email address"))
         #expect(reason(replacing(#"{"destination_id":"d1"}"#, #"{"destination_id":"d1","user_email":"a@b.co"}"#)).contains("subscriptions[0] must hold exactly one"))
         #expect(reason(replacing("0 0/5 * * * ?", "every 5 minutes")).contains("quartz_cron_schedule"))

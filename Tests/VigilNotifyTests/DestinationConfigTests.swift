@@ -62,6 +62,11 @@ struct DestinationConfigTests {
         #expect(refusal(#"{"generic_webhook":{"password":""}}"#, existing: kept).contains("needs both"))
         #expect(refusal(#"{"email":{"addresses":["a@b.co"]}}"#, existing: kept).contains("its kind cannot change"))
         #expect(try decode(#"{"slack":{}}"#, existing: .slack(url: "https://old.example")) == .slack(url: "https://old.example"))
+        // A new URL does not take the old secrets to a new host unless they are sent again (or dropped).
+        #expect(refusal(#"{"generic_webhook":{"url":"https://evil.example"}}"#, existing: kept).contains("a new URL needs its password and signing_secret sent again"))
+        #expect(try decode(#"{"generic_webhook":{"url":"https://new.example","password":"p2","signing_secret":""}}"#, existing: kept)
+                == .webhook(url: "https://new.example", username: "u", password: "p2", signingSecret: nil))
+        #expect(try decode(#"{"generic_webhook":{"url":"https://h.example"}}"#, existing: kept) == kept, "the same URL keeps them")
     }
 
     @Test("answers say whether each secret is set, never what it is; the stored form round-trips")

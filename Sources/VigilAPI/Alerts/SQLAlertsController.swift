@@ -1,4 +1,5 @@
 import Hummingbird
+import VigilAccess
 import VigilAlerts
 import VigilCore
 import VigilNotify
@@ -103,8 +104,15 @@ struct SQLAlertsController {
         if case .string(let name)? = value["run_as_user_name"], name != owner {
             throw VigilError(.invalidParameter, "run_as_user_name: an alert runs as its owner (\(owner)); running as someone else is not supported")
         }
-        for reference in definition.subscriptions where !reference.hasPrefix("email:") {
-            guard try await destinations.destination(id: reference) != nil else {
+        let directory = Directory(database: store.database, clock: store.clock)
+        for reference in definition.subscriptions {
+            if reference.hasPrefix("email:") {
+                // Only users of this server: an alert must not make the mail relay write to any address on the internet.
+                let address = String(reference.dropFirst("email:".count))
+                guard try await directory.resolve(userName: address, groupName: nil, servicePrincipalName: nil) != nil else {
+                    throw VigilError(.invalidParameter, "evaluation.notification.subscriptions: user_email \(address.prefix(64)) is not a user of this server")
+                }
+            } else if try await destinations.destination(id: reference) == nil {
                 throw VigilError(.invalidParameter, "evaluation.notification.subscriptions: notification destination \(reference.prefix(64)) does not exist")
             }
         }

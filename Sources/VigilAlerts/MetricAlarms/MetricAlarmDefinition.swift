@@ -125,7 +125,7 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
             throw VigilError(.invalidParameter, "period_seconds must be 10, 30 or a multiple of 60 (at most 86400), as CloudWatch's")
         }
         let periods = try integer("evaluation_periods")
-        guard periods >= 1, periods * period <= 86_400 else {
+        guard periods >= 1, periods <= 86_400 / period else {
             throw VigilError(.invalidParameter, "evaluation_periods must be at least 1, and evaluation_periods × period_seconds at most one day")
         }
         let datapoints = try integer("datapoints_to_alarm", default: periods)

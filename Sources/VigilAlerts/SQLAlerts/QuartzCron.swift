@@ -91,13 +91,18 @@ public struct QuartzCron: Sendable, Equatable {
         let start = Date(timeIntervalSince1970: Double(after / 1000 + 1))
         var day = calendar.startOfDay(for: start)
         let sortedHours = hours.sorted(), sortedMinutes = minutes.sorted(), sortedSeconds = seconds.sorted()
-        for _ in 0..<(366 * 5) {
+        let from = calendar.dateComponents([.hour, .minute, .second], from: start)
+        let (fromHour, fromMinute, fromSecond) = (from.hour ?? 0, from.minute ?? 0, from.second ?? 0)
+        for offset in 0..<(366 * 5) {
             let parts = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
             if months.contains(parts.month!), years?.contains(parts.year!) ?? true,
                daysOfMonth?.contains(parts.day!) ?? true, daysOfWeek?.contains(parts.weekday!) ?? true {
-                for hour in sortedHours {
-                    for minute in sortedMinutes {
-                        for second in sortedSeconds {
+                // On the first day, skip the times already past instead of building each (a per-second schedule
+                // would otherwise try up to 86,400 of them per run).
+                let today = offset == 0
+                for hour in sortedHours where !today || hour >= fromHour {
+                    for minute in sortedMinutes where !today || hour > fromHour || minute >= fromMinute {
+                        for second in sortedSeconds where !today || hour > fromHour || minute > fromMinute || second >= fromSecond {
                             var wanted = parts
                             wanted.hour = hour
                             wanted.minute = minute

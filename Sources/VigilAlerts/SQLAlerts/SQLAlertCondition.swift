@@ -199,7 +199,7 @@ public struct SQLAlertCondition: Sendable, Equatable {
         switch (previous, next) {
         case (_, .triggered) where previous != .triggered: return .firing
         case (.triggered, .triggered):
-            guard retriggerSeconds > 0, let last = lastFiringNoticeMillis, now - last >= retriggerSeconds * 1000 else { return .none }
+            guard retriggerSeconds > 0, let last = lastFiringNoticeMillis, (now - last) / 1000 >= retriggerSeconds else { return .none }
             return .firing
         case (.triggered, .ok): return notifyOnOK ? .resolved : .none
         default: return .none

@@ -134,7 +134,9 @@ public struct SQLAlertDefinition: Sendable {
             switch notification["retrigger_seconds"] {
             case nil, .null?: break
             case .number(let text)?:
-                guard let seconds = Int64(text), seconds >= 0 else { throw VigilError(.invalidParameter, "evaluation.notification.retrigger_seconds must be a whole number ≥ 0") }
+                guard let seconds = Int64(text), seconds >= 0, seconds <= 31_536_000 else {
+                    throw VigilError(.invalidParameter, "evaluation.notification.retrigger_seconds must be a whole number from 0 to 31536000 (a year)")
+                }
                 retrigger = seconds
             default: throw VigilError(.invalidParameter, "evaluation.notification.retrigger_seconds must be a whole number ≥ 0")
             }

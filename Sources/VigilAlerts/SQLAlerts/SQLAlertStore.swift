@@ -86,7 +86,14 @@ public struct SQLAlertStore: Sendable {
     /// Moves it to the trash (DELETED, not run, not listed) or, with `purge`, removes it.
     public func trash(id: String, purge: Bool) async throws {
         let now = clock.nowMillis()
+        let detections = detections
         try await database.pool.write { db in
+            // A TRIGGERED period ends with the alert (resolved, and told so where the firing went).
+            if let current = try Self.alert(db, id: id), current.lifecycleState == "ACTIVE", let open = current.openAlertID,
+               let record = try DetectionStore.alert(db, id: open), record.state != "RESOLVED" {
+                _ = try detections.resolve(db, record, now: now, notify: true)
+                try db.execute(sql: "UPDATE sql_alerts SET open_alert_id = NULL WHERE id = ?", arguments: [id])
+            }
             if purge {
                 try db.execute(sql: "DELETE FROM sql_alerts WHERE id = ?", arguments: [id])
             } else {
@@ -123,13 +130,18 @@ public struct SQLAlertStore: Sendable {
     /// history row (its firing notifications queued, or SILENCED); staying TRIGGERED past `retrigger_seconds` notifies
     /// again; returning to OK resolves the row (resolved notifications with `notify_on_ok`). Answers the history
     /// rows that changed, to be audited.
-    public func record(_ stored: StoredSQLAlert, _ definition: SQLAlertDefinition, outcome: SQLAlertCondition.Outcome, workspaceID: String?) async throws -> [AlertRecord] {
+    public func record(_ stored: StoredSQLAlert, _ evaluated: SQLAlertDefinition, outcome: SQLAlertCondition.Outcome, workspaceID: String?) async throws -> [AlertRecord] {
         let now = clock.nowMillis()
-        let next = definition.paused ? nil : definition.cron.next(after: now, in: definition.timeZone)
         let detections = detections
         return try await database.pool.write { db -> [AlertRecord] in
             guard let current = try Self.alert(db, id: stored.id), current.lifecycleState == "ACTIVE" else { return [] }
-            let decision = SQLAlertCondition.notice(previous: current.state, next: outcome.state, lastFiringNoticeMillis: current.lastFiringNoticeMillis,
+            // The definition as it is now: a PATCH (a pause, new subscriptions) made while the query ran is kept.
+            let definition = (try? SQLAlertDefinition.decode(current.definition)) ?? evaluated
+            let next = definition.paused ? nil : definition.cron.next(after: now, in: definition.timeZone)
+            // What to send follows whether a TRIGGERED period is open, not the last state: an ERROR in between (a busy
+            // executor) neither fires again nor swallows the resolution.
+            let previous: SQLAlertState = current.openAlertID != nil ? .triggered : (current.state == .triggered ? .ok : current.state)
+            let decision = SQLAlertCondition.notice(previous: previous, next: outcome.state, lastFiringNoticeMillis: current.lastFiringNoticeMillis,
                                                     now: now, retriggerSeconds: definition.retriggerSeconds, notifyOnOK: definition.notifyOnOK)
             var openID = current.openAlertID
             var lastNotice = current.lastFiringNoticeMillis
@@ -137,7 +149,8 @@ public struct SQLAlertStore: Sendable {
             let group = [DetectionHit.GroupValue(field: definition.condition.source.column, value: outcome.value)]
             if outcome.state == .triggered, openID == nil {
                 let (record, unknown) = try detections.open(
-                    db, ruleID: stored.id, workspaceID: workspaceID, title: definition.customSummary ?? definition.displayName, level: "medium", kind: "sql_alert",
+                    // No workspace: the value was computed with the owner's scope, so only readers of every workspace see the row.
+                    db, ruleID: stored.id, workspaceID: nil, title: definition.customSummary ?? definition.displayName, level: "medium", kind: "sql_alert",
                     eventMillis: now, group: group, eventIDs: [], count: 1, notify: definition.subscriptions, references: definition.subscriptions,
                     silences: try SilenceStore.active(db, now: now), now: now)
                 if !unknown.isEmpty { detections.unroutable(unknown, record.alertID) }
