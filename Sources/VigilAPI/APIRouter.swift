@@ -97,7 +97,7 @@ public struct APIDependencies: Sendable {
                 unroutable: { references, alertID in notifier.countUnroutable(references, alertID: alertID) }),
             configuration: detections, logger: logger, fired: audit, resolved: audit)
         self.sqlAlerts = SQLAlertService(
-            store: SQLAlertStore(detections: self.detections.store), workspaceID: recorder.workspaceID, logger: logger,
+            store: SQLAlertStore(detections: self.detections.store), logger: logger,
             runQuery: { [sql, database, clock] owner, text in
                 await Self.runAsOwner(owner, text, runner: sql, database: database, clock: clock)
             },

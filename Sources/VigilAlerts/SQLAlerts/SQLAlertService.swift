@@ -12,15 +12,13 @@ public final class SQLAlertService: Service, Sendable {
     public let store: SQLAlertStore
     let runQuery: QueryRunner
     let tick: Duration
-    let workspaceID: String?
     let logger: Logger
     /// Tells the world of alerts opened and resolved (the server audits them and wakes the notifier).
     let changed: @Sendable ([AlertRecord]) async -> Void
 
-    public init(store: SQLAlertStore, workspaceID: String?, tick: Duration = .seconds(1), logger: Logger, runQuery: @escaping QueryRunner,
+    public init(store: SQLAlertStore, tick: Duration = .seconds(1), logger: Logger, runQuery: @escaping QueryRunner,
                 changed: @escaping @Sendable ([AlertRecord]) async -> Void) {
         self.store = store
-        self.workspaceID = workspaceID
         self.tick = tick
         self.logger = logger
         self.runQuery = runQuery
@@ -61,7 +59,7 @@ public final class SQLAlertService: Service, Sendable {
             if let error = outcome.error {
                 logger.warning("A SQL alert's evaluation failed", metadata: ["alert_id": "\(stored.id)", "error": "\(error)"])
             }
-            let records = try await store.record(stored, definition, outcome: outcome, workspaceID: workspaceID)
+            let records = try await store.record(stored, definition, outcome: outcome)
             if !records.isEmpty { await changed(records) }
         } catch {
             logger.error("A SQL alert could not be evaluated", metadata: ["alert_id": "\(stored.id)", "error": "\(error)"])

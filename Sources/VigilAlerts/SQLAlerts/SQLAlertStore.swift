@@ -130,7 +130,7 @@ public struct SQLAlertStore: Sendable {
     /// history row (its firing notifications queued, or SILENCED); staying TRIGGERED past `retrigger_seconds` notifies
     /// again; returning to OK resolves the row (resolved notifications with `notify_on_ok`). Answers the history
     /// rows that changed, to be audited.
-    public func record(_ stored: StoredSQLAlert, _ evaluated: SQLAlertDefinition, outcome: SQLAlertCondition.Outcome, workspaceID: String?) async throws -> [AlertRecord] {
+    public func record(_ stored: StoredSQLAlert, _ evaluated: SQLAlertDefinition, outcome: SQLAlertCondition.Outcome) async throws -> [AlertRecord] {
         let now = clock.nowMillis()
         let detections = detections
         return try await database.pool.write { db -> [AlertRecord] in

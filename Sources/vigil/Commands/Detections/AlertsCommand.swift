@@ -21,19 +21,7 @@ struct AlertsCommand: AsyncParsableCommand {
         @Option(name: .customLong("output"), help: "table, json or ndjson.") var output: OutputFormat = .table
 
         func run() async throws {
-            let client = try VigilClient(connection)
-            var alerts: [JSONValue] = []
-            var token: String?
-            repeat {
-                var query = [("page_size", String(min(max(limit, 1), 1000)))]
-                if let state { query.append(("state", state)) }
-                if let ruleID { query.append(("rule_id", ruleID)) }
-                if let token { query.append(("page_token", token)) }
-                let reply = try await client.call(.GET, "/api/2.0/vigil/alert-history", query: query)
-                if case .array(let page)? = reply["alerts"] { alerts += page }
-                if case .string(let next)? = reply["next_page_token"] { token = next } else { token = nil }
-            } while token != nil && alerts.count < limit
-            alerts = Array(alerts.prefix(limit))
+            let alerts = try await AlertsCommand.history(try VigilClient(connection), ruleID: ruleID, state: state, limit: limit)
             guard output == .table else {
                 return print(output == .json ? JSONWriter.text(of: .array(alerts)) : alerts.map(JSONWriter.text(of:)).joined(separator: "\n"))
             }
@@ -45,6 +33,22 @@ struct AlertsCommand: AsyncParsableCommand {
             }
             print(table.render())
         }
+    }
+
+    /// The alert history, newest first, page after page until `limit` alerts.
+    static func history(_ client: VigilClient, ruleID: String?, state: String?, limit: Int) async throws -> [JSONValue] {
+        var alerts: [JSONValue] = []
+        var token: String?
+        repeat {
+            var query = [("page_size", String(min(max(limit, 1), 1000)))]
+            if let state { query.append(("state", state)) }
+            if let ruleID { query.append(("rule_id", ruleID)) }
+            if let token { query.append(("page_token", token)) }
+            let reply = try await client.call(.GET, "/api/2.0/vigil/alert-history", query: query)
+            if case .array(let page)? = reply["alerts"] { alerts += page }
+            if case .string(let next)? = reply["next_page_token"] { token = next } else { token = nil }
+        } while token != nil && alerts.count < limit
+        return Array(alerts.prefix(limit))
     }
 
     struct Get: AsyncParsableCommand {

@@ -157,18 +157,7 @@ struct DetectionsCommand: AsyncParsableCommand {
         @Option(name: .customLong("output"), help: "table, json or ndjson.") var output: OutputFormat = .table
 
         func run() async throws {
-            let client = try VigilClient(connection)
-            var alerts: [JSONValue] = []
-            var token: String?
-            repeat {
-                var query = [("page_size", String(min(limit, 1000)))]
-                if let ruleID { query.append(("rule_id", ruleID)) }
-                if let token { query.append(("page_token", token)) }
-                let reply = try await client.call(.GET, "/api/2.0/vigil/alert-history", query: query)
-                if case .array(let page)? = reply["alerts"] { alerts += page }
-                if case .string(let next)? = reply["next_page_token"] { token = next } else { token = nil }
-            } while token != nil && alerts.count < limit
-            alerts = Array(alerts.prefix(limit))
+            let alerts = try await AlertsCommand.history(try VigilClient(connection), ruleID: ruleID, state: nil, limit: limit)
             guard output == .table else {
                 return print(output == .json ? JSONWriter.text(of: .array(alerts)) : alerts.map(JSONWriter.text(of:)).joined(separator: "\n"))
             }
