@@ -214,27 +214,30 @@ struct NotificationsTests {
     func survivesRestart() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
-        // A port nothing listens on yet: take one from a receiver, then stop it.
-        let port = try await WebhookReceiver.run { $0.port }
         let slow = {
             var configuration = Self.configuration()
             configuration.notifications.service.retry = RetrySchedule(baseMillis: 50, capMillis: 100, maxAttempts: 1000)
             return configuration
         }()
-        let alertID = try await LiveServer.run(configuration: slow, dataDirectory: folder.path) { server -> String in
-            _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"http://127.0.0.1:\#(port)/down"}}}"#)
-            _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
-            try await Self.secretRead(server, id: "read-before-restart")
-            try await AppLogsTests.eventually {
+        // The receiver is down (every answer 503) while the first server runs; it keeps its port until the second
+        // receiver takes it, so no other test's server can be given that port in between.
+        let (port, alertID) = try await WebhookReceiver.run(fallback: .init(503, "down")) { down -> (Int, String) in
+            let alertID = try await LiveServer.run(configuration: slow, dataDirectory: folder.path) { server -> String in
+                _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"http://127.0.0.1:\#(down.port)/down"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
+                try await Self.secretRead(server, id: "read-before-restart")
+                try await AppLogsTests.eventually {
+                    guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"],
+                          case .string(let id)? = alerts.first?["alert_id"],
+                          case .number(let attempts)? = try await Self.notifications(server, alert: id).first?["attempts"] else { return false }
+                    return (Int(attempts) ?? 0) >= 2
+                }
                 guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"],
-                      case .string(let id)? = alerts.first?["alert_id"],
-                      case .number(let attempts)? = try await Self.notifications(server, alert: id).first?["attempts"] else { return false }
-                return (Int(attempts) ?? 0) >= 2
+                      case .string(let alertID)? = alerts.first?["alert_id"] else { throw VigilError(.internal, "no alert") }
+                #expect(try await Self.notifications(server, alert: alertID).first?["state"] == .string("pending"))
+                return alertID
             }
-            guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"],
-                  case .string(let alertID)? = alerts.first?["alert_id"] else { throw VigilError(.internal, "no alert") }
-            #expect(try await Self.notifications(server, alert: alertID).first?["state"] == .string("pending"))
-            return alertID
+            return (down.port, alertID)
         }
         try await WebhookReceiver.run(port: port) { receiver in
             try await LiveServer.run(configuration: slow, dataDirectory: folder.path) { server in
