@@ -76,7 +76,8 @@ public struct APIDependencies: Sendable {
         self.destinations = DestinationStore(database: database, clock: clock)
         let notifier = NotificationService(
             database: database,
-            delivery: NotificationDelivery(smtp: notifications.smtp, externalURL: { [publicURL] in publicURL.base }, timeout: notifications.deliveryTimeout),
+            delivery: NotificationDelivery(smtp: notifications.smtp, externalURL: { [publicURL] in publicURL.base }, timeout: notifications.deliveryTimeout,
+                                           grouping: notifications.routing.grouping),
             configuration: notifications.service, clock: clock, logger: logger)
         self.notifications = notifier
         let audit: @Sendable ([AlertRecord]) async -> Void = { [recorder, logger] alerts in

@@ -40,6 +40,8 @@ public final class DetectionService: Service, Sendable {
         public var fileErrors = 0
         public var reloads: Int64 = 0
         public var resolved: Int64 = 0
+        /// Firing notices queued again by the repeat interval.
+        public var repeated: Int64 = 0
     }
 
     struct FileState {
@@ -141,6 +143,7 @@ public final class DetectionService: Service, Sendable {
                         try? await Task.sleep(for: self.configuration.resolveInterval)
                         if Task.isCancelled { break }
                         await self.resolveDue()
+                        await self.repeatDue()
                     }
                 }
                 await group.next()
@@ -163,6 +166,16 @@ public final class DetectionService: Service, Sendable {
             }
         } catch {
             logger.error("Detection alerts could not be resolved", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Tells again of alerts still firing after the repeat interval (the notifier's next tick sends them).
+    public func repeatDue() async {
+        do {
+            let queued = try await store.enqueueRepeats()
+            if queued > 0 { state.withLock { $0.stats.repeated += Int64(queued) } }
+        } catch {
+            logger.error("Firing alerts could not be repeated", metadata: ["error": "\(error)"])
         }
     }
 

@@ -165,18 +165,19 @@ public struct DetectionStore: Sendable {
             record.silencedBy = silence.id
             return (record, [])
         }
-        return (record, try NotificationOutbox.enqueue(db, notice, references: references, now: now))
+        return (record, try NotificationOutbox.enqueue(db, notice, references: references, now: now, grouping: routing.grouping))
     }
 
-    /// What a notification says of `alert`: a firing one carries when it will resolve unless something changes.
-    public func notice(_ alert: AlertRecord, status: AlertNotice.Status) -> AlertNotice {
+    /// What a notification says of `alert`: a firing one carries when it will resolve unless something changes
+    /// (for a repeat sent `at` a later time, counted from then).
+    public func notice(_ alert: AlertRecord, status: AlertNotice.Status, at sent: Int64? = nil) -> AlertNotice {
         AlertNotice(status: status, alertID: alert.alertID, ruleID: alert.ruleID, title: alert.title, level: alert.level, workspaceID: alert.workspaceID,
                     group: alert.group.map { AlertNotice.Label($0.field, $0.value ?? "") }, count: alert.count, eventIDs: alert.eventIDs,
                     startsMillis: alert.firedMillis,
                     // A detection resolves on time; a SQL alert or metric alarm when its evaluation says so, told to
                     // Alertmanager by a resolved notice (a day is the bound if Vigil is gone meanwhile).
                     endsMillis: status == .resolved ? alert.resolvedMillis
-                        : alert.firedMillis + (["sql_alert", "metric_alarm"].contains(alert.kind) ? 86_400_000 : resolveAfterMillis),
+                        : ["sql_alert", "metric_alarm"].contains(alert.kind) ? max(alert.firedMillis, sent ?? 0) + 86_400_000 : alert.firedMillis + resolveAfterMillis,
                     link: link(alert.alertID))
     }
 
@@ -196,6 +197,19 @@ public struct DetectionStore: Sendable {
             alert.acknowledgedBy = userName
             alert.acknowledgedMillis = now
             return alert
+        }
+    }
+
+    /// Queues again the firing notices of alerts still TRIGGERED once `repeat_interval` has passed since they were
+    /// last told (`--notify-repeat-interval`); answers how many.
+    public func enqueueRepeats() async throws -> Int {
+        let grouping = routing.grouping
+        guard grouping.repeatIntervalMillis > 0 else { return 0 }
+        let now = clock.nowMillis()
+        return try await database.pool.write { db in
+            try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: now) { id in
+                try Self.alert(db, id: id).map { notice($0, status: .firing, at: now) }
+            }
         }
     }
 
@@ -226,7 +240,7 @@ public struct DetectionStore: Sendable {
             WHERE alert_id = ? AND status = 'firing' AND state = 'pending'
             """, arguments: [now, alert.alertID])
         if notify, !destinations.isEmpty {
-            try NotificationOutbox.enqueue(db, notice(alert, status: .resolved), references: destinations, now: now)
+            try NotificationOutbox.enqueue(db, notice(alert, status: .resolved), references: destinations, now: now, grouping: routing.grouping)
         }
         return alert
     }

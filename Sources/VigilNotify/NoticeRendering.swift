@@ -25,59 +25,88 @@ public enum NoticeRendering {
         return .object(members)
     }
 
-    /// The body of `POST /api/v2/alerts`: one postableAlert. A resolved notice carries its past `endsAt`, which is
-    /// how Alertmanager is told an alert resolved; a firing one carries when it will resolve unless re-sent.
-    public static func alertmanager(_ notice: AlertNotice) -> [UInt8] {
-        Array(JSONWriter.text(of: .array([alertObject(notice, webhook: false)])).utf8)
+    /// The body of `POST /api/v2/alerts`: postableAlerts. A resolved notice carries its past `endsAt`, which is how
+    /// Alertmanager is told an alert resolved; a firing one carries when it will resolve unless re-sent.
+    public static func alertmanager(_ notices: [AlertNotice]) -> [UInt8] {
+        Array(JSONWriter.text(of: .array(notices.map { alertObject($0, webhook: false) })).utf8)
     }
 
-    /// A generic webhook's body: Alertmanager's webhook payload (version 4) for one alert, so receivers written for
-    /// Alertmanager read it unchanged.
-    public static func webhook(_ notice: AlertNotice, receiver: String, externalURL: String) -> [UInt8] {
-        let labels = notice.labels.map { JSONMember($0.name, .string($0.value)) }
-        let annotations = notice.annotations.map { JSONMember($0.name, .string($0.value)) }
-        let alertname = JSONValue.object([JSONMember("alertname", .string(notice.ruleID))])
+    /// A generic webhook's body: Alertmanager's webhook payload (version 4) for one group's notices, so receivers
+    /// written for Alertmanager read it unchanged. The message is `firing` while any of its alerts fires.
+    public static func webhook(_ notices: [AlertNotice], grouping: NotificationGrouping = .init(), receiver: String, externalURL: String) -> [UInt8] {
+        let first = notices.first
+        let groupLabels = first.map(grouping.labels) ?? []
         let body = JSONValue.object([
             JSONMember("version", .string("4")),
-            JSONMember("groupKey", .string("{}:{alertname=\(quoted(notice.ruleID))}")),
+            JSONMember("groupKey", .string(first.map(grouping.key) ?? "{}:{}")),
             JSONMember("truncatedAlerts", .number("0")),
-            JSONMember("status", .string(notice.status.rawValue)),
+            JSONMember("status", .string(status(notices).rawValue)),
             JSONMember("receiver", .string(receiver)),
-            JSONMember("groupLabels", alertname),
-            JSONMember("commonLabels", .object(labels)),
-            JSONMember("commonAnnotations", .object(annotations)),
+            JSONMember("groupLabels", .object(groupLabels.map { JSONMember($0.name, .string($0.value)) })),
+            JSONMember("commonLabels", .object(common(notices.map(\.labels)).map { JSONMember($0.name, .string($0.value)) })),
+            JSONMember("commonAnnotations", .object(common(notices.map(\.annotations)).map { JSONMember($0.name, .string($0.value)) })),
             JSONMember("externalURL", .string(externalURL)),
-            JSONMember("alerts", .array([alertObject(notice, webhook: true)])),
+            JSONMember("alerts", .array(notices.map { alertObject($0, webhook: true) })),
         ])
         return Array(JSONWriter.text(of: body).utf8)
     }
 
     /// A Slack message: `text` (the notification's fallback) in Slack's mrkdwn, with `&`, `<` and `>` escaped as
-    /// Slack requires so an event's values cannot make links or mentions.
-    public static func slack(_ notice: AlertNotice) -> [UInt8] {
-        let headline = "\(notice.status == .firing ? ":rotating_light: FIRING" : ":white_check_mark: RESOLVED") [\(slackEscape(notice.level))] *\(slackEscape(notice.title))*"
-        var lines = [headline, slackEscape(notice.summary), "rule `\(slackEscape(notice.ruleID))`, alert \(notice.alertID), since \(Timestamp.formatRFC3339(millis: notice.startsMillis))"]
-        if notice.status == .resolved, let ends = notice.endsMillis { lines.append("resolved \(Timestamp.formatRFC3339(millis: ends))") }
-        lines.append("<\(slackEscape(notice.link))|alert \(notice.alertID)>")
+    /// Slack requires so an event's values cannot make links or mentions. A group's alerts follow one headline.
+    public static func slack(_ notices: [AlertNotice]) -> [UInt8] {
+        var lines: [String] = []
+        if notices.count > 1 {
+            let firing = notices.filter { $0.status == .firing }.count
+            lines.append("\(firing > 0 ? ":rotating_light: FIRING" : ":white_check_mark: RESOLVED") \(notices.count) alerts"
+                         + (firing > 0 && firing < notices.count ? " (\(firing) firing, \(notices.count - firing) resolved)" : ""))
+        }
+        for notice in notices {
+            let headline = "\(notice.status == .firing ? ":rotating_light: FIRING" : ":white_check_mark: RESOLVED") [\(slackEscape(notice.level))] *\(slackEscape(notice.title))*"
+            lines += [headline, slackEscape(notice.summary), "rule `\(slackEscape(notice.ruleID))`, alert \(notice.alertID), since \(Timestamp.formatRFC3339(millis: notice.startsMillis))"]
+            if notice.status == .resolved, let ends = notice.endsMillis { lines.append("resolved \(Timestamp.formatRFC3339(millis: ends))") }
+            lines.append("<\(slackEscape(notice.link))|alert \(notice.alertID)>")
+        }
         return Array(JSONWriter.text(of: .object([JSONMember("text", .string(lines.joined(separator: "\n")))])).utf8)
     }
 
-    /// A mail's subject and plain-text body. Header values lose line breaks (no header injection); the body's
-    /// lines are the caller's to dot-stuff.
-    public static func email(_ notice: AlertNotice) -> (subject: String, body: String) {
-        let subject = headerSafe("[Vigil] \(notice.status == .firing ? "FIRING" : "RESOLVED") \(notice.level): \(notice.title)")
-        var lines = [
-            "\(notice.title) (\(notice.status.rawValue))", "",
-            "Rule:      \(notice.ruleID)", "Level:     \(notice.level)", "Alert:     \(notice.alertID)",
-            "Since:     \(Timestamp.formatRFC3339(millis: notice.startsMillis))",
-        ]
-        if notice.status == .resolved, let ends = notice.endsMillis { lines.append("Resolved:  \(Timestamp.formatRFC3339(millis: ends))") }
-        if let workspace = notice.workspaceID { lines.append("Workspace: \(workspace)") }
-        lines.append("Events:    \(notice.count)")
-        for value in notice.group { lines.append("  \(value.name) = \(value.value)") }
-        if !notice.eventIDs.isEmpty { lines.append("Event ids: \(notice.eventIDs.joined(separator: ", "))") }
-        lines += ["", notice.link]
+    /// A mail's subject and plain-text body, one block per alert of the group. Header values lose line breaks (no
+    /// header injection); the body's lines are the caller's to dot-stuff.
+    public static func email(_ notices: [AlertNotice]) -> (subject: String, body: String) {
+        let subject: String
+        if notices.count == 1, let notice = notices.first {
+            subject = headerSafe("[Vigil] \(notice.status == .firing ? "FIRING" : "RESOLVED") \(notice.level): \(notice.title)")
+        } else {
+            let firing = notices.filter { $0.status == .firing }.count
+            subject = headerSafe("[Vigil] \(firing > 0 ? "FIRING:\(firing)" : "RESOLVED") \(notices.count) alerts: "
+                                 + Array(Set(notices.map(\.title))).sorted().joined(separator: ", "))
+        }
+        var lines: [String] = []
+        for notice in notices {
+            if !lines.isEmpty { lines += ["", "----", ""] }
+            lines += [
+                "\(notice.title) (\(notice.status.rawValue))", "",
+                "Rule:      \(notice.ruleID)", "Level:     \(notice.level)", "Alert:     \(notice.alertID)",
+                "Since:     \(Timestamp.formatRFC3339(millis: notice.startsMillis))",
+            ]
+            if notice.status == .resolved, let ends = notice.endsMillis { lines.append("Resolved:  \(Timestamp.formatRFC3339(millis: ends))") }
+            if let workspace = notice.workspaceID { lines.append("Workspace: \(workspace)") }
+            lines.append("Events:    \(notice.count)")
+            for value in notice.group { lines.append("  \(value.name) = \(value.value)") }
+            if !notice.eventIDs.isEmpty { lines.append("Event ids: \(notice.eventIDs.joined(separator: ", "))") }
+            lines += ["", notice.link]
+        }
         return (String(subject.prefix(900)), lines.map { String($0.prefix(900)) }.joined(separator: "\r\n"))
+    }
+
+    /// Firing while any alert of the message fires (Alertmanager's rule).
+    static func status(_ notices: [AlertNotice]) -> AlertNotice.Status {
+        notices.contains { $0.status == .firing } ? .firing : .resolved
+    }
+
+    /// The name-value pairs every list shares, in the first list's order (`commonLabels`, `commonAnnotations`).
+    static func common(_ lists: [[AlertNotice.Label]]) -> [AlertNotice.Label] {
+        guard let first = lists.first else { return [] }
+        return first.filter { label in lists.dropFirst().allSatisfy { $0.contains(label) } }
     }
 
     static func quoted(_ text: String) -> String {

@@ -20,11 +20,15 @@ public struct NotificationDelivery: Sendable {
     /// The server's external base URL (the webhook payload's `externalURL`).
     public let externalURL: @Sendable () -> String
     public let timeout: Duration
+    /// How a group's message names its group (`groupKey`, `groupLabels`).
+    public let grouping: NotificationGrouping
 
-    public init(smtp: SMTPSettings?, externalURL: @escaping @Sendable () -> String, timeout: Duration = .seconds(10)) {
+    public init(smtp: SMTPSettings?, externalURL: @escaping @Sendable () -> String, timeout: Duration = .seconds(10),
+                grouping: NotificationGrouping = .init()) {
         self.smtp = smtp
         self.externalURL = externalURL
         self.timeout = timeout
+        self.grouping = grouping
     }
 
     /// A client for the notifier's lifetime: no redirects followed (a receiver cannot send Vigil's signed payload
@@ -35,10 +39,11 @@ public struct NotificationDelivery: Sendable {
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))))
     }
 
-    public func send(_ notice: AlertNotice, to destination: Destination, deliveryID: Int64, now: Int64, client: HTTPClient) async -> DeliveryOutcome {
+    /// Sends one message carrying `notices` (one group's, at least one); `deliveryID` is the first one's outbox id.
+    public func send(_ notices: [AlertNotice], to destination: Destination, deliveryID: Int64, now: Int64, client: HTTPClient) async -> DeliveryOutcome {
         switch destination.config {
         case .webhook(let url, let username, let password, let secret):
-            let body = NoticeRendering.webhook(notice, receiver: destination.displayName, externalURL: externalURL())
+            let body = NoticeRendering.webhook(notices, grouping: grouping, receiver: destination.displayName, externalURL: externalURL())
             var headers = [("X-Vigil-Delivery", String(deliveryID))]
             if let username, let password {
                 headers.append(("Authorization", "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()))
@@ -50,16 +55,17 @@ public struct NotificationDelivery: Sendable {
             }
             return await post(url, body: body, headers: headers, slack: false, client: client)
         case .slack(let url):
-            return await post(url, body: NoticeRendering.slack(notice), headers: [], slack: true, client: client)
+            return await post(url, body: NoticeRendering.slack(notices), headers: [], slack: true, client: client)
         case .alertmanager(let url):
             let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-            return await post(base + "/api/v2/alerts", body: NoticeRendering.alertmanager(notice), headers: [], slack: false, client: client)
+            return await post(base + "/api/v2/alerts", body: NoticeRendering.alertmanager(notices), headers: [], slack: false, client: client)
         case .email(let addresses):
             guard let smtp else { return .permanent("no SMTP relay is configured (vigil serve --smtp-server host:port --smtp-from address)") }
-            let (subject, text) = NoticeRendering.email(notice)
+            let (subject, text) = NoticeRendering.email(notices)
             do {
                 try await SMTPClient.send(smtp, to: addresses, subject: subject, body: text,
-                                          headers: [("X-Vigil-Alert-Id", String(notice.alertID)), ("X-Vigil-Delivery", String(deliveryID))])
+                                          headers: [("X-Vigil-Alert-Id", notices.map { String($0.alertID) }.joined(separator: ", ")),
+                                                    ("X-Vigil-Delivery", String(deliveryID))])
                 return .delivered
             } catch let failure as SMTPFailure {
                 return failure.permanent ? .permanent(failure.description) : .retry(failure.description, retryAfterMillis: nil)

@@ -18,6 +18,8 @@ public struct OutboxItem: Sendable, Equatable {
 
     public var notificationID: Int64
     public var destinationID: String
+    /// Its group (`NotificationGrouping.key`): notices of one destination and group due together go as one message.
+    public var groupKey: String
     public var alertID: Int64
     public var notice: AlertNotice
     public var state: State
@@ -29,12 +31,14 @@ public struct OutboxItem: Sendable, Equatable {
 }
 
 /// Which destinations hear of an alert: those its rule lists in `notify:` (ids or display names), else those
-/// configured for its level (`--notify-default high=oncall`).
+/// configured for its level (`--notify-default high=oncall`); and when, by `grouping`.
 public struct NotificationRouting: Sendable {
     public var defaultsByLevel: [String: [String]]
+    public var grouping: NotificationGrouping
 
-    public init(defaultsByLevel: [String: [String]] = [:]) {
+    public init(defaultsByLevel: [String: [String]] = [:], grouping: NotificationGrouping = .init()) {
         self.defaultsByLevel = defaultsByLevel
+        self.grouping = grouping
     }
 
     public func references(notify: [String], level: String) -> [String] {
@@ -43,17 +47,30 @@ public struct NotificationRouting: Sendable {
 }
 
 public enum NotificationOutbox {
-    /// Queues `notice` for each destination that `references` resolve to, inside the caller's transaction; answers
-    /// the references that name no destination (the caller counts and logs them).
+    /// Queues `notice` for each destination that `references` resolve to, inside the caller's transaction, at the
+    /// time `grouping` allows; answers the references that name no destination (the caller counts and logs them).
     @discardableResult
-    public static func enqueue(_ db: Database, _ notice: AlertNotice, references: [String], now: Int64) throws -> [String] {
+    public static func enqueue(_ db: Database, _ notice: AlertNotice, references: [String], now: Int64,
+                               grouping: NotificationGrouping = .init()) throws -> [String] {
         let (destinations, missing) = try DestinationStore.resolve(db, references)
         let text = JSONWriter.text(of: notice.json)
+        let key = grouping.key(notice)
         for destination in destinations {
+            var at = now
+            if grouping.groupWaitMillis > 0 || grouping.groupIntervalMillis > 0 {
+                // The group's next message (a first attempt not yet made), and when it was last told anything.
+                let pending = try Int64.fetchOne(db, sql: """
+                    SELECT min(next_attempt_time) FROM notification_outbox WHERE destination_id = ? AND group_key = ? AND state = 'pending' AND attempts = 0
+                    """, arguments: [destination.id, key])
+                let lastSent = try Int64.fetchOne(db, sql: """
+                    SELECT max(finished_time) FROM notification_outbox WHERE destination_id = ? AND group_key = ? AND state = 'delivered'
+                    """, arguments: [destination.id, key])
+                at = grouping.firstAttempt(now: now, status: notice.status, pending: pending, lastSent: lastSent)
+            }
             try db.execute(sql: """
-                INSERT INTO notification_outbox(destination_id, alert_id, status, notice, state, attempts, next_attempt_time, created_time)
-                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)
-                """, arguments: [destination.id, notice.alertID, notice.status.rawValue, text, now, now])
+                INSERT INTO notification_outbox(destination_id, alert_id, status, notice, state, attempts, next_attempt_time, created_time, group_key)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                """, arguments: [destination.id, notice.alertID, notice.status.rawValue, text, at, now, key])
         }
         return missing
     }
@@ -63,6 +80,33 @@ public enum NotificationOutbox {
         try Row.fetchAll(db, sql: """
             SELECT * FROM notification_outbox WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY next_attempt_time, notification_id LIMIT ?
             """, arguments: [now, limit]).compactMap(decode)
+    }
+
+    /// Alerts still TRIGGERED whose last firing notice to a destination is `repeatInterval` old, with nothing for
+    /// them pending there: queues the alert's notice again (`notice` renders it now, with a fresh `endsAt`).
+    /// SILENCED and ACKNOWLEDGED alerts are not repeated: someone decided. Answers how many were queued.
+    @discardableResult
+    public static func enqueueRepeats(_ db: Database, grouping: NotificationGrouping, now: Int64, limit: Int = 500,
+                                      notice: (Int64) throws -> AlertNotice?) throws -> Int {
+        guard grouping.repeatIntervalMillis > 0 else { return 0 }
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT o.alert_id, o.destination_id, max(o.created_time) AS last_firing,
+                   sum(o.state = 'pending') AS pending
+            FROM alert_history a JOIN notification_outbox o ON o.alert_id = a.alert_id
+            WHERE a.state = 'TRIGGERED' AND o.status = 'firing' AND o.state != 'dropped'
+            GROUP BY o.alert_id, o.destination_id
+            HAVING pending = 0 AND last_firing <= ?
+            ORDER BY last_firing LIMIT ?
+            """, arguments: [now - grouping.repeatIntervalMillis, limit])
+        var queued = 0
+        for row in rows {
+            let alertID: Int64 = row["alert_id"]
+            guard let current = try notice(alertID) else { continue }
+            let destinationID: String = row["destination_id"]
+            try enqueue(db, current, references: [destinationID], now: now, grouping: grouping)
+            queued += 1
+        }
+        return queued
     }
 
     /// When the next pending notification is due, if any is.
@@ -110,7 +154,8 @@ public enum NotificationOutbox {
         guard let parsed = try? JSONParser.parse(row["notice"] as String), let notice = AlertNotice(json: parsed),
               let state = OutboxItem.State(rawValue: row["state"])
         else { return nil }
-        return OutboxItem(notificationID: row["notification_id"], destinationID: row["destination_id"], alertID: row["alert_id"], notice: notice,
+        return OutboxItem(notificationID: row["notification_id"], destinationID: row["destination_id"], groupKey: row["group_key"],
+                          alertID: row["alert_id"], notice: notice,
                           state: state, attempts: row["attempts"], nextAttemptMillis: row["next_attempt_time"], lastError: row["last_error"],
                           createdMillis: row["created_time"], finishedMillis: row["finished_time"])
     }

@@ -102,16 +102,18 @@ public final class NotificationService: Service, Sendable {
                 for id in Set(items.map(\.destinationID)) { destinations[id] = try DestinationStore.lookup(db, id: id) }
                 return (items, destinations)
             }
+            // Notices of one destination and group that are due together leave as one message.
+            let messages = Self.messages(items, maxAlerts: delivery.grouping.maxAlertsPerMessage)
             let stored = await withTaskGroup(of: Bool.self) { group -> Bool in
                 var running = 0
                 var allStored = true
-                for item in items {
+                for message in messages {
                     if running == configuration.concurrentDeliveries {
                         allStored = await group.next()! && allStored
                         running -= 1
                     }
                     running += 1
-                    group.addTask { await self.attempt(item, destination: destinations[item.destinationID], client: client) }
+                    group.addTask { await self.attempt(message, destination: destinations[message[0].destinationID], client: client) }
                 }
                 for await outcome in group { allStored = outcome && allStored }
                 return allStored
@@ -124,53 +126,78 @@ public final class NotificationService: Service, Sendable {
         }
     }
 
-    /// Sends one notification and stores the outcome; false when the outcome could not be stored.
-    func attempt(_ item: OutboxItem, destination: Destination?, client: HTTPClient) async -> Bool {
-        let attempts = item.attempts + 1
-        guard let destination else {
-            return (try? await finish(item, state: .dropped, attempts: item.attempts, error: "the destination was deleted", type: "")) != nil
+    /// Due items in messages: those of one destination and group together (in queue order, at most `maxAlerts`
+    /// each), the messages in the order of their first item.
+    static func messages(_ items: [OutboxItem], maxAlerts: Int) -> [[OutboxItem]] {
+        var messages: [[OutboxItem]] = []
+        var open: [String: Int] = [:]
+        for item in items {
+            let key = item.destinationID + "\u{0}" + item.groupKey
+            if let index = open[key], messages[index].count < max(maxAlerts, 1) {
+                messages[index].append(item)
+            } else {
+                open[key] = messages.count
+                messages.append([item])
+            }
         }
-        let outcome = await delivery.send(item.notice, to: destination, deliveryID: item.notificationID, now: clock.nowMillis(), client: client)
-        // Stopped mid-attempt: the notification stays as it was and is sent after the restart.
+        return messages
+    }
+
+    /// Sends one message (one or more notifications of a group) and stores the outcome for each; false when the
+    /// outcome could not be stored.
+    func attempt(_ message: [OutboxItem], destination: Destination?, client: HTTPClient) async -> Bool {
+        let first = message[0]
+        let attempts = message.map(\.attempts).max()! + 1
+        guard let destination else {
+            return (try? await finish(message, state: .dropped, attempts: attempts - 1, error: "the destination was deleted", type: "")) != nil
+        }
+        let outcome = await delivery.send(message.map(\.notice), to: destination, deliveryID: first.notificationID, now: clock.nowMillis(), client: client)
+        // Stopped mid-attempt: the notifications stay as they were and are sent after the restart.
         if Task.isCancelled { return true }
         let type = destination.config.type.rawValue
+        let ids = message.map(\.notificationID)
         do {
             switch outcome {
             case .delivered:
-                try await finish(item, state: .delivered, attempts: attempts, error: nil, type: type)
+                try await finish(message, state: .delivered, attempts: attempts, error: nil, type: type)
             case .permanent(let error):
                 logger.warning("A notification was refused and will not be retried",
-                               metadata: ["notification_id": "\(item.notificationID)", "destination_id": "\(destination.id)", "error": "\(error)"])
-                try await finish(item, state: .failed, attempts: attempts, error: error, type: type)
+                               metadata: ["notification_ids": "\(ids)", "destination_id": "\(destination.id)", "error": "\(error)"])
+                try await finish(message, state: .failed, attempts: attempts, error: error, type: type)
             case .retry(let error, let retryAfter):
                 guard let delay = configuration.retry.delay(afterAttempt: attempts, retryAfterMillis: retryAfter) else {
                     logger.warning("A notification was given up after its last attempt",
-                                   metadata: ["notification_id": "\(item.notificationID)", "destination_id": "\(destination.id)", "attempts": "\(attempts)", "error": "\(error)"])
-                    try await finish(item, state: .failed, attempts: attempts, error: error, type: type)
+                                   metadata: ["notification_ids": "\(ids)", "destination_id": "\(destination.id)", "attempts": "\(attempts)", "error": "\(error)"])
+                    try await finish(message, state: .failed, attempts: attempts, error: error, type: type)
                     return true
                 }
                 let next = clock.nowMillis() + delay
-                try await database.pool.write { db in try NotificationOutbox.retry(db, id: item.notificationID, attempts: attempts, error: error, at: next) }
-                count(destination.id, type: type) { $0.retried += 1 }
+                try await database.pool.write { db in
+                    for id in ids { try NotificationOutbox.retry(db, id: id, attempts: attempts, error: error, at: next) }
+                }
+                count(destination.id, type: type) { $0.retried += Int64(ids.count) }
             }
             return true
         } catch {
             logger.error("A notification's outcome could not be stored (it will be sent again)",
-                         metadata: ["notification_id": "\(item.notificationID)", "error": "\(error)"])
+                         metadata: ["notification_ids": "\(ids)", "error": "\(error)"])
             return false
         }
     }
 
-    func finish(_ item: OutboxItem, state: OutboxItem.State, attempts: Int, error: String?, type: String) async throws {
+    func finish(_ message: [OutboxItem], state: OutboxItem.State, attempts: Int, error: String?, type: String) async throws {
         let now = clock.nowMillis()
         try await database.pool.write { db in
-            try NotificationOutbox.finish(db, id: item.notificationID, state: state, attempts: attempts, error: error, now: now)
+            for item in message {
+                try NotificationOutbox.finish(db, id: item.notificationID, state: state, attempts: attempts, error: error, now: now)
+            }
         }
-        count(item.destinationID, type: type) { counters in
+        let n = Int64(message.count)
+        count(message[0].destinationID, type: type) { counters in
             switch state {
-            case .delivered: counters.delivered += 1
-            case .failed: counters.failed += 1
-            case .dropped: counters.dropped += 1
+            case .delivered: counters.delivered += n
+            case .failed: counters.failed += n
+            case .dropped: counters.dropped += n
             case .pending: break
             }
         }

@@ -52,6 +52,21 @@ struct CLIMessageTests {
         #expect(!result.stderr.contains("Usage:"))
     }
 
+    @Test("vigil serve refuses bad notification timing flags by name before it opens anything", arguments: [
+        (["--notify-group-wait", "5"], "--notify-group-wait must be 0 or a positive number with s, m, h or d, e.g. 30s; got '5'"),
+        (["--notify-group-interval=-1m"], "--notify-group-interval must be 0 or a positive number"),
+        (["--notify-repeat-interval", "soon"], "--notify-repeat-interval must be 0 or a positive number"),
+        (["--notify-group-by", "user_identity.email"], "--notify-group-by: group-by label 'user_identity.email' is not a label name"),
+    ])
+    func serveNotifyFlags(_ arguments: [String], _ message: String) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let result = try await CommandRunner.run(["serve", "--data-dir", folder.file("data")] + arguments, environment: [:], directory: folder.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("data")))
+    }
+
     @Test("vigil --version names the version and the commit it was built from")
     func version() async throws {
         let result = try await CommandRunner.run(["--version"])

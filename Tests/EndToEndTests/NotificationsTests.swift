@@ -275,6 +275,42 @@ struct NotificationsTests {
         }
     }
 
+    @Test("grouped by alertname: a burst of alerts is one message after group_wait; still TRIGGERED, it is repeated; acknowledged, it stops")
+    func groupedAndRepeated() async throws {
+        try await WebhookReceiver.run { receiver in
+            var configuration = Self.configuration()
+            configuration.notifications.routing.grouping = NotificationGrouping(groupBy: ["alertname"], groupWaitMillis: 500, repeatIntervalMillis: 1500)
+            try await LiveServer.run(configuration: configuration) { server in
+                _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/h"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
+                for index in 0..<3 { try await Self.secretRead(server, id: "burst-\(index)", user: "u\(index)@x.com") }
+                try await AppLogsTests.eventually { receiver.received.count >= 1 }
+                let first = try JSONParser.parse(receiver.received[0].body)
+                guard case .array(let alerts)? = first["alerts"] else { Issue.record("\(first)"); return }
+                #expect(alerts.count == 3)
+                #expect(first["groupKey"] == .string(#"{}:{alertname="secret-read"}"#))
+                #expect(first["groupLabels"] == .object([JSONMember("alertname", .string("secret-read"))]))
+                #expect(first["commonLabels"]?["vigil_alert_id"] == nil)
+                // Still firing after the repeat interval: told again, all three in one message.
+                try await AppLogsTests.eventually(timeout: .seconds(10)) { receiver.received.count >= 2 }
+                let again = try JSONParser.parse(receiver.received[1].body)
+                #expect(again["alerts"].map { if case .array(let items) = $0 { items.count } else { 0 } } == 3)
+                #expect(again["status"] == .string("firing"))
+                // Acknowledge one: later repeats leave it out.
+                guard case .string(let taken)? = alerts[0]["labels"]?["vigil_alert_id"] else { Issue.record("\(alerts[0])"); return }
+                #expect(try await server.request(.POST, "/api/2.0/vigil/alerts/\(taken)/acknowledge", json: "{}").status == 200)
+                let seen = receiver.received.count
+                try await AppLogsTests.eventually(timeout: .seconds(10)) {
+                    receiver.received.dropFirst(seen).contains { message in
+                        guard case .array(let items)? = try? JSONParser.parse(message.body)["alerts"] else { return false }
+                        return items.count == 2 && !items.contains { $0["labels"]?["vigil_alert_id"] == .string(taken) }
+                    }
+                }
+                #expect(try await server.request(.GET, "/metrics").text.contains("vigil_notifications_repeated_total "))
+            }
+        }
+    }
+
     @Test("a rule naming no destination uses the level's default; an unknown name is counted, not fatal")
     func levelDefaultsAndUnknownNames() async throws {
         try await WebhookReceiver.run { receiver in

@@ -34,36 +34,38 @@ struct NoticeRenderingTests {
 
     @Test("Alertmanager: an array of one postableAlert; resolved carries its past endsAt")
     func alertmanager() throws {
-        let body = try JSONParser.parse(NoticeRendering.alertmanager(Self.firing))
+        let body = try JSONParser.parse(NoticeRendering.alertmanager([Self.firing]))
         guard case .array(let alerts) = body, alerts.count == 1 else { Issue.record("\(body)"); return }
         #expect(alerts[0]["labels"]?["alertname"] == .string("brute-force"))
         #expect(alerts[0]["startsAt"] == .string("2023-11-14T22:13:20.000Z"))
         #expect(alerts[0]["endsAt"] == .string("2023-11-14T22:28:20.000Z"))
         #expect(alerts[0]["generatorURL"] == .string("http://vigil/api/2.0/vigil/alerts/42"))
         #expect(alerts[0]["status"] == nil)
-        let ended = try JSONParser.parse(NoticeRendering.alertmanager(resolved))
+        let ended = try JSONParser.parse(NoticeRendering.alertmanager([resolved]))
         #expect(ended[0]?["endsAt"] == .string("2023-11-14T22:23:20.000Z"))
     }
 
     @Test("webhook: Alertmanager's version 4 payload; a firing alert ends at the zero time, a resolved one when it resolved")
     func webhook() throws {
-        let body = try JSONParser.parse(NoticeRendering.webhook(Self.firing, receiver: "hook", externalURL: "http://vigil"))
+        let body = try JSONParser.parse(NoticeRendering.webhook([Self.firing], receiver: "hook", externalURL: "http://vigil"))
         for key in ["version", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels", "commonLabels", "commonAnnotations", "externalURL", "alerts"] {
             #expect(body[key] != nil, "\(key)")
         }
-        #expect(body["groupKey"] == .string(#"{}:{alertname="brute-force"}"#))
+        // Each alert its own group by default (`...`): the key names all its labels.
+        #expect(body["groupKey"] == .string(#"{}:{alertname="brute-force", severity="high", source_ip_address="198.51.100.7", user_identity_email="<@here>&x", vigil_alert_id="42", workspace_id="1001"}"#))
+        #expect(body["groupLabels"]?["vigil_alert_id"] == .string("42"))
         #expect(body["alerts"]?[0]?["status"] == .string("firing"))
         #expect(body["alerts"]?[0]?["endsAt"] == .string("0001-01-01T00:00:00Z"))
         #expect(body["alerts"]?[0]?["fingerprint"] == .string(Self.firing.fingerprint))
         #expect(body["commonAnnotations"]?["description"] == .string("5 events, source_ip_address=198.51.100.7, user_identity.email=<@here>&x"))
-        let ended = try JSONParser.parse(NoticeRendering.webhook(resolved, receiver: "hook", externalURL: "http://vigil"))
+        let ended = try JSONParser.parse(NoticeRendering.webhook([resolved], receiver: "hook", externalURL: "http://vigil"))
         #expect(ended["status"] == .string("resolved"))
         #expect(ended["alerts"]?[0]?["endsAt"] == .string("2023-11-14T22:23:20.000Z"))
     }
 
     @Test("Slack: values escaped so an event cannot mention, link or format")
     func slack() throws {
-        guard case .string(let text)? = try JSONParser.parse(NoticeRendering.slack(Self.firing))["text"] else { Issue.record("no text"); return }
+        guard case .string(let text)? = try JSONParser.parse(NoticeRendering.slack([Self.firing]))["text"] else { Issue.record("no text"); return }
         #expect(text.contains("*Brute force &lt;script&gt;*"))
         #expect(text.contains("user_identity.email=&lt;@here&gt;&amp;x"))
         #expect(!text.contains("<@here>"))
@@ -74,11 +76,11 @@ struct NoticeRenderingTests {
     func email() {
         var notice = Self.firing
         notice.title = "Injected\r\nBcc: evil@example.com"
-        let (subject, body) = NoticeRendering.email(notice)
+        let (subject, body) = NoticeRendering.email([notice])
         #expect(subject == "[Vigil] FIRING high: Injected  Bcc: evil@example.com")
         #expect(body.contains("Rule:      brute-force\r\n"))
         #expect(body.contains("  source_ip_address = 198.51.100.7"))
-        let (_, resolvedBody) = NoticeRendering.email(resolved)
+        let (_, resolvedBody) = NoticeRendering.email([resolved])
         #expect(resolvedBody.contains("Resolved:  2023-11-14T22:23:20.000Z"))
     }
 

@@ -16,6 +16,7 @@ enum DetectionMetrics {
         metric("vigil_detection_correlation_groups_dropped_total", "counter", "New correlation groups not tracked because the group limit was reached.", Int64(stats.droppedGroups))
         metric("vigil_detection_rule_files_refused", "gauge", "Files under --rules-dir refused for problems (their previous rules keep running).", Int64(stats.fileErrors))
         metric("vigil_detection_reloads_total", "counter", "Times the rule set was rebuilt (API changes and rule file changes).", stats.reloads)
+        metric("vigil_notifications_repeated_total", "counter", "Firing notices queued again because their alert was still TRIGGERED after the repeat interval.", stats.repeated)
         return out
     }
 }

@@ -16,6 +16,7 @@ public enum VigilMigrations {
         migrator.registerMigration("010_notifications", migrate: Migration010Notifications.migrate)
         migrator.registerMigration("011_sql_alerts", migrate: Migration011SQLAlerts.migrate)
         migrator.registerMigration("012_metric_alarms", migrate: Migration012MetricAlarms.migrate)
+        migrator.registerMigration("013_notification_groups", migrate: Migration013NotificationGroups.migrate)
         return migrator
     }
 }
