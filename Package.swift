@@ -176,7 +176,7 @@ let package = Package(
         .testTarget(name: "VigilLedgerTests", dependencies: ["VigilLedger"]),
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
-        .testTarget(name: "VigilAlertsTests", dependencies: ["VigilAlerts", "VigilCore", "VigilSQL"]),
+        .testTarget(name: "VigilAlertsTests", dependencies: ["VigilAlerts", "VigilCore", "VigilSQL", "VigilNotify", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilNotifyTests", dependencies: ["VigilNotify", "VigilCore", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),

@@ -214,11 +214,10 @@ public enum APIRouter {
         AccessReviewController(review: { days in
             try await AccessReview.build(database: database, now: clock.nowMillis(), days: days)
         }).register(on: router)
-        MetricsController(
-            metrics: dependencies.metrics, sequencer: dependencies.sequencer, sql: dependencies.sql, statements: dependencies.statements,
-            openConnections: dependencies.openConnections, logFollowers: { [tail = dependencies.logTail] in tail.followerCount },
-            clusters: clusters, detections: dependencies.detections, notifications: dependencies.notifications
-        ).register(on: router)
+        let metrics = MetricsController(dependencies)
+        metrics.register(on: router)
+        // Metric alarms on Vigil's own series read the same text a scrape gets.
+        dependencies.metricAlarms.store.sampler.setSource { String(decoding: try await metrics.exposition(), as: UTF8.self) }
         return router
     }
 

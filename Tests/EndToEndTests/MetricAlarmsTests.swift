@@ -61,6 +61,51 @@ struct MetricAlarmsTests {
         }
     }
 
+    @Test("an alarm on Vigil's own /metrics: a burst of ingest raises vigil_ingest_events_accepted_total's increase past the threshold, quiet is OK")
+    func ownMetrics() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            let put = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                {"alarm_name":"ingest-burst","metric":{"source":"vigil_metrics","name":"vigil_ingest_events_accepted_total","statistic":"Sum"},
+                 "period_seconds":1,"evaluation_periods":1,"comparison_operator":"GreaterThanOrEqualToThreshold","threshold":5,
+                 "treat_missing_data":"notBreaching"}
+                """)
+            #expect(put.status == 200, "\(put.text)")
+            let producer = Task {
+                var index = 0
+                while !Task.isCancelled {
+                    let now = Timestamp.formatRFC3339(millis: SystemWallClock().nowMillis())
+                    let batch = (0..<10).map { _ in
+                        index += 1
+                        return #"{"service_name":"accounts","action_name":"login","event_time":"\#(now)","event_id":"burst-\#(index)"}"#
+                    }
+                    _ = try? await server.request(.POST, "/api/2.0/audit/events", json: "[\(batch.joined(separator: ","))]")
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                try await server.request(.GET, "/api/2.0/vigil/metric-alarms/ingest-burst").json()["state"] == .string("ALARM")
+            }
+            producer.cancel()
+            let alarm = try await server.request(.GET, "/api/2.0/vigil/metric-alarms/ingest-burst").json()
+            guard case .string(let reason)? = alarm["state_reason"] else { Issue.record("\(alarm)"); return }
+            #expect(reason.contains("greater than or equal to the threshold (5)"), "\(reason)")
+            #expect(alarm["metric"]?["name"] == .string("vigil_ingest_events_accepted_total"))
+            try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                try await server.request(.GET, "/api/2.0/vigil/metric-alarms/ingest-burst").json()["state"] == .string("OK")
+            }
+            let history = try await server.request(.GET, "/api/2.0/vigil/alert-history?rule_id=ingest-burst").json()
+            #expect(history["alerts"]?[0]?["state"] == .string("RESOLVED"))
+            // A series Vigil does not have is refused, with the close names.
+            let typo = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                {"alarm_name":"typo","metric":{"source":"vigil_metrics","name":"vigil_ingest_events_acepted_total","statistic":"Sum"},
+                 "period_seconds":1,"evaluation_periods":1,"comparison_operator":"GreaterThanThreshold","threshold":5}
+                """)
+            #expect(typo.status == 400)
+            #expect(typo.text.contains("metric.name vigil_ingest_events_acepted_total is not one of Vigil's metrics"), "\(typo.text)")
+            #expect(typo.text.contains("vigil_ingest_events_accepted_total"))
+        }
+    }
+
     @Test("refusals: a bad definition, an unknown destination, an unknown alarm, a bad state filter")
     func refusals() async throws {
         try await LiveServer.run { server in

@@ -36,7 +36,7 @@ struct MetricAlarmDefinitionTests {
     func refusals() {
         #expect(reason(replacing(#""alarm_name":"etl-cpu","#, "")).contains("alarm_name is required"))
         #expect(reason(replacing(#""alarm_name":"etl-cpu""#, #""alarm_name":"a/b""#)).contains("no control characters or '/'"))
-        #expect(reason(replacing(#""source":"node_timeline""#, #""source":"prometheus""#)).contains("metric.source must be node_timeline or audit_events"))
+        #expect(reason(replacing(#""source":"node_timeline""#, #""source":"prometheus""#)).contains("metric.source must be node_timeline, audit_events or vigil_metrics"))
         #expect(reason(replacing(#""column":"cpu_user_percent""#, #""column":"disk""#)).contains("metric.column must be one of"))
         #expect(reason(replacing("Average", "p99")).contains("metric.statistic must be one of"))
         #expect(reason(replacing(#""cluster_id":"c1""#, #""host":"c1""#)).contains("metric.filter.host is not a filter of node_timeline"))
@@ -54,6 +54,26 @@ struct MetricAlarmDefinitionTests {
         #expect(reason(replacing("critical", "urgent")).contains("level must be one of"))
         #expect(reason(replacing(#""notify":["oncall"]"#, #""notify":"oncall""#)).contains("notify must be an array"))
         #expect(reason(replacing(#""level":"critical","#, #""level":"critical","actions":[],"#)).contains("unknown field 'actions'"))
+    }
+
+    static let own = """
+        {"alarm_name":"backlog","metric":{"source":"vigil_metrics","name":"vigil_notification_outbox","statistic":"Maximum","filter":{"state":"pending"}},
+         "period_seconds":60,"evaluation_periods":3,"comparison_operator":"GreaterThanThreshold","threshold":100}
+        """
+
+    @Test("vigil_metrics: a /metrics series by name, any statistic, label filters; each misuse refused by field")
+    func ownMetrics() throws {
+        let alarm = try MetricAlarmDefinition.decode(try JSONParser.parse(Self.own))
+        #expect(alarm.source == .vigilMetrics)
+        #expect(alarm.metricName == "vigil_notification_outbox")
+        #expect(alarm.filter.map { "\($0.0)=\($0.1)" } == ["state=pending"])
+        #expect(try MetricAlarmDefinition.decode(alarm.json) == alarm)
+        func own(_ old: String, _ new: String) -> String { reason(Self.own.replacingOccurrences(of: old, with: new)) }
+        #expect(own(#""name":"vigil_notification_outbox","#, "").contains("metric.name is required for vigil_metrics"))
+        #expect(own("vigil_notification_outbox", "vigil-outbox").contains("metric.name is required for vigil_metrics"))
+        #expect(own(#""name":"vigil_notification_outbox""#, #""name":"vigil_notification_outbox","column":"x""#).contains("metric.column is for node_timeline"))
+        #expect(own(#""state":"pending""#, #""state.x":"pending""#).contains("metric.filter.state.x is not a label name"))
+        #expect(reason(replacing(#""column":"cpu_user_percent""#, #""column":"cpu_user_percent","name":"x""#)).contains("metric.name is for vigil_metrics"))
     }
 
     @Test("the state reason: how many of the newest datapoints crossed, newest first, or that there were none")

@@ -21,6 +21,7 @@ struct MetricAlarmsController {
         let body = try await SQLAlertsController.body(request)
         let definition = try MetricAlarmDefinition.decode(body, minimumPeriodSeconds: store.minimumPeriodSeconds)
         context.auditNote.set("alarm_name", definition.name)
+        if definition.source == .vigilMetrics, let name = definition.metricName { try await store.sampler.requireKnown(name) }
         let missing = try await store.database.pool.read { db in try DestinationStore.resolve(db, definition.notify).missing }
         if let unknown = missing.first {
             throw VigilError(.invalidParameter, "notify: no notification destination has the id or name '\(unknown.prefix(64))'")

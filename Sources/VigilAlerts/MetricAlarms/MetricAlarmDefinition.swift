@@ -3,10 +3,13 @@ import VigilCore
 
 /// A threshold alarm on a metric, modelled on CloudWatch's PutMetricAlarm (snake_case): a statistic of
 /// `node_timeline` samples or a count of audit events per period, compared with a threshold, M out of N periods,
-/// with CloudWatch's missing-data handling. An alarm on `audit_events` with `SampleCount < 1` and
-/// `treat_missing_data: breaching` is "no data from this source for N periods": a dead agent or a silent producer.
+/// with CloudWatch's missing-data handling, or a statistic of one of Vigil's own `/metrics` series (`vigil_metrics`).
+/// An alarm on `audit_events` with `SampleCount < 1` and `treat_missing_data: breaching` is "no data from this source
+/// for N periods": a dead agent or a silent producer.
 public struct MetricAlarmDefinition: Sendable, Equatable {
-    public enum Source: String, Sendable, CaseIterable { case nodeTimeline = "node_timeline", auditEvents = "audit_events" }
+    public enum Source: String, Sendable, CaseIterable {
+        case nodeTimeline = "node_timeline", auditEvents = "audit_events", vigilMetrics = "vigil_metrics"
+    }
     public enum Statistic: String, Sendable, CaseIterable { case sampleCount = "SampleCount", average = "Average", sum = "Sum", minimum = "Minimum", maximum = "Maximum" }
     public enum Comparison: String, Sendable, CaseIterable {
         case greaterThanOrEqual = "GreaterThanOrEqualToThreshold", greaterThan = "GreaterThanThreshold"
@@ -36,6 +39,8 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
     public var source: Source
     /// The `node_timeline` column (none for `audit_events`, which counts events).
     public var column: String?
+    /// The `/metrics` series name, for `vigil_metrics`.
+    public var metricName: String?
     public var statistic: Statistic
     /// Equality filters on the source's columns.
     public var filter: [(String, String)]
@@ -87,18 +92,22 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
               name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "/" }) else {
             throw VigilError(.invalidParameter, "alarm_name is required: 1 to 255 bytes, no control characters or '/'")
         }
-        guard case .object(let metricMembers)? = value["metric"] else { throw VigilError(.invalidParameter, "metric is required: {source, statistic, column?, filter?}") }
+        guard case .object(let metricMembers)? = value["metric"] else { throw VigilError(.invalidParameter, "metric is required: {source, statistic, column?, name?, filter?}") }
         let metric = JSONValue.object(metricMembers)
-        for member in metricMembers where !["source", "statistic", "column", "filter"].contains(member.key) {
-            throw VigilError(.invalidParameter, "metric.\(member.key.prefix(64)) is not a field; allowed: column, filter, source, statistic")
+        for member in metricMembers where !["source", "statistic", "column", "name", "filter"].contains(member.key) {
+            throw VigilError(.invalidParameter, "metric.\(member.key.prefix(64)) is not a field; allowed: column, filter, name, source, statistic")
         }
         guard let sourceText = try string("source", in: metric, path: "metric."), let source = Source(rawValue: sourceText) else {
-            throw VigilError(.invalidParameter, "metric.source must be node_timeline or audit_events")
+            throw VigilError(.invalidParameter, "metric.source must be node_timeline, audit_events or vigil_metrics")
         }
         guard let statisticText = try string("statistic", in: metric, path: "metric."), let statistic = Statistic(rawValue: statisticText) else {
             throw VigilError(.invalidParameter, "metric.statistic must be one of \(Statistic.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let column = try string("column", in: metric, path: "metric.")
+        let metricName = try string("name", in: metric, path: "metric.")
+        if source != .vigilMetrics, metricName != nil {
+            throw VigilError(.invalidParameter, "metric.name is for vigil_metrics; \(source.rawValue) takes \(source == .nodeTimeline ? "column" : "no name")")
+        }
         switch source {
         case .nodeTimeline:
             guard let column, columns.contains(column) else {
@@ -108,12 +117,21 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
             guard column == nil, statistic == .sampleCount else {
                 throw VigilError(.invalidParameter, "an audit_events metric counts events: statistic SampleCount and no column")
             }
+        case .vigilMetrics:
+            guard let metricName, PrometheusText.isMetricName(metricName), metricName.utf8.count <= 200 else {
+                throw VigilError(.invalidParameter, "metric.name is required for vigil_metrics: a /metrics series name such as vigil_sequencer_queue_events")
+            }
+            guard column == nil else { throw VigilError(.invalidParameter, "metric.column is for node_timeline; vigil_metrics takes name") }
         }
         var filter: [(String, String)] = []
         if let given = metric["filter"], given != .null {
             guard case .object(let pairs) = given else { throw VigilError(.invalidParameter, "metric.filter must be an object of column: value") }
             for pair in pairs {
-                guard filters[source]?[pair.key] != nil else {
+                if source == .vigilMetrics {
+                    guard PrometheusText.isMetricName(pair.key), !pair.key.contains(":"), pair.key.utf8.count <= 100 else {
+                        throw VigilError(.invalidParameter, "metric.filter.\(pair.key.prefix(64)) is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+                    }
+                } else if filters[source]?[pair.key] == nil {
                     throw VigilError(.invalidParameter, "metric.filter.\(pair.key.prefix(64)) is not a filter of \(source.rawValue); allowed: \(filters[source]!.keys.sorted().joined(separator: ", "))")
                 }
                 guard case .string(let text) = pair.value else { throw VigilError(.invalidParameter, "metric.filter.\(pair.key) must be a string") }
@@ -155,7 +173,7 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
             throw VigilError(.invalidParameter, "notify must be an array of destination ids or names")
         }
         return MetricAlarmDefinition(
-            name: name, description: try string("alarm_description", in: value), source: source, column: column, statistic: statistic,
+            name: name, description: try string("alarm_description", in: value), source: source, column: column, metricName: metricName, statistic: statistic,
             filter: filter, periodSeconds: period,
             evaluator: AlarmEvaluator(evaluationPeriods: periods, datapointsToAlarm: datapoints, treatMissingData: missing),
             comparison: comparison, threshold: threshold, level: level, notify: notify)
@@ -164,6 +182,7 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
     public var json: JSONValue {
         var metric = [JSONMember("source", .string(source.rawValue)), JSONMember("statistic", .string(statistic.rawValue))]
         if let column { metric.append(JSONMember("column", .string(column))) }
+        if let metricName { metric.append(JSONMember("name", .string(metricName))) }
         if !filter.isEmpty { metric.append(JSONMember("filter", .object(filter.map { JSONMember($0.0, .string($0.1)) }))) }
         var members = [JSONMember("alarm_name", .string(name))]
         if let description { members.append(JSONMember("alarm_description", .string(description))) }

@@ -22,10 +22,28 @@ public final class MetricAlarmService: Service, Sendable {
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var lastSample: Int64 = .min
             while !Task.isCancelled {
+                // Vigil's own series are sampled every shortest period, before the periods that just ended are judged.
+                let now = self.store.clock.nowMillis()
+                let every = Int64(self.store.minimumPeriodSeconds) * 1000
+                if now / every != lastSample / every {
+                    lastSample = now
+                    await self.sampleOwnMetrics(now: now)
+                }
                 await self.evaluateDue()
                 try await Task.sleep(for: self.tick)
             }
+        }
+    }
+
+    /// Samples the /metrics series that `vigil_metrics` alarms name.
+    public func sampleOwnMetrics(now: Int64) async {
+        do {
+            let names = Set(try await store.all().compactMap { $0.definition.source == .vigilMetrics ? $0.definition.metricName : nil })
+            try await store.sampler.sample(names: names, now: now)
+        } catch {
+            logger.error("Vigil's metrics could not be sampled for metric alarms", metadata: ["error": "\(error)"])
         }
     }
 

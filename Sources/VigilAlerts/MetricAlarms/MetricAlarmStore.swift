@@ -29,12 +29,15 @@ public struct StoredMetricAlarm: Sendable {
 public struct MetricAlarmStore: Sendable {
     public let detections: DetectionStore
     public let minimumPeriodSeconds: Int
+    /// Samples Vigil's own /metrics for `vigil_metrics` alarms.
+    public let sampler: VigilMetricSampler
     public var database: VigilDatabase { detections.database }
     public var clock: any WallClock { detections.clock }
 
     public init(detections: DetectionStore, minimumPeriodSeconds: Int = 10) {
         self.detections = detections
         self.minimumPeriodSeconds = minimumPeriodSeconds
+        self.sampler = VigilMetricSampler(database: detections.database)
     }
 
     public static func notFound(_ name: String) -> VigilError { VigilError(.notFound, "metric alarm \(name.prefix(64)) does not exist") }
@@ -76,27 +79,38 @@ public struct MetricAlarmStore: Sendable {
         let period = Int64(definition.periodSeconds) * 1000
         let end = now / period * period
         let start = end - Int64(definition.evaluator.rangePeriods) * period
-        let (table, time, value): (String, String, String)
-        switch definition.source {
-        case .auditEvents: (table, time, value) = ("audit_events", "event_time", "count(*)")
-        case .nodeTimeline:
-            let column = definition.column ?? "cpu_user_percent"
-            let aggregate = switch definition.statistic {
+        func aggregate(_ column: String) -> String {
+            switch definition.statistic {
             case .sampleCount: "count(\(column))"
             case .average: "avg(\(column))"
             case .sum: "sum(\(column))"
             case .minimum: "min(\(column))"
             case .maximum: "max(\(column))"
             }
-            (table, time, value) = ("node_timeline", "start_time", aggregate)
+        }
+        let (table, time, value): (String, String, String)
+        switch definition.source {
+        case .auditEvents: (table, time, value) = ("audit_events", "event_time", "count(*)")
+        case .nodeTimeline: (table, time, value) = ("node_timeline", "start_time", aggregate(definition.column ?? "cpu_user_percent"))
+        case .vigilMetrics: (table, time, value) = ("vigil_metric_samples", "sample_time", aggregate("value"))
         }
         var sql = "SELECT (\(time) - ?) / ? AS bucket, \(value) AS value FROM \(table) WHERE \(time) >= ? AND \(time) < ?"
         var arguments: StatementArguments = [start, period, start, end]
-        let columns = MetricAlarmDefinition.filters[definition.source] ?? [:]
-        for (key, text) in definition.filter {
-            guard let column = columns[key] else { continue }
-            sql += " AND \(column) = ?"
-            arguments += [text]
+        if definition.source == .vigilMetrics {
+            // Every series of the name whose labels match the filter: a period's statistic is over all of them.
+            sql += " AND name = ?"
+            arguments += [definition.metricName ?? ""]
+            for (label, text) in definition.filter {
+                sql += " AND json_extract(labels, ?) = ?"
+                arguments += ["$.\(label)", text]
+            }
+        } else {
+            let columns = MetricAlarmDefinition.filters[definition.source] ?? [:]
+            for (key, text) in definition.filter {
+                guard let column = columns[key] else { continue }
+                sql += " AND \(column) = ?"
+                arguments += [text]
+            }
         }
         sql += " GROUP BY bucket"
         let rows = try await database.pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }

@@ -17,6 +17,7 @@ public enum VigilMigrations {
         migrator.registerMigration("011_sql_alerts", migrate: Migration011SQLAlerts.migrate)
         migrator.registerMigration("012_metric_alarms", migrate: Migration012MetricAlarms.migrate)
         migrator.registerMigration("013_notification_groups", migrate: Migration013NotificationGroups.migrate)
+        migrator.registerMigration("014_vigil_metric_samples", migrate: Migration014VigilMetricSamples.migrate)
         return migrator
     }
 }

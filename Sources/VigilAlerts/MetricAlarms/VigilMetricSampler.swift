@@ -1,0 +1,77 @@
+import GRDB
+import Synchronization
+import VigilCore
+import VigilStore
+
+/// Samples Vigil's own `/metrics` for the alarms that watch it (source `vigil_metrics`): only the series an alarm
+/// names, every `interval`, into `vigil_metric_samples`. A counter (or a histogram's count, sum and buckets) is
+/// kept as its increase since the previous sample, so `Sum` over a period is what Prometheus' `increase()` would
+/// say; a gauge as read. The first sample of a counter after a start has no increase (the previous value died with
+/// the old process), and a counter that went down was reset: its value is the increase since the reset.
+public final class VigilMetricSampler: Sendable {
+    public typealias Scrape = @Sendable () async throws -> String
+
+    let database: VigilDatabase
+    private let source = Mutex<Scrape?>(nil)
+    private let previous = Mutex<[String: Double]>([:])
+    /// Samples older than this are deleted: the longest evaluation range (a day) and one period of slack.
+    public static let keepMillis: Int64 = 86_400_000 + 3_600_000
+
+    public init(database: VigilDatabase) {
+        self.database = database
+    }
+
+    /// Where the exposition text comes from (the server sets it once its metrics are wired).
+    public func setSource(_ scrape: @escaping Scrape) { source.withLock { $0 = scrape } }
+
+    /// The exposition now, or nil when no source is set.
+    public func exposition() async throws -> PrometheusText.Exposition? {
+        guard let scrape = source.withLock({ $0 }) else { return nil }
+        return PrometheusText.parse(try await scrape())
+    }
+
+    /// Checks that `name` is one of Vigil's series (a typo would otherwise be INSUFFICIENT_DATA forever).
+    public func requireKnown(_ name: String) async throws {
+        guard let exposition = try await exposition() else { return }
+        guard exposition.names.contains(name) else {
+            let near = exposition.names.filter { $0.hasPrefix(String(name.prefix(12))) }.sorted().prefix(5)
+            throw VigilError(.invalidParameter, "metric.name \(name.prefix(128)) is not one of Vigil's metrics (GET /metrics lists them)"
+                             + (near.isEmpty ? "" : "; similar: \(near.joined(separator: ", "))"))
+        }
+    }
+
+    /// What to store for each series named in `names`: a gauge's reading, a counter's increase (nil for the first
+    /// reading). Updates `previous`, the last reading of each series. NaN readings are left out.
+    public static func readings(_ exposition: PrometheusText.Exposition, names: Set<String>, previous: inout [String: Double])
+        -> [(sample: PrometheusText.Sample, value: Double?)]
+    {
+        var out: [(PrometheusText.Sample, Double?)] = []
+        for sample in exposition.samples where names.contains(sample.name) && !sample.value.isNaN {
+            guard exposition.isCumulative(sample.name) else {
+                out.append((sample, sample.value))
+                continue
+            }
+            let key = sample.key
+            let increase = previous[key].map { sample.value >= $0 ? sample.value - $0 : sample.value }
+            previous[key] = sample.value
+            out.append((sample, increase))
+        }
+        return out
+    }
+
+    /// Takes one sample of the series in `names` at `now` and drops samples past keeping; answers the rows stored.
+    @discardableResult
+    public func sample(names: Set<String>, now: Int64) async throws -> Int {
+        guard !names.isEmpty, let exposition = try await exposition() else { return 0 }
+        let rows = previous.withLock { Self.readings(exposition, names: names, previous: &$0) }
+        try await database.pool.write { db in
+            for (sample, value) in rows {
+                let labels = JSONWriter.text(of: .object(sample.labels.map { JSONMember($0.name, .string($0.value)) }))
+                try db.execute(sql: "INSERT INTO vigil_metric_samples(name, labels, sample_time, value) VALUES (?, ?, ?, ?)",
+                               arguments: [sample.name, labels, now, value])
+            }
+            try db.execute(sql: "DELETE FROM vigil_metric_samples WHERE sample_time < ?", arguments: [now - Self.keepMillis])
+        }
+        return rows.count
+    }
+}
