@@ -195,8 +195,10 @@ public final class DetectionService: Service, Sendable {
                 start += chunk.count
                 evaluator.withLock { evaluator in
                     for committed in chunk {
-                        // A firing's own audit record is not evaluated again: a rule matching it would fire forever.
-                        if committed.event.serviceName == "vigil", committed.event.actionName == "alertTriggered" || committed.event.actionName == "alertResolved" { continue }
+                        // A firing's own audit record is not evaluated again: a rule matching it would fire forever. Only
+                        // Vigil's own: a producer's event with the same names is evaluated like any other.
+                        if committed.fromVigil, committed.event.serviceName == "vigil",
+                           committed.event.actionName == "alertTriggered" || committed.event.actionName == "alertResolved" { continue }
                         hits += evaluator.evaluate(committed.event)
                     }
                 }

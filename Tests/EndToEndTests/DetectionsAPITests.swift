@@ -94,6 +94,37 @@ struct DetectionsAPITests {
         }
     }
 
+    @Test("a producer's event named vigil/alertTriggered is evaluated like any other; Vigil's own firing record is not (no loop)")
+    func forgedAlertEvents() async throws {
+        try await LiveServer.run { server in
+            _ = try await Self.create(server, """
+                title: Alert records
+                id: alert-records
+                level: low
+                logsource: {product: vigil, service: audit}
+                detection:
+                  selection:
+                    service_name: vigil
+                    action_name: alertTriggered
+                  condition: selection
+                """)
+            let forged = """
+                [{"service_name":"vigil","action_name":"alertTriggered","event_time":"\(Timestamp.formatRFC3339(millis: SystemWallClock().nowMillis()))",
+                  "event_id":"forged-1","request_params":{"rule_id":"cover-story"}}]
+                """
+            #expect(try await server.request(.POST, "/api/2.0/audit/events", json: forged).status == 200)
+            try await AppLogsTests.eventually { try await Self.alerts(server).count == 1 }
+            #expect(try await Self.alerts(server).first?["event_ids"] == .array([.string("forged-1")]))
+            // Its own alertTriggered record is on the log, and fires nothing more.
+            try await AppLogsTests.eventually {
+                guard case .array(let rows)? = try await server.request(.GET, "/api/2.0/audit/events?action_name=alertTriggered").json()["events"] else { return false }
+                return rows.count == 2
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await Self.alerts(server).count == 1)
+        }
+    }
+
     @Test("create, get, update and delete, each refusal with its reason and nothing stored")
     func lifecycle() async throws {
         try await LiveServer.run { server in

@@ -279,11 +279,16 @@ struct NotificationsTests {
     func groupedAndRepeated() async throws {
         try await WebhookReceiver.run { receiver in
             var configuration = Self.configuration()
-            configuration.notifications.routing.grouping = NotificationGrouping(groupBy: ["alertname"], groupWaitMillis: 500, repeatIntervalMillis: 1500)
+            configuration.notifications.routing.grouping = NotificationGrouping(groupBy: ["alertname"], groupWaitMillis: 1000, repeatIntervalMillis: 2000)
             try await LiveServer.run(configuration: configuration) { server in
                 _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/h"}}}"#)
                 _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
-                for index in 0..<3 { try await Self.secretRead(server, id: "burst-\(index)", user: "u\(index)@x.com") }
+                // Three secret reads in one request: three alerts of one rule.
+                let now = Timestamp.formatRFC3339(millis: SystemWallClock().nowMillis())
+                let burst = (0..<3).map { index in
+                    #"{"service_name":"secrets","action_name":"getSecret","event_time":"\#(now)","event_id":"burst-\#(index)","user_identity":{"email":"u\#(index)@x.com"}}"#
+                }
+                #expect(try await server.request(.POST, "/api/2.0/audit/events", json: "[\(burst.joined(separator: ","))]").status == 200)
                 try await AppLogsTests.eventually { receiver.received.count >= 1 }
                 let first = try JSONParser.parse(receiver.received[0].body)
                 guard case .array(let alerts)? = first["alerts"] else { Issue.record("\(first)"); return }

@@ -59,7 +59,7 @@ public struct SelfAuditRecorder: Sendable {
             response: EventResponse(statusCode: Int32(clamping: record.statusCode), errorMessage: record.errorMessage.map(Self.storable)),
             auditLevel: "WORKSPACE_LEVEL", eventID: RandomID.hex()
         )
-        return PreparedEvent(event, receivedMillis: now)
+        return PreparedEvent(event, receivedMillis: now, fromVigil: true)
     }
 
     /// Request-derived text (a query value such as `%00`) may hold U+0000, which SQLite text would truncate

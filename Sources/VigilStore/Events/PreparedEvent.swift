@@ -8,12 +8,16 @@ public struct PreparedEvent: Sendable {
     public let event: AuditEvent
     public let leafHash: MerkleHash
     public let receivedMillis: Int64
+    /// Written by Vigil itself (its self-audit), not sent by a producer: a producer can send any service and
+    /// action name, so only this says an event really is Vigil's own.
+    public let fromVigil: Bool
 
-    public init(_ event: AuditEvent, receivedMillis: Int64) {
+    public init(_ event: AuditEvent, receivedMillis: Int64, fromVigil: Bool = false) {
         let filled = event.withDerivedEventIDIfMissing()
         self.event = filled
         self.leafHash = MerkleHasher.leafHash(filled.canonicalBytes())
         self.receivedMillis = receivedMillis
+        self.fromVigil = fromVigil
     }
 }
 

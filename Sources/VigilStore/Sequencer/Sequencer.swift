@@ -208,7 +208,7 @@ public final class Sequencer: Service, Sendable {
                         try insertLeaf.execute(arguments: [seq, Data(prepared.leafHash)])
                         tree.append(prepared.leafHash)
                         sequenced.append(SequencedEvent(eventID: prepared.event.eventID, seq: seq, duplicate: false))
-                        stored.append(CommittedEvent(seq: seq, event: prepared.event))
+                        stored.append(CommittedEvent(seq: seq, event: prepared.event, fromVigil: prepared.fromVigil))
                         continue
                     }
                     guard let existing = try Row.fetchOne(lookup, arguments: [prepared.event.eventID]) else {
@@ -233,7 +233,7 @@ public final class Sequencer: Service, Sendable {
                 guard db.changesCount == 1 else { throw VigilError(.internal, "trailer event \(extra.event.eventID) collided") }
                 try insertLeaf.execute(arguments: [seq, Data(extra.leafHash)])
                 tree.append(extra.leafHash)
-                committed?.append(CommittedEvent(seq: seq, event: extra.event))
+                committed?.append(CommittedEvent(seq: seq, event: extra.event, fromVigil: extra.fromVigil))
             }
         }
         try LedgerState.save(tree, db)
@@ -245,6 +245,14 @@ public final class Sequencer: Service, Sendable {
 public struct CommittedEvent: Sendable {
     public let seq: Int64
     public let event: AuditEvent
+    /// Vigil's own self-audit record (`PreparedEvent.fromVigil`).
+    public let fromVigil: Bool
+
+    public init(seq: Int64, event: AuditEvent, fromVigil: Bool = false) {
+        self.seq = seq
+        self.event = event
+        self.fromVigil = fromVigil
+    }
 }
 
 /// Receives the sequencer's figures (batch sizes, commit latency) without the store knowing about
