@@ -141,6 +141,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
             ]
         ),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
@@ -177,7 +180,10 @@ let package = Package(
         .testTarget(name: "VigilSQLTests", dependencies: ["VigilSQL", "VigilCore"]),
         .testTarget(name: "VigilDetectionTests", dependencies: ["VigilDetection", "VigilCore"]),
         .testTarget(name: "VigilAlertsTests", dependencies: ["VigilAlerts", "VigilCore", "VigilSQL", "VigilNotify", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VigilNotifyTests", dependencies: ["VigilNotify", "VigilCore", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VigilNotifyTests", dependencies: [
+            "VigilNotify", "VigilCore", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilMonitoringTests", dependencies: ["VigilMonitoring", "VigilCore", "VigilStore", "VigilTesting"]),

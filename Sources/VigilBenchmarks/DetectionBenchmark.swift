@@ -13,11 +13,15 @@ enum DetectionBenchmark {
     static func run(batchesPerClient: Int, probes: Int) async throws {
         let plain = try await ingest(rules: false, batches: batchesPerClient)
         let ruled = try await ingest(rules: true, batches: batchesPerClient)
-        print(String(format: "(o) HTTP ingest, 4 clients x 1000-event batches: %.0f events/s without rules, %.0f with the starter pack (%d rules); cost %.1f%%",
-                     plain.rate, ruled.rate, ruled.rules, (1 - ruled.rate / plain.rate) * 100))
-        let latency = try await alertLatency(probes: probes)
-        print(String(format: "(p) ingest acknowledgement to webhook delivery at %.0f events/s of other ingest: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d alerts; receiver checked every 1 ms)",
-                     latency.load, latency.p50, latency.p99, latency.max, probes))
+        print(String(format: "(o) HTTP ingest, 4 clients x 1000-event batches: %.0f events/s without rules, %.0f with the starter pack (%d rules, %d alerts); cost %.1f%%",
+                     plain.rate, ruled.rate, ruled.rules, ruled.alerts, (1 - ruled.rate / plain.rate) * 100))
+        // The target's 10,000 events/s, and half of it: on a machine whose ingest tops out near 10,000 events/s
+        // the first measures queueing at saturation, the second the path itself.
+        for offered in [10_000, 5_000] {
+            let latency = try await alertLatency(probes: probes, eventsPerSecond: offered)
+            print(String(format: "(p) ingest acknowledgement to webhook delivery, %d events/s of other ingest offered (%.0f stored): p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d alerts; receiver checked every 1 ms)",
+                         offered, latency.load, latency.p50, latency.p99, latency.max, probes))
+        }
     }
 
     static func configuration(rules: Bool) -> VigilConfiguration {
@@ -26,9 +30,23 @@ enum DetectionBenchmark {
         return configuration
     }
 
-    static func ingest(rules: Bool, batches: Int) async throws -> (rate: Double, rules: Int) {
+    /// The events' newest time: 17:50 UTC of the last weekday before now. The fixture spreads a run's events back
+    /// from it (1 ms apart, 10,000,000 ms between clients: client 3's oldest is about 8.4 hours earlier), so every
+    /// event falls in the off-hours rule's business hours (08:00-18:00 UTC) whatever hour the benchmark runs.
+    /// Outside them a quarter of the stream would be alerts, and the run would measure alert storage instead.
+    static func businessHoursEnd(now: Int64 = SystemWallClock().nowMillis()) -> Int64 {
+        let day: Int64 = 86_400_000
+        let offset: Int64 = (17 * 60 + 50) * 60_000
+        var end = now / day * day + offset
+        if end > now { end -= day }
+        // 1970-01-01 was a Thursday: (days + 3) % 7 is 0 on Mondays, 5 and 6 at the weekend.
+        while (end / day + 3) % 7 >= 5 { end -= day }
+        return end
+    }
+
+    static func ingest(rules: Bool, batches: Int) async throws -> (rate: Double, rules: Int, alerts: Int) {
         try await LiveServer.run(configuration: configuration(rules: rules)) { server in
-            let end = SystemWallClock().nowMillis()
+            let end = businessHoursEnd()
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in 0..<4 {
@@ -53,9 +71,10 @@ enum DetectionBenchmark {
             }
             let total = (ContinuousClock.now - started).seconds
             // Events the rules dropped would flatter the figure: say so.
-            let dropped = value(try await server.request(.GET, "/metrics").text, "vigil_detection_events_dropped_total")
+            let metrics = try await server.request(.GET, "/metrics").text
+            let dropped = value(metrics, "vigil_detection_events_dropped_total")
             if dropped > 0 { print("    warning: \(Int(dropped)) events were not evaluated (the detection queue was full)") }
-            return (Double(4 * batches * 1000) / max(seconds, total), loaded)
+            return (Double(4 * batches * 1000) / max(seconds, total), loaded, Int(value(metrics, "vigil_detection_alerts_total")))
         }
     }
 
@@ -63,10 +82,11 @@ enum DetectionBenchmark {
         metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
-    /// Background: one 1,000-event batch every 100 ms (10,000 events/s). Probe: a ledger-verification-failure event
+    /// Background: 1,000-event batches at `eventsPerSecond` (one every 100 ms for 10,000), sent on time whether or not the previous
+    /// one was answered (at most four in flight, as four producers would). Probe: a ledger-verification-failure event
     /// (the starter rule, level critical, fires on one event); critical alerts go to a webhook receiver on
     /// 127.0.0.1, watched until the probe's event id arrives in a payload.
-    static func alertLatency(probes: Int) async throws -> (p50: Double, p99: Double, max: Double, load: Double) {
+    static func alertLatency(probes: Int, eventsPerSecond: Int) async throws -> (p50: Double, p99: Double, max: Double, load: Double) {
         var routed = configuration(rules: true)
         routed.notifications.routing = NotificationRouting(defaultsByLevel: ["critical": ["bench-hook"]])
         let configuration = routed
@@ -76,17 +96,32 @@ enum DetectionBenchmark {
                     {"display_name":"bench-hook","config":{"generic_webhook":{"url":"\(receiver.url)/hook"}}}
                     """)
                 guard hook.status == 200 else { throw VigilError(.internal, "destination answered \(hook.status)") }
-                let end = SystemWallClock().nowMillis()
+                let end = businessHoursEnd()
                 let background = Task {
-                    var batch = 0
                     let began = ContinuousClock.now
-                    while !Task.isCancelled {
-                        let due = began + .milliseconds(100 * batch)
-                        if ContinuousClock.now < due { try? await Task.sleep(until: due) }
-                        _ = try? await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: batch, client: 7, end: end))
-                        batch += 1
+                    let stored = await withTaskGroup(of: Int.self) { group -> Int in
+                        var batch = 0
+                        var inFlight = 0
+                        var stored = 0
+                        while !Task.isCancelled {
+                            let due = began + .milliseconds(Int64(batch) * 1_000_000 / Int64(eventsPerSecond))
+                            if ContinuousClock.now < due { try? await Task.sleep(until: due) }
+                            if inFlight == 4, let done = await group.next() {
+                                stored += done
+                                inFlight -= 1
+                            }
+                            let number = batch
+                            group.addTask {
+                                let reply = try? await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: number, client: 0, end: end))
+                                return reply?.status == 200 ? 1000 : 0
+                            }
+                            inFlight += 1
+                            batch += 1
+                        }
+                        for await done in group { stored += done }
+                        return stored
                     }
-                    return Double(batch * 1000) / (ContinuousClock.now - began).seconds
+                    return Double(stored) / (ContinuousClock.now - began).seconds
                 }
                 try await Task.sleep(for: .seconds(1))
                 var latencies: [Double] = []

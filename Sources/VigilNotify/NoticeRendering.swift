@@ -95,7 +95,32 @@ public enum NoticeRendering {
             if !notice.eventIDs.isEmpty { lines.append("Event ids: \(notice.eventIDs.joined(separator: ", "))") }
             lines += ["", notice.link]
         }
-        return (String(subject.prefix(900)), lines.map { String($0.prefix(900)) }.joined(separator: "\r\n"))
+        // SMTP lines stop at 1,000 octets: a long line is wrapped, never cut (an event's value may be long).
+        return (subject.count > maxSubject ? String(subject.prefix(maxSubject - 1)) + "…" : subject,
+                lines.flatMap { wrap($0, bytes: 900) }.joined(separator: "\r\n"))
+    }
+
+    /// Characters in a subject; longer titles end in "…" (the body has them whole).
+    static let maxSubject = 150
+
+    /// `line` in pieces of at most `bytes` UTF-8 bytes, split between characters.
+    static func wrap(_ line: String, bytes: Int) -> [String] {
+        guard line.utf8.count > bytes else { return [line] }
+        var pieces: [String] = []
+        var current = ""
+        var size = 0
+        for character in line {
+            let width = character.utf8.count
+            if size + width > bytes, !current.isEmpty {
+                pieces.append(current)
+                current = ""
+                size = 0
+            }
+            current.append(character)
+            size += width
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
     }
 
     /// Firing while any alert of the message fires (Alertmanager's rule).

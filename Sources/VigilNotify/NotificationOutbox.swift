@@ -75,11 +75,18 @@ public enum NotificationOutbox {
         return missing
     }
 
-    /// Pending notifications whose time has come, oldest first.
-    public static func due(_ db: Database, now: Int64, limit: Int) throws -> [OutboxItem] {
-        try Row.fetchAll(db, sql: """
+    /// Pending notifications whose time has come, oldest first, and the ids of due rows whose stored notice cannot
+    /// be read (a damaged row, or one written by a newer Vigil): the caller marks those failed, so they neither wait
+    /// forever nor hold up the queue.
+    public static func due(_ db: Database, now: Int64, limit: Int) throws -> (items: [OutboxItem], unreadable: [Int64]) {
+        var items: [OutboxItem] = []
+        var unreadable: [Int64] = []
+        for row in try Row.fetchAll(db, sql: """
             SELECT * FROM notification_outbox WHERE state = 'pending' AND next_attempt_time <= ? ORDER BY next_attempt_time, notification_id LIMIT ?
-            """, arguments: [now, limit]).compactMap(decode)
+            """, arguments: [now, limit]) {
+            if let item = decode(row) { items.append(item) } else { unreadable.append(row["notification_id"]) }
+        }
+        return (items, unreadable)
     }
 
     /// Alerts still TRIGGERED whose last firing notice to a destination is `repeatInterval` old, with nothing for

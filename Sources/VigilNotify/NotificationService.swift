@@ -96,11 +96,19 @@ public final class NotificationService: Service, Sendable {
     func deliverBatch(client: HTTPClient) async -> Bool {
         let now = clock.nowMillis()
         do {
-            let (items, destinations) = try await database.pool.read { db -> ([OutboxItem], [String: Destination]) in
-                let items = try NotificationOutbox.due(db, now: now, limit: configuration.batch)
+            let (items, unreadable, destinations) = try await database.pool.read { db -> ([OutboxItem], [Int64], [String: Destination]) in
+                let (items, unreadable) = try NotificationOutbox.due(db, now: now, limit: configuration.batch)
                 var destinations: [String: Destination] = [:]
                 for id in Set(items.map(\.destinationID)) { destinations[id] = try DestinationStore.lookup(db, id: id) }
-                return (items, destinations)
+                return (items, unreadable, destinations)
+            }
+            if !unreadable.isEmpty {
+                logger.error("Notifications whose stored notice cannot be read were marked failed", metadata: ["notification_ids": "\(unreadable)"])
+                try await database.pool.write { db in
+                    for id in unreadable {
+                        try NotificationOutbox.finish(db, id: id, state: .failed, attempts: 0, error: "the stored notice could not be read", now: now)
+                    }
+                }
             }
             // Notices of one destination and group that are due together leave as one message.
             let messages = Self.messages(items, maxAlerts: delivery.grouping.maxAlertsPerMessage)
@@ -119,7 +127,7 @@ public final class NotificationService: Service, Sendable {
                 return allStored
             }
             // An outcome that could not be stored leaves its row due: wait for the next tick instead of resending now.
-            return stored && items.count == configuration.batch
+            return stored && items.count + unreadable.count == configuration.batch
         } catch {
             logger.error("The notification outbox could not be read", metadata: ["error": "\(error)"])
             return false

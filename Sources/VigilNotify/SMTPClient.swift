@@ -140,10 +140,11 @@ public enum SMTPClient {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// An RFC 2047 encoded word for a header value that is not plain ASCII.
+    /// RFC 2047 encoded words for a header value that is not plain ASCII: each at most 75 characters (45 bytes of
+    /// text, never splitting a character), folded onto continuation lines.
     static func encodedHeader(_ text: String) -> String {
         let safe = NoticeRendering.headerSafe(text)
         if safe.unicodeScalars.allSatisfy({ $0.isASCII }) { return safe }
-        return "=?UTF-8?B?" + Data(safe.utf8).base64EncodedString() + "?="
+        return NoticeRendering.wrap(safe, bytes: 45).map { "=?UTF-8?B?" + Data($0.utf8).base64EncodedString() + "?=" }.joined(separator: "\r\n ")
     }
 }

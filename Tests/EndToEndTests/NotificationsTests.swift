@@ -316,6 +316,33 @@ struct NotificationsTests {
         }
     }
 
+    @Test("Slack: only 200 is delivered; its error answers (400 invalid_token, a 204) fail for good with the reason")
+    func slackRefusals() async throws {
+        try await WebhookReceiver.run(script: [.init(400, "invalid_token"), .init(204)]) { receiver in
+            try await LiveServer.run(configuration: Self.configuration()) { server in
+                _ = try await Self.createDestination(server, #"{"display_name":"chat","config":{"slack":{"url":"\#(receiver.url)/services/T/B/C"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "chat").utf8), contentType: "application/yaml")
+                try await Self.secretRead(server, id: "slack-1")
+                try await Self.secretRead(server, id: "slack-2")
+                try await AppLogsTests.eventually {
+                    guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"], alerts.count == 2 else { return false }
+                    for alert in alerts {
+                        guard case .string(let id)? = alert["alert_id"], try await Self.notifications(server, alert: id).first?["state"] == .string("failed") else { return false }
+                    }
+                    return true
+                }
+                guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"] else { return }
+                var errors: [String] = []
+                for alert in alerts {
+                    guard case .string(let id)? = alert["alert_id"], case .string(let error)? = try await Self.notifications(server, alert: id).first?["last_error"] else { continue }
+                    errors.append(error)
+                }
+                #expect(errors.sorted() == ["HTTP 204", "HTTP 400: invalid_token"])
+                #expect(receiver.received.count == 2, "a refusal is not retried")
+            }
+        }
+    }
+
     @Test("a rule naming no destination uses the level's default; an unknown name is counted, not fatal")
     func levelDefaultsAndUnknownNames() async throws {
         try await WebhookReceiver.run { receiver in

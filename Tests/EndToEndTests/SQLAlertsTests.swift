@@ -75,6 +75,40 @@ struct SQLAlertsTests {
         }
     }
 
+    @Test("trashing a TRIGGERED alert resolves it and tells its subscribers; an owner deactivated puts the alert in ERROR")
+    func trashAndDeactivatedOwner() async throws {
+        try await WebhookReceiver.run { receiver in
+            try await LiveServer.run(configuration: NotificationsTests.configuration()) { server in
+                let hook = try await NotificationsTests.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/sql"}}}"#)
+                guard case .string(let hookID)? = hook["id"] else { return }
+                try await NotificationsTests.secretRead(server, id: "t1")
+                let created = try await server.request(.POST, "/api/2.0/alerts", json: Self.alert(destination: hookID, threshold: 1))
+                guard case .string(let id)? = try created.json()["id"] else { Issue.record("\(created.text)"); return }
+                try await AppLogsTests.eventually { receiver.received.count == 1 }
+                #expect(try await server.request(.DELETE, "/api/2.0/alerts/\(id)").status == 200)
+                try await AppLogsTests.eventually { receiver.received.count == 2 }
+                #expect(try JSONParser.parse(receiver.received[1].body)["status"] == .string("resolved"))
+                #expect(try await server.request(.GET, "/api/2.0/vigil/alert-history?rule_id=\(id)").json()["alerts"]?[0]?["state"] == .string("RESOLVED"))
+
+                // A second admin owns an alert; deactivated, their alert stops with the reason (no one's access runs it).
+                let user = try await server.request(.POST, "/api/2.0/preview/scim/v2/Users", json: #"{"userName":"ops@x.com"}"#).json()
+                guard case .string(let userID)? = user["id"] else { Issue.record("\(user)"); return }
+                #expect(try await server.request(.POST, "/api/2.0/groups/add-member", json: #"{"parent_name":"admins","user_name":"ops@x.com"}"#).status == 200)
+                let token = try await server.request(.POST, "/api/2.0/token-management/on-behalf-of/tokens", json: #"{"user_name":"ops@x.com"}"#).json()
+                guard case .string(let opsToken)? = token["token_value"] else { Issue.record("\(token)"); return }
+                let owned = try await server.request(.POST, "/api/2.0/alerts", json: Self.alert(destination: nil, threshold: 100), token: .value(opsToken))
+                #expect(owned.status == 200, "\(owned.text)")
+                guard case .string(let ownedID)? = try owned.json()["id"] else { return }
+                try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/alerts/\(ownedID)").json()["evaluation"]?["state"] == .string("OK") }
+                let deactivate = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":[{"value":"false"}]}]}"#
+                #expect(try await server.request(.PATCH, "/api/2.0/preview/scim/v2/Users/\(userID)", json: deactivate).status == 200)
+                try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/alerts/\(ownedID)").json()["evaluation"]?["state"] == .string("ERROR") }
+                let stopped = try await server.request(.GET, "/api/2.0/alerts/\(ownedID)").json()
+                #expect(stopped["vigil_last_error"] == .string("the alert's owner ops@x.com is deactivated"), "\(stopped)")
+            }
+        }
+    }
+
     @Test("a query that fails puts the alert in ERROR with the reason; refusals: no SQL access, unknown destination, someone else's alert")
     func errorsAndRefusals() async throws {
         try await LiveServer.run(configuration: NotificationsTests.configuration()) { server in

@@ -136,8 +136,8 @@ struct GroupingTests {
             try NotificationOutbox.enqueue(db, Self.notice(2), references: ["hook"], now: t + 10_000, grouping: grouping)
             try NotificationOutbox.enqueue(db, Self.notice(3, rule: "secret-read"), references: ["hook"], now: t + 10_000, grouping: grouping)
         }
-        #expect(try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 29_999, limit: 10) }.isEmpty)
-        let due = try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 30_000, limit: 10) }
+        #expect(try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 29_999, limit: 10).items }.isEmpty)
+        let due = try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 30_000, limit: 10).items }
         #expect(due.map(\.alertID) == [1, 2])
         #expect(Set(due.map(\.groupKey)).count == 1)
         try await database.pool.write { db in
@@ -146,8 +146,8 @@ struct GroupingTests {
             try NotificationOutbox.enqueue(db, Self.notice(4), references: [hook.id], now: t + 60_000, grouping: grouping)
             try NotificationOutbox.enqueue(db, Self.notice(1, status: .resolved), references: [hook.id], now: t + 70_000, grouping: grouping)
         }
-        #expect(try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 330_999, limit: 10) }.map(\.alertID) == [3])
-        #expect(try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 331_000, limit: 10) }.map(\.alertID) == [3, 4, 1])
+        #expect(try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 330_999, limit: 10).items }.map(\.alertID) == [3])
+        #expect(try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 331_000, limit: 10).items }.map(\.alertID) == [3, 4, 1])
     }
 
     static func trigger(_ db: Database, alertID: Int64, state: String = "TRIGGERED") throws {
@@ -177,14 +177,14 @@ struct GroupingTests {
         }
         // Still pending: nothing to repeat, even past the interval.
         #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 60_000, notice: builder) } == 0)
-        let first = try await database.pool.read { db in try NotificationOutbox.due(db, now: t, limit: 10) }
+        let first = try await database.pool.read { db in try NotificationOutbox.due(db, now: t, limit: 10).items }
         try await database.pool.write { db in
             for item in first { try NotificationOutbox.finish(db, id: item.notificationID, state: .delivered, attempts: 1, error: nil, now: t + 100) }
         }
         #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 59_999, notice: builder) } == 0)
         #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 60_000, notice: builder) } == 2)
         #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 200_000, notice: builder) } == 0)
-        let repeated = try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 60_000, limit: 10) }
+        let repeated = try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 60_000, limit: 10).items }
         #expect(repeated.map(\.alertID) == [1, 2])
         #expect(repeated.allSatisfy { $0.notice.endsMillis == 99 })
         try await database.pool.write { db in

@@ -84,6 +84,25 @@ struct NoticeRenderingTests {
         #expect(resolvedBody.contains("Resolved:  2023-11-14T22:23:20.000Z"))
     }
 
+    @Test("mail lines stay under SMTP's 1,000 octets: long values wrapped between characters, never cut; a long subject ends in …")
+    func longLines() {
+        var notice = Self.firing
+        notice.title = String(repeating: "ü", count: 600)
+        notice.group = [.init("request_params.query", String(repeating: "ab€", count: 700))]
+        let (subject, body) = NoticeRendering.email([notice])
+        #expect(subject.count == 150 && subject.hasSuffix("…"))
+        for line in body.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 900) }
+        #expect(body.replacingOccurrences(of: "\r\n", with: "").contains(String(repeating: "ab€", count: 700)))
+        #expect(body.contains(String(repeating: "ü", count: 450)))
+        // The subject's encoded words are at most 75 characters each, on folded lines, and decode to the subject.
+        let header = SMTPClient.encodedHeader(subject)
+        let words = header.components(separatedBy: "\r\n ")
+        #expect(words.count > 1)
+        #expect(words.allSatisfy { $0.count <= 75 && $0.hasPrefix("=?UTF-8?B?") && $0.hasSuffix("?=") })
+        let decoded = words.map { String(decoding: Data(base64Encoded: String($0.dropFirst(10).dropLast(2)))!, as: UTF8.self) }.joined()
+        #expect(decoded == subject)
+    }
+
     @Test("the stored form round-trips")
     func stored() {
         #expect(AlertNotice(json: Self.firing.json) == Self.firing)

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import GRDB
+import Logging
 import Testing
 import VigilCore
 import VigilStore
@@ -38,7 +40,7 @@ struct OutboxTests {
             try NotificationOutbox.enqueue(db, notice, references: [hook.id, "mail", "ghost", "hook"], now: 1_000_000)
         }
         #expect(missing == ["ghost"])
-        var due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_000_000, limit: 10) }
+        var due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_000_000, limit: 10).items }
         #expect(due.map(\.destinationID) == [hook.id, mail.id])
         #expect(due.first?.notice == notice)
         let (first, second) = (due[0].notificationID, due[1].notificationID)
@@ -46,10 +48,10 @@ struct OutboxTests {
             try NotificationOutbox.retry(db, id: first, attempts: 1, error: "HTTP 503", at: 1_005_000)
             try NotificationOutbox.finish(db, id: second, state: .delivered, attempts: 1, error: nil, now: 1_000_100)
         }
-        due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_004_999, limit: 10) }
+        due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_004_999, limit: 10).items }
         #expect(due.isEmpty)
         #expect(try await database.pool.read { db in try NotificationOutbox.nextDue(db) } == 1_005_000)
-        due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_005_000, limit: 10) }
+        due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_005_000, limit: 10).items }
         #expect(due.map(\.attempts) == [1])
         #expect(due.first?.lastError == "HTTP 503")
         let counts = try await database.pool.read { db in try NotificationOutbox.counts(db) }
@@ -79,5 +81,36 @@ struct OutboxTests {
         #expect(renamed.updatedBy == "bob")
         #expect(try await store.list(after: nil, limit: 10).map(\.displayName) == ["other", "pager2"])
         #expect(try await store.list(after: "other", limit: 10).map(\.displayName) == ["pager2"])
+    }
+
+    @Test("a row whose notice cannot be read is marked failed with the reason, not left pending; a deleted destination's is dropped")
+    func unreadable() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let database = try VigilDatabase.open(dataDirectory: folder.path)
+        let clock = ManualWallClock(millis: 1_000_000)
+        try await database.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO notification_outbox(destination_id, alert_id, status, notice, state, attempts, next_attempt_time, created_time, group_key)
+                VALUES ('gone', 1, 'firing', '{"not":"a notice"}', 'pending', 0, 0, 0, 'g'), ('gone', 2, 'firing', ?, 'pending', 0, 0, 0, 'h')
+                """, arguments: [JSONWriter.text(of: NoticeRenderingTests.firing.json)])
+        }
+        let due = try await database.pool.read { db in try NotificationOutbox.due(db, now: 1_000_000, limit: 10) }
+        #expect(due.items.map(\.alertID) == [2])
+        #expect(due.unreadable == [1])
+        let service = NotificationService(database: database, delivery: NotificationDelivery(smtp: nil, externalURL: { "http://vigil" }),
+                                          clock: clock, logger: Logger(label: "test"))
+        let client = NotificationDelivery.makeClient()
+        await service.deliverDue(client: client)
+        try await client.shutdown()
+        let rows = try await database.pool.read { db in try NotificationOutbox.list(db, alertID: nil, before: nil, limit: 10) }
+        #expect(rows.map(\.state) == [.dropped])
+        let failed = try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT state, last_error FROM notification_outbox WHERE notification_id = 1").map { row -> [String?] in
+                [row["state"], row["last_error"]]
+            }
+        }
+        #expect(failed == ["failed", "the stored notice could not be read"])
+        #expect(try await service.outboxCounts() == [.failed: 1, .dropped: 1])
     }
 }

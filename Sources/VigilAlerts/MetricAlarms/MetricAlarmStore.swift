@@ -95,29 +95,32 @@ public struct MetricAlarmStore: Sendable {
         case .vigilMetrics: (table, time, value) = ("vigil_metric_samples", "sample_time", aggregate("value"))
         }
         var sql = "SELECT (\(time) - ?) / ? AS bucket, \(value) AS value FROM \(table) WHERE \(time) >= ? AND \(time) < ?"
-        var arguments: StatementArguments = [start, period, start, end]
+        var arguments: [DatabaseValue] = [start.databaseValue, period.databaseValue, start.databaseValue, end.databaseValue]
         if definition.source == .vigilMetrics {
             // Every series of the name whose labels match the filter: a period's statistic is over all of them.
             sql += " AND name = ?"
-            arguments += [definition.metricName ?? ""]
+            arguments.append((definition.metricName ?? "").databaseValue)
             for (label, text) in definition.filter {
                 sql += " AND json_extract(labels, ?) = ?"
-                arguments += ["$.\(label)", text]
+                arguments += ["$.\(label)".databaseValue, text.databaseValue]
             }
         } else {
             let columns = MetricAlarmDefinition.filters[definition.source] ?? [:]
             for (key, text) in definition.filter {
                 guard let column = columns[key] else { continue }
                 sql += " AND \(column) = ?"
-                arguments += [text]
+                arguments.append(text.databaseValue)
             }
         }
         sql += " GROUP BY bucket"
-        let rows = try await database.pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        // Sendable captures and result: anything else picks GRDB's blocking read, which would hold a cooperative
+        // thread while SQLite works.
+        let (text, bound) = (sql, arguments)
+        let rows = try await database.pool.read { db in
+            try Row.fetchAll(db, sql: text, arguments: StatementArguments(bound)).map { row -> (Int64, Double?) in (row["bucket"], row["value"]) }
+        }
         var values = [Double?](repeating: nil, count: definition.evaluator.rangePeriods)
-        for row in rows {
-            let bucket: Int64 = row["bucket"]
-            let value: Double? = row["value"]
+        for (bucket, value) in rows {
             if bucket >= 0, bucket < values.count, let value, !(definition.statistic == .sampleCount && value == 0) { values[Int(bucket)] = value }
         }
         return values.enumerated().map { (start + Int64($0.offset) * period, $0.element) }

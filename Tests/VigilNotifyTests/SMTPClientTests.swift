@@ -1,0 +1,84 @@
+import Testing
+import VigilCore
+import VigilTesting
+@testable import VigilNotify
+
+/// The mail path against a scripted SMTP server on 127.0.0.1: what is sent, and how each refusal a relay can make
+/// becomes delivered, retried or failed.
+struct SMTPClientTests {
+    static func settings(_ receiver: SMTPReceiver) -> SMTPSettings {
+        SMTPSettings(host: "127.0.0.1", port: receiver.port, from: "vigil@x.co", timeout: .seconds(5))
+    }
+
+    static func failure(_ body: () async throws -> Void) async -> SMTPFailure? {
+        do {
+            try await body()
+            return nil
+        } catch let failure as SMTPFailure {
+            return failure
+        } catch {
+            Issue.record("not an SMTP failure: \(error)")
+            return nil
+        }
+    }
+
+    @Test("a mail: EHLO, MAIL FROM, a RCPT TO per address, DATA dot-stuffed, QUIT")
+    func sends() async throws {
+        try await SMTPReceiver.run { receiver in
+            try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co", "b@x.co"], subject: "Hi", body: ".hidden\nline")
+            let message = try #require(receiver.messages.first)
+            #expect(message.from == "MAIL FROM:<vigil@x.co>")
+            #expect(message.recipients == ["RCPT TO:<a@x.co>", "RCPT TO:<b@x.co>"])
+            #expect(message.data.contains("Subject: Hi\r\n"))
+            #expect(message.data.hasSuffix("\r\n..hidden\r\nline"))
+            #expect(receiver.commands.first == "EHLO vigil.localdomain")
+            #expect(receiver.commands.last == "QUIT")
+        }
+    }
+
+    @Test("one recipient refused: the others get it; all refused: failed for good (5xx) or retried (4xx)")
+    func recipients() async throws {
+        try await SMTPReceiver.run(replies: ["RCPT TO:<b@x.co>": "550 no such user"]) { receiver in
+            try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co", "b@x.co"], subject: "s", body: "b")
+            #expect(receiver.messages.first?.recipients == ["RCPT TO:<a@x.co>"])
+            let failure = await Self.failure { try await SMTPClient.send(Self.settings(receiver), to: ["b@x.co"], subject: "s", body: "b") }
+            #expect(failure?.code == 550)
+            #expect(failure?.permanent == true)
+            #expect(failure?.description == "SMTP 550 no such user")
+        }
+        try await SMTPReceiver.run(replies: ["RCPT": "451 try later"]) { receiver in
+            let failure = await Self.failure { try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.code == 451)
+            #expect(failure?.permanent == false)
+            #expect(receiver.messages.isEmpty)
+        }
+    }
+
+    @Test("refusals at each step: a 421 greeting, MAIL FROM refused, DATA refused, the message refused after DATA")
+    func steps() async throws {
+        let cases: [([String: String], String, Int)] = [
+            ([:], "421 too busy", 421),
+            (["MAIL FROM": "553 sender not allowed"], "220 test", 553),
+            (["DATA": "452 out of space"], "220 test", 452),
+            (["END": "554 spam"], "220 test", 554),
+        ]
+        for (replies, greeting, code) in cases {
+            try await SMTPReceiver.run(replies: replies, greeting: greeting) { receiver in
+                let failure = await Self.failure { try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co"], subject: "s", body: "b") }
+                #expect(failure?.code == code, "\(replies) \(greeting)")
+                #expect(failure?.permanent == (code >= 500))
+                #expect(receiver.messages.isEmpty)
+            }
+        }
+    }
+
+    @Test("no relay listening is a retry, naming the address")
+    func unreachable() async throws {
+        let port = try await SMTPReceiver.run { $0.port }
+        let failure = await Self.failure {
+            try await SMTPClient.send(SMTPSettings(host: "127.0.0.1", port: port, from: "vigil@x.co", timeout: .seconds(5)), to: ["a@x.co"], subject: "s", body: "b")
+        }
+        #expect(failure?.permanent == false)
+        #expect(failure?.description.contains("cannot connect to 127.0.0.1:\(port)") == true)
+    }
+}
