@@ -2,39 +2,81 @@ import Foundation
 import NIOCore
 import NIOExtras
 import NIOPosix
+import NIOSSL
 import VigilCore
 
-/// The SMTP relay email destinations go through (`vigil serve --smtp-server host:port --smtp-from address`).
-public struct SMTPSettings: Sendable, Equatable {
+/// The SMTP relay email destinations use (`vigil serve --smtp-server host:port --smtp-from address`), how the
+/// connection is protected (`--smtp-tls`), and the account Vigil signs in with (`--smtp-username`,
+/// `VIGIL_SMTP_PASSWORD`).
+public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
+    /// `none`: plain SMTP. `auto` (the default): STARTTLS when the relay offers it. `starttls`: STARTTLS or no mail.
+    /// `tls`: TLS from the first byte (port 465, "SMTPS").
+    public enum Security: String, Sendable, CaseIterable { case none, auto, starttls, tls }
+
     public var host: String
     public var port: Int
     public var from: String
     /// The name Vigil gives in EHLO.
     public var heloName: String
     public var timeout: Duration
+    public var security: Security
+    public var username: String?
+    /// Never logged or answered: `description` leaves it out.
+    public var password: String?
+    /// A PEM file of the CAs to trust for the relay's certificate (a private CA); the system's roots otherwise.
+    public var caCertificatePath: String?
 
-    public init(host: String, port: Int, from: String, heloName: String = "vigil.localdomain", timeout: Duration = .seconds(30)) {
+    public init(host: String, port: Int, from: String, heloName: String = "vigil.localdomain", timeout: Duration = .seconds(30),
+                security: Security = .auto, username: String? = nil, password: String? = nil, caCertificatePath: String? = nil) {
         self.host = host
         self.port = port
         self.from = from
         self.heloName = heloName
         self.timeout = timeout
+        self.security = security
+        self.username = username
+        self.password = password
+        self.caCertificatePath = caCertificatePath
     }
 
-    /// `host:port` (port 25 when absent).
-    public static func parse(server: String, from: String) throws -> SMTPSettings {
+    public var description: String {
+        "smtp \(host):\(port) (\(security.rawValue))\(username.map { " as \($0)" } ?? "")"
+    }
+
+    /// `host:port` (port 25 when absent, 465 with `tls`).
+    public static func parse(server: String, from: String, security: Security = .auto) throws -> SMTPSettings {
         let parts = server.split(separator: ":", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty else {
             throw VigilError(.invalidParameter, "--smtp-server must be host or host:port, not '\(server.prefix(128))'")
         }
-        let port = parts.count == 2 ? Int(parts[1]) : 25
+        let port = parts.count == 2 ? Int(parts[1]) : security == .tls ? 465 : 25
         guard let port, (1...65535).contains(port) else {
             throw VigilError(.invalidParameter, "--smtp-server's port must be a number from 1 to 65535")
         }
         guard EmailAddress.isValid(from) else {
             throw VigilError(.invalidParameter, "--smtp-from must be an email address (name@domain), not '\(from.prefix(128))'")
         }
-        return SMTPSettings(host: String(parts[0]), port: port, from: from)
+        return SMTPSettings(host: String(parts[0]), port: port, from: from, security: security)
+    }
+
+    /// The TLS client side: TLS 1.2 and up, the relay's certificate checked against the given CAs or the system's,
+    /// and against the host Vigil connected to (its name, or its address).
+    func tlsContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        if let caCertificatePath {
+            do {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath))
+            } catch {
+                throw SMTPFailure(code: 554, reply: "cannot read the CA certificates in \(caCertificatePath): \(error)")
+            }
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// SNI and the name checked: the host, unless it is an address (then the certificate must name the address).
+    var serverHostname: String? {
+        host.contains(":") || host.split(separator: ".").allSatisfy({ Int($0) != nil }) ? nil : host
     }
 }
 
@@ -47,8 +89,9 @@ public struct SMTPFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { "SMTP \(code) \(reply.prefix(300))" }
 }
 
-/// A plain-text mail over SMTP (RFC 5321): EHLO, MAIL FROM, one RCPT TO per recipient, DATA with dot-stuffing, QUIT.
-/// Plain TCP to a relay: STARTTLS is not spoken yet (the relay on the same host or network is the expected setup).
+/// A plain-text mail over SMTP (RFC 5321): EHLO, STARTTLS (RFC 3207) and EHLO again when the relay offers it or the
+/// settings require it, AUTH PLAIN or LOGIN (RFC 4954) only once the connection is encrypted, MAIL FROM, one RCPT TO
+/// per recipient, DATA with dot-stuffing, QUIT.
 public enum SMTPClient {
     public static func send(_ settings: SMTPSettings, to recipients: [String], subject: String, body: String, headers: [(String, String)] = [],
                             date: Date = Date()) async throws {
@@ -65,12 +108,16 @@ public enum SMTPClient {
     }
 
     static func converse(_ settings: SMTPSettings, recipients: [String], message: String) async throws {
+        let tls = settings.security == .none ? nil : try settings.tlsContext()
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.seconds(10))
                 .connect(host: settings.host, port: settings.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if settings.security == .tls, let tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: settings.serverHostname))
+                        }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
@@ -78,33 +125,78 @@ public enum SMTPClient {
         } catch {
             throw SMTPFailure(code: 421, reply: "cannot connect to \(settings.host):\(settings.port): \(error)")
         }
-        try await channel.executeThenClose { inbound, outbound in
-            var lines = inbound.makeAsyncIterator()
-            func reply() async throws -> (code: Int, text: String) {
-                var text = ""
-                while true {
-                    guard var line = try await lines.next() else { throw SMTPFailure(code: 421, reply: "the server closed the connection") }
-                    let string = line.readString(length: line.readableBytes) ?? ""
-                    guard string.count >= 3, let code = Int(string.prefix(3)) else {
-                        throw SMTPFailure(code: 421, reply: "not an SMTP reply: \(string.prefix(100))")
-                    }
-                    text += (text.isEmpty ? "" : " ") + string.dropFirst(4)
-                    if string.count == 3 || string[string.index(string.startIndex, offsetBy: 3)] != "-" { return (code, text) }
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var lines = inbound.makeAsyncIterator()
+                var dialogue = Dialogue(outbound: outbound)
+                try await dialogue.run(settings, tls: tls, channel: channel.channel, lines: &lines, recipients: recipients, message: message)
+            }
+        } catch let error as NIOSSLError {
+            // A certificate that is not trusted or names another host is a setting to fix, not a moment to wait out.
+            throw SMTPFailure(code: 554, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
+        } catch let error as BoringSSLError {
+            throw SMTPFailure(code: 554, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
+        }
+    }
+
+    /// One conversation, step by step.
+    struct Dialogue {
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        var encrypted = false
+
+        /// A reply's code and its lines' text (a multi-line reply is `250-…` lines and a last `250 …`).
+        func reply(_ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> (code: Int, lines: [String]) {
+            var texts: [String] = []
+            while true {
+                guard var line = try await lines.next() else { throw SMTPFailure(code: 421, reply: "the server closed the connection") }
+                let string = line.readString(length: line.readableBytes) ?? ""
+                guard string.count >= 3, let code = Int(string.prefix(3)) else {
+                    throw SMTPFailure(code: 421, reply: "not an SMTP reply: \(string.prefix(100))")
                 }
+                texts.append(String(string.dropFirst(4)))
+                if string.count == 3 || string[string.index(string.startIndex, offsetBy: 3)] != "-" { return (code, texts) }
             }
-            func expect(_ accepted: ClosedRange<Int>, after command: String?) async throws {
-                if let command { try await outbound.write(ByteBuffer(string: command + "\r\n")) }
-                let answer = try await reply()
-                guard accepted.contains(answer.code) else { throw SMTPFailure(code: answer.code, reply: answer.text) }
+        }
+
+        /// Sends `command` (when given) and reads the reply; a code outside `accepted` ends the delivery with the
+        /// relay's words (never the command, which may carry credentials).
+        @discardableResult
+        func expect(_ accepted: ClosedRange<Int>, after command: String?, _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator)
+            async throws -> [String]
+        {
+            if let command { try await outbound.write(ByteBuffer(string: command + "\r\n")) }
+            let answer = try await reply(&lines)
+            guard accepted.contains(answer.code) else { throw SMTPFailure(code: answer.code, reply: answer.lines.joined(separator: " ")) }
+            return answer.lines
+        }
+
+        mutating func run(_ settings: SMTPSettings, tls: NIOSSLContext?, channel: any Channel,
+                          lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, recipients: [String], message: String) async throws {
+            encrypted = settings.security == .tls
+            try await expect(220...220, after: nil, &lines)
+            var capabilities = Self.capabilities(try await expect(250...250, after: "EHLO \(settings.heloName)", &lines))
+            if !encrypted, let tls, settings.security == .starttls || (settings.security == .auto && capabilities.contains("STARTTLS")) {
+                guard capabilities.contains("STARTTLS") else {
+                    throw SMTPFailure(code: 554, reply: "the relay does not offer STARTTLS, which --smtp-tls starttls requires")
+                }
+                try await expect(220...220, after: "STARTTLS", &lines)
+                let hostname = settings.serverHostname
+                try await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: hostname), position: .first)
+                }.get()
+                encrypted = true
+                // RFC 3207: what the relay said before TLS counts for nothing; ask again.
+                capabilities = Self.capabilities(try await expect(250...250, after: "EHLO \(settings.heloName)", &lines))
             }
-            try await expect(220...220, after: nil)
-            try await expect(250...250, after: "EHLO \(settings.heloName)")
-            try await expect(250...250, after: "MAIL FROM:<\(settings.from)>")
+            if let username = settings.username {
+                try await authenticate(username: username, password: settings.password ?? "", capabilities: capabilities, &lines)
+            }
+            try await expect(250...250, after: "MAIL FROM:<\(settings.from)>", &lines)
             var accepted = 0
             var lastRefusal: SMTPFailure?
             for recipient in recipients {
                 do {
-                    try await expect(250...251, after: "RCPT TO:<\(recipient)>")
+                    try await expect(250...251, after: "RCPT TO:<\(recipient)>", &lines)
                     accepted += 1
                 } catch let failure as SMTPFailure where failure.code >= 400 && failure.code < 600 {
                     lastRefusal = failure
@@ -113,11 +205,35 @@ public enum SMTPClient {
             if accepted == 0 {
                 throw lastRefusal ?? SMTPFailure(code: 554, reply: "no recipients")
             }
-            try await expect(354...354, after: "DATA")
+            try await expect(354...354, after: "DATA", &lines)
             try await outbound.write(ByteBuffer(string: message + ".\r\n"))
-            try await expect(250...250, after: nil)
+            try await expect(250...250, after: nil, &lines)
             try? await outbound.write(ByteBuffer(string: "QUIT\r\n"))
-            _ = try? await reply()
+            _ = try? await reply(&lines)
+        }
+
+        /// AUTH PLAIN, else LOGIN; never over a connection without TLS.
+        func authenticate(username: String, password: String, capabilities: [String],
+                          _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws {
+            guard encrypted else {
+                throw SMTPFailure(code: 554, reply: "refusing to send the SMTP password over a connection without TLS (the relay offers no STARTTLS; see --smtp-tls)")
+            }
+            let mechanisms = Set(capabilities.first { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") }?.dropFirst(5).split(separator: " ").map(String.init) ?? [])
+            if mechanisms.contains("PLAIN") {
+                let token = Data([0] + Array(username.utf8) + [0] + Array(password.utf8)).base64EncodedString()
+                try await expect(235...235, after: "AUTH PLAIN \(token)", &lines)
+            } else if mechanisms.contains("LOGIN") {
+                try await expect(334...334, after: "AUTH LOGIN", &lines)
+                try await expect(334...334, after: Data(username.utf8).base64EncodedString(), &lines)
+                try await expect(235...235, after: Data(password.utf8).base64EncodedString(), &lines)
+            } else {
+                throw SMTPFailure(code: 554, reply: "the relay offers neither AUTH PLAIN nor AUTH LOGIN (it offers: \(mechanisms.isEmpty ? "none" : mechanisms.sorted().joined(separator: " ")))")
+            }
+        }
+
+        /// EHLO's lines after the greeting, upper-cased: `STARTTLS`, `AUTH PLAIN LOGIN`, `8BITMIME`.
+        static func capabilities(_ lines: [String]) -> [String] {
+            lines.dropFirst().map { $0.uppercased() }
         }
     }
 

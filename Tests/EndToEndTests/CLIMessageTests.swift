@@ -52,11 +52,17 @@ struct CLIMessageTests {
         #expect(!result.stderr.contains("Usage:"))
     }
 
-    @Test("vigil serve refuses bad notification timing flags by name before it opens anything", arguments: [
+    @Test("vigil serve refuses bad notification and SMTP flags by name before it opens anything", arguments: [
         (["--notify-group-wait", "5"], "--notify-group-wait must be 0 or a positive number with s, m, h or d, e.g. 30s; got '5'"),
         (["--notify-group-interval=-1m"], "--notify-group-interval must be 0 or a positive number"),
         (["--notify-repeat-interval", "soon"], "--notify-repeat-interval must be 0 or a positive number"),
         (["--notify-group-by", "user_identity.email"], "--notify-group-by: group-by label 'user_identity.email' is not a label name"),
+        (["--smtp-server", "127.0.0.1:25", "--smtp-tls", "ssl"], "--smtp-tls must be none, auto, starttls or tls; got 'ssl'"),
+        (["--smtp-server", "127.0.0.1:25", "--smtp-username", "u"], "--smtp-username is set but VIGIL_SMTP_PASSWORD is not"),
+        (["--smtp-server", "127.0.0.1:25", "--smtp-tls", "none", "--smtp-username", "u"], "--smtp-username needs TLS"),
+        (["--smtp-username", "u"], "--smtp-tls, --smtp-username and --smtp-ca-cert need --smtp-server"),
+        (["--smtp-server", "127.0.0.1", "--smtp-ca-cert", "/nonexistent.pem"], "--smtp-ca-cert /nonexistent.pem cannot be read"),
+        (["--smtp-server", "127.0.0.1:99999"], "--smtp-server's port must be a number from 1 to 65535"),
     ])
     func serveNotifyFlags(_ arguments: [String], _ message: String) async throws {
         let folder = try TemporaryDirectory()

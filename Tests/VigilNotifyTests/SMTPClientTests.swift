@@ -1,3 +1,4 @@
+import NIOSSL
 import Testing
 import VigilCore
 import VigilTesting
@@ -80,5 +81,99 @@ struct SMTPClientTests {
         }
         #expect(failure?.permanent == false)
         #expect(failure?.description.contains("cannot connect to 127.0.0.1:\(port)") == true)
+    }
+
+    /// A self-signed certificate for 127.0.0.1, the server's TLS context, and client settings that trust it.
+    static func tls(_ folder: TemporaryDirectory) async throws -> (server: NIOSSLContext, certificate: String) {
+        let (certificate, key) = try await ExternalCommand.selfSignedCertificate(in: folder, stem: "relay", commonName: "relay")
+        return (try SMTPReceiver.Security.context(certificate: certificate, key: key), certificate)
+    }
+
+    @Test("STARTTLS when offered, EHLO again, then AUTH PLAIN inside TLS: the mail arrives encrypted and signed in")
+    func startTLSAndPlain() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (context, certificate) = try await Self.tls(folder)
+        try await SMTPReceiver.run(security: .init(tls: context, credentials: ("vigil", "s3cret"))) { receiver in
+            var settings = Self.settings(receiver)
+            settings.username = "vigil"
+            settings.password = "s3cret"
+            settings.caCertificatePath = certificate
+            try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b")
+            let message = try #require(receiver.messages.first)
+            #expect(message.encrypted)
+            #expect(message.user == "vigil")
+            #expect(receiver.commands.prefix(3) == ["EHLO vigil.localdomain", "STARTTLS", "EHLO vigil.localdomain"])
+            #expect(receiver.commands[3].hasPrefix("AUTH PLAIN "))
+            #expect(!"\(settings)".contains("s3cret"))
+            // The wrong password is refused for good, with the relay's words.
+            settings.password = "wrong"
+            let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.code == 535)
+            #expect(failure?.permanent == true)
+            #expect(failure?.description.contains("wrong") == false)
+        }
+    }
+
+    @Test("TLS from the first byte (--smtp-tls tls) with AUTH LOGIN when the relay offers only LOGIN")
+    func implicitTLSAndLogin() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (context, certificate) = try await Self.tls(folder)
+        try await SMTPReceiver.run(security: .init(tls: context, implicitTLS: true, credentials: ("vigil", "s3cret"), mechanisms: ["LOGIN"])) { receiver in
+            var settings = Self.settings(receiver)
+            settings.security = .tls
+            settings.username = "vigil"
+            settings.password = "s3cret"
+            settings.caCertificatePath = certificate
+            try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b")
+            #expect(receiver.messages.first?.encrypted == true)
+            #expect(receiver.messages.first?.user == "vigil")
+            #expect(receiver.commands.contains("AUTH LOGIN"))
+        }
+    }
+
+    @Test("refusals: a password never goes over plain TCP; starttls required but not offered; a certificate not trusted; no common AUTH")
+    func securityRefusals() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let (context, certificate) = try await Self.tls(folder)
+        // A relay without STARTTLS: the password is not sent, and nothing is.
+        try await SMTPReceiver.run(security: .init(credentials: ("vigil", "s3cret"))) { receiver in
+            var settings = Self.settings(receiver)
+            settings.username = "vigil"
+            settings.password = "s3cret"
+            let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.permanent == true)
+            #expect(failure?.description.contains("refusing to send the SMTP password over a connection without TLS") == true)
+            #expect(!receiver.commands.contains { $0.hasPrefix("AUTH") })
+            settings.username = nil
+            settings.security = .starttls
+            let required = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(required?.description.contains("does not offer STARTTLS") == true)
+            #expect(receiver.messages.isEmpty)
+        }
+        // A certificate signed by no CA Vigil trusts.
+        try await SMTPReceiver.run(security: .init(tls: context)) { receiver in
+            let failure = await Self.failure { try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.permanent == true)
+            #expect(failure?.description.contains("TLS with 127.0.0.1:\(receiver.port) failed") == true, "\(String(describing: failure))")
+            #expect(receiver.messages.isEmpty)
+        }
+        // Encrypted, but the relay offers CRAM-MD5 only.
+        try await SMTPReceiver.run(security: .init(tls: context, credentials: ("vigil", "s3cret"), mechanisms: ["CRAM-MD5"])) { receiver in
+            var settings = Self.settings(receiver)
+            settings.username = "vigil"
+            settings.password = "s3cret"
+            settings.caCertificatePath = certificate
+            let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.description == "SMTP 554 the relay offers neither AUTH PLAIN nor AUTH LOGIN (it offers: CRAM-MD5)")
+        }
+        // A CA file that cannot be read.
+        let missing = await Self.failure {
+            try await SMTPClient.send(SMTPSettings(host: "127.0.0.1", port: 9, from: "vigil@x.co", caCertificatePath: folder.file("none.pem")),
+                                      to: ["a@x.co"], subject: "s", body: "b")
+        }
+        #expect(missing?.description.contains("cannot read the CA certificates in") == true)
     }
 }

@@ -8,8 +8,17 @@ import VigilServer
 /// `vigil serve`'s settings for alerts: the SMTP relay email destinations use, the destinations each rule level
 /// notifies when its rule names none, and when a detection alert resolves.
 struct ServeAlertOptions: ParsableArguments {
-    @Option(name: .customLong("smtp-server"), help: "The SMTP relay for email destinations, host or host:port (env VIGIL_SMTP_SERVER; plain SMTP, no STARTTLS yet).")
+    @Option(name: .customLong("smtp-server"), help: "The SMTP relay for email destinations, host or host:port (env VIGIL_SMTP_SERVER; port 25, 465 with --smtp-tls tls).")
     var smtpServerOption: String?
+
+    @Option(name: .customLong("smtp-tls"), help: "none, auto (STARTTLS when the relay offers it; the default), starttls (required) or tls (TLS from the first byte, port 465) (env VIGIL_SMTP_TLS).")
+    var smtpTLSOption: String?
+
+    @Option(name: .customLong("smtp-username"), help: "The account to sign in to the relay with, over TLS only; the password comes from the environment variable VIGIL_SMTP_PASSWORD (env VIGIL_SMTP_USERNAME).")
+    var smtpUsernameOption: String?
+
+    @Option(name: .customLong("smtp-ca-cert"), help: "A PEM file of the CAs to trust for the relay's certificate, e.g. a private CA (env VIGIL_SMTP_CA_CERT); the system's roots otherwise.")
+    var smtpCAOption: String?
 
     @Option(name: .customLong("smtp-from"), help: "The sender address of alert mail (env VIGIL_SMTP_FROM; default vigil@localhost.localdomain).")
     var smtpFromOption: String?
@@ -35,6 +44,38 @@ struct ServeAlertOptions: ParsableArguments {
     var environment: [String: String] { ProcessInfo.processInfo.environment }
     var smtpServer: String? { smtpServerOption ?? environment["VIGIL_SMTP_SERVER"] }
     var smtpFrom: String { smtpFromOption ?? environment["VIGIL_SMTP_FROM"] ?? "vigil@localhost.localdomain" }
+    var smtpTLS: String { smtpTLSOption ?? environment["VIGIL_SMTP_TLS"] ?? "auto" }
+    var smtpUsername: String? { smtpUsernameOption ?? environment["VIGIL_SMTP_USERNAME"] }
+    var smtpCA: String? { smtpCAOption ?? environment["VIGIL_SMTP_CA_CERT"] }
+
+    /// The relay's settings, each problem named by its flag.
+    func smtp() throws -> SMTPSettings? {
+        guard let smtpServer else {
+            if smtpUsername != nil || smtpCAOption != nil || smtpTLSOption != nil {
+                throw ValidationError("--smtp-tls, --smtp-username and --smtp-ca-cert need --smtp-server")
+            }
+            return nil
+        }
+        guard let security = SMTPSettings.Security(rawValue: smtpTLS) else {
+            throw ValidationError("--smtp-tls must be none, auto, starttls or tls; got '\(smtpTLS)'")
+        }
+        var settings: SMTPSettings
+        do { settings = try SMTPSettings.parse(server: smtpServer, from: smtpFrom, security: security) } catch let error as VigilError { throw ValidationError(error.message) }
+        if let username = smtpUsername {
+            guard security != .none else { throw ValidationError("--smtp-username needs TLS: with --smtp-tls none the password would cross the network in clear") }
+            guard let password = environment["VIGIL_SMTP_PASSWORD"], !password.isEmpty else {
+                throw ValidationError("--smtp-username is set but VIGIL_SMTP_PASSWORD is not (the password is read from the environment only)")
+            }
+            settings.username = username
+            settings.password = password
+        }
+        if let smtpCA {
+            guard security != .none else { throw ValidationError("--smtp-ca-cert has no use with --smtp-tls none") }
+            guard FileManager.default.isReadableFile(atPath: smtpCA) else { throw ValidationError("--smtp-ca-cert \(smtpCA) cannot be read") }
+            settings.caCertificatePath = smtpCA
+        }
+        return settings
+    }
     var notifyDefaults: [String] {
         notifyDefaultOptions.isEmpty ? (environment["VIGIL_NOTIFY_DEFAULTS"] ?? "").split(separator: ";").map(String.init) : notifyDefaultOptions
     }
@@ -75,7 +116,7 @@ struct ServeAlertOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let smtpServer { _ = try SMTPSettings.parse(server: smtpServer, from: smtpFrom) }
+        _ = try smtp()
         _ = try Self.routing(notifyDefaults)
         _ = try grouping()
         guard RetentionPeriod.millis(resolveAfter) != nil else {
@@ -84,7 +125,7 @@ struct ServeAlertOptions: ParsableArguments {
     }
 
     func apply(to configuration: inout VigilConfiguration) {
-        configuration.notifications.smtp = smtpServer.flatMap { try? SMTPSettings.parse(server: $0, from: smtpFrom) }
+        configuration.notifications.smtp = try? smtp()
         configuration.notifications.routing = (try? Self.routing(notifyDefaults)) ?? NotificationRouting()
         if let grouping = try? grouping() { configuration.notifications.routing.grouping = grouping }
         if let millis = RetentionPeriod.millis(resolveAfter) { configuration.detections.resolveAfter = .milliseconds(millis) }
