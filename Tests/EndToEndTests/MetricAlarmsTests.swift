@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilCore
 import VigilServer
@@ -106,6 +107,45 @@ struct MetricAlarmsTests {
         }
     }
 
+    @Test("node_timeline: a cluster's CPU above the threshold raises the alarm for that cluster only; cooler rows make it OK")
+    func nodeTimeline() async throws {
+        try await LiveServer.run(configuration: Self.configuration()) { server in
+            let hot = try await ClustersAPITests.create(server, #"{"cluster_name":"etl","num_workers":0}"#)
+            let other = try await ClustersAPITests.create(server, #"{"cluster_name":"bi","num_workers":0}"#)
+            let put = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                {"alarm_name":"etl-cpu","metric":{"source":"node_timeline","column":"cpu_user_percent","statistic":"Average","filter":{"cluster_id":"\(hot)"}},
+                 "period_seconds":1,"evaluation_periods":1,"comparison_operator":"GreaterThanThreshold","threshold":50,"treat_missing_data":"ignore"}
+                """)
+            #expect(put.status == 200, "\(put.text)")
+            // Rows every 200 ms: the watched cluster at `cpu`, the other always at 99. Counted in, the other would keep
+            // the average above 50 (about 60 with the watched one at 20): OK shows the filter holds.
+            let cpu = SharedValue(95)
+            let producer = Task {
+                var index = 0
+                while !Task.isCancelled {
+                    let now = SystemWallClock().nowMillis()
+                    for (cluster, value) in [(hot, cpu.value), (other, 99)] {
+                        let row = #"{"cluster_id":"\#(cluster)","instance_id":"drv","start_time":"\#(Timestamp.formatRFC3339(millis: now - 100))","end_time":"\#(Timestamp.formatRFC3339(millis: now))","cpu_user_percent":\#(value)}"#
+                        _ = try? await ClustersAPITests.heartbeat(server, cluster, "drv", driver: true, interval: 1, extra: #","node_timeline":[\#(row)]"#)
+                    }
+                    index += 1
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            defer { producer.cancel() }
+            try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                try await server.request(.GET, "/api/2.0/vigil/metric-alarms/etl-cpu").json()["state"] == .string("ALARM")
+            }
+            cpu.value = 20
+            try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                try await server.request(.GET, "/api/2.0/vigil/metric-alarms/etl-cpu").json()["state"] == .string("OK")
+            }
+            let ok = try await server.request(.GET, "/api/2.0/vigil/metric-alarms/etl-cpu").json()
+            guard case .string(let reason)? = ok["state_reason"] else { Issue.record("\(ok)"); return }
+            #expect(reason.hasSuffix("were not greater than the threshold (50)"), "\(reason)")
+        }
+    }
+
     @Test("refusals: a bad definition, an unknown destination, an unknown alarm, a bad state filter")
     func refusals() async throws {
         try await LiveServer.run { server in
@@ -123,5 +163,15 @@ struct MetricAlarmsTests {
             #expect(try await server.request(.DELETE, "/api/2.0/vigil/metric-alarms/nope").status == 404)
             #expect(try await server.request(.GET, "/api/2.0/vigil/metric-alarms?state=RED").status == 400)
         }
+    }
+}
+
+/// A value one task sets and another reads.
+final class SharedValue<T: Sendable>: Sendable {
+    private let storage: Mutex<T>
+    init(_ value: T) { storage = Mutex(value) }
+    var value: T {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
     }
 }

@@ -343,6 +343,36 @@ struct NotificationsTests {
         }
     }
 
+    @Test("an alert that resolves while its firing is still undelivered drops the firing (it would reopen the incident) and sends the resolution")
+    func resolutionSupersedesFiring() async throws {
+        try await WebhookReceiver.run(fallback: .init(503, "down")) { receiver in
+            var configuration = Self.configuration(resolveAfter: .seconds(1))
+            configuration.notifications.service.retry = RetrySchedule(baseMillis: 50, capMillis: 100, maxAttempts: 1000)
+            try await LiveServer.run(configuration: configuration) { server in
+                _ = try await Self.createDestination(server, #"{"display_name":"hook","config":{"generic_webhook":{"url":"\#(receiver.url)/h"}}}"#)
+                _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "hook").utf8), contentType: "application/yaml")
+                try await Self.secretRead(server, id: "late-1")
+                try await AppLogsTests.eventually {
+                    guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history?state=RESOLVED").json()["alerts"],
+                          case .string(let id)? = alerts.first?["alert_id"] else { return false }
+                    return try await Self.notifications(server, alert: id).count == 2
+                }
+                guard case .string(let id)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"]?[0]?["alert_id"] else { return }
+                let rows = try await Self.notifications(server, alert: id)
+                let firing = try #require(rows.first { $0["status"] == .string("firing") })
+                #expect(firing["state"] == .string("dropped"))
+                #expect(firing["last_error"] == .string("superseded by the alert's resolution"))
+                let resolved = try #require(rows.first { $0["status"] == .string("resolved") })
+                #expect(resolved["state"] == .string("pending"))
+                // The receiver is back: only the resolution arrives.
+                receiver.script(Array(repeating: .init(200, "ok"), count: 50))
+                try await AppLogsTests.eventually { try await Self.notifications(server, alert: id).contains { $0["state"] == .string("delivered") } }
+                let delivered = receiver.received.filter { (try? JSONParser.parse($0.body)["status"]) != nil }.last
+                #expect(try delivered.map { try JSONParser.parse($0.body)["status"] } == .string("resolved"))
+            }
+        }
+    }
+
     @Test("a rule naming no destination uses the level's default; an unknown name is counted, not fatal")
     func levelDefaultsAndUnknownNames() async throws {
         try await WebhookReceiver.run { receiver in
