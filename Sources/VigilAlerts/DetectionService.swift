@@ -22,6 +22,8 @@ public final class DetectionService: Service, Sendable {
         public var resolveAfter: Duration = .seconds(15 * 60)
         /// How often alerts are checked for resolution.
         public var resolveInterval: Duration = .seconds(5)
+        /// At most this many alerts per rule per minute (`--detection-alert-limit`; 0 = no limit).
+        public var maxAlertsPerRulePerMinute = 600
 
         public init(rulesDirectory: String? = nil) {
             self.rulesDirectory = rulesDirectory
@@ -42,6 +44,8 @@ public final class DetectionService: Service, Sendable {
         public var resolved: Int64 = 0
         /// Firing notices queued again by the repeat interval.
         public var repeated: Int64 = 0
+        /// Firings not stored because their rule passed its alert limit, by rule.
+        public var suppressed: [String: Int64] = [:]
     }
 
     struct FileState {
@@ -53,6 +57,9 @@ public final class DetectionService: Service, Sendable {
     struct State {
         var queue: [CommittedEvent] = []
         var stats = Stats()
+        var limit: AlertRateLimit
+        /// When each rule's suppression was last logged (once a minute per rule).
+        var suppressionLogged: [String: Int64] = [:]
         var files: [String: FileState] = [:]
         var apiRules: [String: [LoadedRule]] = [:]
     }
@@ -64,7 +71,7 @@ public final class DetectionService: Service, Sendable {
     /// notifications were queued with them).
     let fired: @Sendable ([AlertRecord]) async -> Void
     let resolved: @Sendable ([AlertRecord]) async -> Void
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let evaluator: Mutex<DetectionEvaluator>
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -80,6 +87,7 @@ public final class DetectionService: Service, Sendable {
         self.fired = fired
         self.resolved = resolved
         self.evaluator = Mutex(DetectionEvaluator(rules: .empty, maxGroups: configuration.maxGroups))
+        self.state = Mutex(State(limit: AlertRateLimit(perMinute: configuration.maxAlertsPerRulePerMinute)))
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -87,6 +95,7 @@ public final class DetectionService: Service, Sendable {
         var stats = state.withLock { state in
             var stats = state.stats
             stats.queued = state.queue.count
+            stats.suppressed = state.limit.suppressed
             stats.fileErrors = state.files.values.filter { !$0.problems.isEmpty }.count
             return stats
         }
@@ -205,6 +214,8 @@ public final class DetectionService: Service, Sendable {
             }
             state.withLock { $0.stats.evaluated += Int64(batch.count) }
             guard !hits.isEmpty else { continue }
+            hits = admit(hits)
+            guard !hits.isEmpty else { continue }
             do {
                 let records = try await store.record(hits)
                 state.withLock { $0.stats.fired += Int64(records.count) }
@@ -213,6 +224,25 @@ public final class DetectionService: Service, Sendable {
                 logger.error("Detection firings could not be stored", metadata: ["error": "\(error)", "count": "\(hits.count)"])
             }
         }
+    }
+
+    /// The hits their rules' alert limit lets through; the rest are counted, and logged once a minute per rule.
+    func admit(_ hits: [DetectionHit]) -> [DetectionHit] {
+        let now = store.clock.nowMillis()
+        let (admitted, newlyLogged) = state.withLock { state -> ([DetectionHit], [(String, Int64)]) in
+            let admitted = hits.filter { state.limit.admit($0.ruleID, now: now) }
+            var logged: [(String, Int64)] = []
+            for rule in Set(hits.map(\.ruleID)) where (state.limit.suppressed[rule] ?? 0) > 0 && now - (state.suppressionLogged[rule] ?? .min / 2) >= 60_000 {
+                state.suppressionLogged[rule] = now
+                logged.append((rule, state.limit.suppressed[rule] ?? 0))
+            }
+            return (admitted, logged)
+        }
+        for (rule, count) in newlyLogged {
+            logger.warning("A detection rule passed its alert limit; further firings are counted, not stored",
+                           metadata: ["rule_id": "\(rule)", "suppressed_total": "\(count)", "limit_per_minute": "\(configuration.maxAlertsPerRulePerMinute)"])
+        }
+        return admitted
     }
 
     // MARK: Rules
@@ -254,6 +284,7 @@ public final class DetectionService: Service, Sendable {
             throw VigilError(.invalidParameter, "the rules do not load together: \(error)")
         }
         evaluator.withLock { $0.replace(set) }
+        state.withLock { $0.limit.keep(only: Set(set.rules.map(\.id))) }
         state.withLock { $0.stats.reloads += 1 }
         logger.info("Detection rules loaded", metadata: ["rules": "\(set.rules.count)"])
     }

@@ -63,6 +63,7 @@ struct CLIMessageTests {
         (["--smtp-username", "u"], "--smtp-tls, --smtp-username and --smtp-ca-cert need --smtp-server"),
         (["--smtp-server", "127.0.0.1", "--smtp-ca-cert", "/nonexistent.pem"], "--smtp-ca-cert /nonexistent.pem cannot be read"),
         (["--smtp-server", "127.0.0.1:99999"], "--smtp-server's port must be a number from 1 to 65535"),
+        (["--detection-alert-limit=-1"], "--detection-alert-limit must be 0 (no limit) or a positive number"),
     ])
     func serveNotifyFlags(_ arguments: [String], _ message: String) async throws {
         let folder = try TemporaryDirectory()

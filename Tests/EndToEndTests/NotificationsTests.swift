@@ -373,6 +373,24 @@ struct NotificationsTests {
         }
     }
 
+    @Test("a rule past --detection-alert-limit: the first firings are stored, the rest counted per rule and logged")
+    func alertLimit() async throws {
+        var configuration = Self.configuration()
+        configuration.detections.maxAlertsPerRulePerMinute = 3
+        try await LiveServer.run(configuration: configuration) { server in
+            _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(Self.rule(notify: "").utf8), contentType: "application/yaml")
+            let now = Timestamp.formatRFC3339(millis: SystemWallClock().nowMillis())
+            let reads = (0..<10).map { #"{"service_name":"secrets","action_name":"getSecret","event_time":"\#(now)","event_id":"storm-\#($0)"}"# }
+            #expect(try await server.request(.POST, "/api/2.0/audit/events", json: "[\(reads.joined(separator: ","))]").status == 200)
+            try await AppLogsTests.eventually {
+                try await server.request(.GET, "/metrics").text.contains(#"vigil_detection_alerts_suppressed_total{rule_id="secret-read"} 7"#)
+            }
+            guard case .array(let alerts)? = try await server.request(.GET, "/api/2.0/vigil/alert-history").json()["alerts"] else { return }
+            #expect(alerts.count == 3)
+            #expect(try await server.request(.GET, "/metrics").text.contains("vigil_detection_alerts_total 3\n"))
+        }
+    }
+
     @Test("a rule naming no destination uses the level's default; an unknown name is counted, not fatal")
     func levelDefaultsAndUnknownNames() async throws {
         try await WebhookReceiver.run { receiver in

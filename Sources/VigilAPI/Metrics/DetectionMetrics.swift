@@ -16,6 +16,11 @@ enum DetectionMetrics {
         metric("vigil_detection_correlation_groups_dropped_total", "counter", "New correlation groups not tracked because the group limit was reached.", Int64(stats.droppedGroups))
         metric("vigil_detection_rule_files_refused", "gauge", "Files under --rules-dir refused for problems (their previous rules keep running).", Int64(stats.fileErrors))
         metric("vigil_detection_reloads_total", "counter", "Times the rule set was rebuilt (API changes and rule file changes).", stats.reloads)
+        out += "# HELP vigil_detection_alerts_suppressed_total Firings not stored because their rule passed --detection-alert-limit (alerts per rule per minute).\n"
+        out += "# TYPE vigil_detection_alerts_suppressed_total counter\n"
+        for (rule, count) in stats.suppressed.sorted(by: { $0.key < $1.key }) {
+            out += "vigil_detection_alerts_suppressed_total{rule_id=\"\(ComputeMetrics.escape(rule))\"} \(count)\n"
+        }
         metric("vigil_notifications_repeated_total", "counter", "Firing notices queued again because their alert was still TRIGGERED after the repeat interval.", stats.repeated)
         return out
     }

@@ -38,6 +38,9 @@ struct ServeAlertOptions: ParsableArguments {
     @Option(name: .customLong("notify-repeat-interval"), help: "How often an alert still TRIGGERED is notified again (repeat_interval); 0 never repeats.")
     var repeatInterval: String = "4h"
 
+    @Option(name: .customLong("detection-alert-limit"), help: "At most this many alerts per detection rule per minute (a burst of that many, then an even rate); firings past it are counted in vigil_detection_alerts_suppressed_total and logged; 0 = no limit.")
+    var detectionAlertLimit: Int = 600
+
     @Option(name: .customLong("alert-resolve-after"), help: "How long after firing a detection alert resolves and a resolved notification is sent: a number with s, m, h or d.")
     var resolveAfter: String = "15m"
 
@@ -119,6 +122,7 @@ struct ServeAlertOptions: ParsableArguments {
         _ = try smtp()
         _ = try Self.routing(notifyDefaults)
         _ = try grouping()
+        guard detectionAlertLimit >= 0 else { throw ValidationError("--detection-alert-limit must be 0 (no limit) or a positive number of alerts per rule per minute") }
         guard RetentionPeriod.millis(resolveAfter) != nil else {
             throw ValidationError("--alert-resolve-after must be a positive number with s, m, h or d, e.g. 15m; got '\(resolveAfter)'")
         }
@@ -129,5 +133,6 @@ struct ServeAlertOptions: ParsableArguments {
         configuration.notifications.routing = (try? Self.routing(notifyDefaults)) ?? NotificationRouting()
         if let grouping = try? grouping() { configuration.notifications.routing.grouping = grouping }
         if let millis = RetentionPeriod.millis(resolveAfter) { configuration.detections.resolveAfter = .milliseconds(millis) }
+        configuration.detections.maxAlertsPerRulePerMinute = detectionAlertLimit
     }
 }
