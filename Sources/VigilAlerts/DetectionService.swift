@@ -58,8 +58,9 @@ public final class DetectionService: Service, Sendable {
         var queue: [CommittedEvent] = []
         var stats = Stats()
         var limit: AlertRateLimit
-        /// When each rule's suppression was last logged (once a minute per rule).
-        var suppressionLogged: [String: Int64] = [:]
+        /// When each rule's suppression was last logged, and its total then (logged again a minute later, only if
+        /// it grew).
+        var suppressionLogged: [String: (time: Int64, total: Int64)] = [:]
         var files: [String: FileState] = [:]
         var apiRules: [String: [LoadedRule]] = [:]
     }
@@ -206,8 +207,7 @@ public final class DetectionService: Service, Sendable {
                     for committed in chunk {
                         // A firing's own audit record is not evaluated again: a rule matching it would fire forever. Only
                         // Vigil's own: a producer's event with the same names is evaluated like any other.
-                        if committed.fromVigil, committed.event.serviceName == "vigil",
-                           committed.event.actionName == "alertTriggered" || committed.event.actionName == "alertResolved" { continue }
+                        if committed.fromVigil, committed.event.serviceName == "vigil", Self.alertRecords.contains(committed.event.actionName) { continue }
                         hits += evaluator.evaluate(committed.event)
                     }
                 }
@@ -226,15 +226,21 @@ public final class DetectionService: Service, Sendable {
         }
     }
 
+    /// Vigil's own records of alert transitions, never evaluated (a rule matching them would feed on itself).
+    public static let alertRecords: Set = ["alertTriggered", "alertSilenced", "alertResolved"]
+
     /// The hits their rules' alert limit lets through; the rest are counted, and logged once a minute per rule.
     func admit(_ hits: [DetectionHit]) -> [DetectionHit] {
         let now = store.clock.nowMillis()
         let (admitted, newlyLogged) = state.withLock { state -> ([DetectionHit], [(String, Int64)]) in
             let admitted = hits.filter { state.limit.admit($0.ruleID, now: now) }
             var logged: [(String, Int64)] = []
-            for rule in Set(hits.map(\.ruleID)) where (state.limit.suppressed[rule] ?? 0) > 0 && now - (state.suppressionLogged[rule] ?? .min / 2) >= 60_000 {
-                state.suppressionLogged[rule] = now
-                logged.append((rule, state.limit.suppressed[rule] ?? 0))
+            for rule in Set(hits.map(\.ruleID)) {
+                let total = state.limit.suppressed[rule] ?? 0
+                let last = state.suppressionLogged[rule]
+                guard total > (last?.total ?? 0), now - (last?.time ?? .min / 2) >= 60_000 else { continue }
+                state.suppressionLogged[rule] = (now, total)
+                logged.append((rule, total))
             }
             return (admitted, logged)
         }

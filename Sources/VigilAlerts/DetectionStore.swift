@@ -201,16 +201,29 @@ public struct DetectionStore: Sendable {
     }
 
     /// Queues again the firing notices of alerts still TRIGGERED once `repeat_interval` has passed since they were
-    /// last told (`--notify-repeat-interval`); answers how many.
+    /// last told (`--notify-repeat-interval`), unless a silence made since matches them; answers how many. The scan
+    /// reads; only a repeat to queue takes the writer (the sequencer's).
     public func enqueueRepeats() async throws -> Int {
         let grouping = routing.grouping
         guard grouping.repeatIntervalMillis > 0 else { return 0 }
         let now = clock.nowMillis()
+        let due = try await database.pool.read { db in
+            try NotificationOutbox.repeatsDue(db, grouping: grouping, now: now).map { Pair(alertID: $0.alertID, destinationID: $0.destinationID) }
+        }
+        guard !due.isEmpty else { return 0 }
         return try await database.pool.write { db in
-            try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: now) { id in
-                try Self.alert(db, id: id).map { notice($0, status: .firing, at: now) }
+            let silences = try SilenceStore.active(db, now: now)
+            return try NotificationOutbox.enqueueRepeats(db, due.map { ($0.alertID, $0.destinationID) }, grouping: grouping, now: now) { id in
+                guard let alert = try Self.alert(db, id: id), alert.state == "TRIGGERED" else { return nil }
+                let repeated = notice(alert, status: .firing, at: now)
+                return silences.contains { $0.matches(repeated.labels) } ? nil : repeated
             }
         }
+    }
+
+    struct Pair: Sendable {
+        let alertID: Int64
+        let destinationID: String
     }
 
     /// Resolves the open alerts (TRIGGERED, SILENCED, ACKNOWLEDGED) that fired at least `resolveAfterMillis` ago, and queues their resolved

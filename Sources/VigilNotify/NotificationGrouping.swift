@@ -13,13 +13,14 @@ public struct NotificationGrouping: Sendable, Equatable {
     public var groupIntervalMillis: Int64
     /// 0 never repeats.
     public var repeatIntervalMillis: Int64
-    /// The most alerts one message carries (Alertmanager's `max_alerts`); the rest go in the next one.
+    /// The most alerts one message carries (Alertmanager's `max_alerts`; at most the notifier's batch of 64); the
+    /// rest go in the next one.
     public var maxAlertsPerMessage: Int
 
     /// Each alert alone and at once (the latency target is about that), repeated every 4 hours as Alertmanager's
     /// default route does.
     public init(groupBy: [String]? = nil, groupWaitMillis: Int64 = 0, groupIntervalMillis: Int64 = 0,
-                repeatIntervalMillis: Int64 = 4 * 3_600_000, maxAlertsPerMessage: Int = 100) {
+                repeatIntervalMillis: Int64 = 4 * 3_600_000, maxAlertsPerMessage: Int = 64) {
         self.groupBy = groupBy
         self.groupWaitMillis = groupWaitMillis
         self.groupIntervalMillis = groupIntervalMillis

@@ -89,29 +89,32 @@ public enum NotificationOutbox {
         return (items, unreadable)
     }
 
-    /// Alerts still TRIGGERED whose last firing notice to a destination is `repeatInterval` old, with nothing for
-    /// them pending there: queues the alert's notice again (`notice` renders it now, with a fresh `endsAt`).
-    /// SILENCED and ACKNOWLEDGED alerts are not repeated: someone decided. Answers how many were queued.
-    @discardableResult
-    public static func enqueueRepeats(_ db: Database, grouping: NotificationGrouping, now: Int64, limit: Int = 500,
-                                      notice: (Int64) throws -> AlertNotice?) throws -> Int {
-        guard grouping.repeatIntervalMillis > 0 else { return 0 }
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT o.alert_id, o.destination_id, max(o.created_time) AS last_firing,
-                   sum(o.state = 'pending') AS pending
-            FROM alert_history a JOIN notification_outbox o ON o.alert_id = a.alert_id
+    /// Alerts still TRIGGERED whose last firing notice to a destination that still exists is `repeatInterval` old,
+    /// with nothing for them pending there (read only: the caller writes when there is something to repeat).
+    /// SILENCED and ACKNOWLEDGED alerts are not repeated: someone decided.
+    public static func repeatsDue(_ db: Database, grouping: NotificationGrouping, now: Int64, limit: Int = 500) throws -> [(alertID: Int64, destinationID: String)] {
+        guard grouping.repeatIntervalMillis > 0 else { return [] }
+        return try Row.fetchAll(db, sql: """
+            SELECT o.alert_id, o.destination_id, max(o.created_time) AS last_firing, sum(o.state = 'pending') AS pending
+            FROM alert_history a
+            JOIN notification_outbox o ON o.alert_id = a.alert_id
+            JOIN notification_destinations d ON d.id = o.destination_id
             WHERE a.state = 'TRIGGERED' AND o.status = 'firing' AND o.state != 'dropped'
             GROUP BY o.alert_id, o.destination_id
             HAVING pending = 0 AND last_firing <= ?
             ORDER BY last_firing LIMIT ?
-            """, arguments: [now - grouping.repeatIntervalMillis, limit])
+            """, arguments: [now - grouping.repeatIntervalMillis, limit]).map { ($0["alert_id"], $0["destination_id"]) }
+    }
+
+    /// Queues `notice(alert)` again for each due pair (nil skips it: the alert changed or is silenced now); answers
+    /// how many were queued.
+    @discardableResult
+    public static func enqueueRepeats(_ db: Database, _ due: [(alertID: Int64, destinationID: String)], grouping: NotificationGrouping, now: Int64,
+                                      notice: (Int64) throws -> AlertNotice?) throws -> Int {
         var queued = 0
-        for row in rows {
-            let alertID: Int64 = row["alert_id"]
+        for (alertID, destinationID) in due {
             guard let current = try notice(alertID) else { continue }
-            let destinationID: String = row["destination_id"]
-            try enqueue(db, current, references: [destinationID], now: now, grouping: grouping)
-            queued += 1
+            if try enqueue(db, current, references: [destinationID], now: now, grouping: grouping).isEmpty { queued += 1 }
         }
         return queued
     }

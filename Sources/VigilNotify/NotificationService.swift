@@ -135,12 +135,15 @@ public final class NotificationService: Service, Sendable {
     }
 
     /// Due items in messages: those of one destination and group together (in queue order, at most `maxAlerts`
-    /// each), the messages in the order of their first item.
+    /// each), the messages in the order of their first item. A retry goes out as the message that failed (its rows
+    /// share attempts and time), never joined by fresh rows: a receiver that drops repeats by `X-Vigil-Delivery`
+    /// would drop the newcomers with it.
     static func messages(_ items: [OutboxItem], maxAlerts: Int) -> [[OutboxItem]] {
         var messages: [[OutboxItem]] = []
         var open: [String: Int] = [:]
         for item in items {
-            let key = item.destinationID + "\u{0}" + item.groupKey
+            let attempt = item.attempts == 0 ? "" : "\u{0}\(item.attempts)\u{0}\(item.nextAttemptMillis)"
+            let key = item.destinationID + "\u{0}" + item.groupKey + attempt
             if let index = open[key], messages[index].count < max(maxAlerts, 1) {
                 messages[index].append(item)
             } else {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import NIOSSL
+import Synchronization
 import VigilCore
 
 /// The SMTP relay email destinations use (`vigil serve --smtp-server host:port --smtp-from address`), how the
@@ -59,11 +60,20 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
         return SMTPSettings(host: String(parts[0]), port: port, from: from, security: security)
     }
 
+    /// Whether the relay's certificate is checked. `auto` without an account or a CA file is opportunistic, as
+    /// Postfix's `may`: it encrypts when the relay offers STARTTLS but does not insist on a trusted certificate (a
+    /// local relay with a self-signed one keeps working, and is no worse than plain SMTP). An account, a CA file,
+    /// `starttls` or `tls` always check it.
+    var verifiesCertificate: Bool {
+        security != .auto || username != nil || caCertificatePath != nil
+    }
+
     /// The TLS client side: TLS 1.2 and up, the relay's certificate checked against the given CAs or the system's,
-    /// and against the host Vigil connected to (its name, or its address).
+    /// and against the host Vigil connected to (its name, or its address), unless opportunistic (above).
     func tlsContext() throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
+        if !verifiesCertificate { configuration.certificateVerification = .none }
         if let caCertificatePath {
             do {
                 configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath))
@@ -84,6 +94,8 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
 public struct SMTPFailure: Error, Sendable, CustomStringConvertible {
     public var code: Int
     public var reply: String
+    /// False for Vigil's own refusals (no TLS for a password, no common AUTH mechanism): their text is safe to show.
+    public var fromRelay = true
     /// 4xx replies and lost connections are worth retrying; 5xx are not.
     public var permanent: Bool { code >= 500 }
     public var description: String { "SMTP \(code) \(reply.prefix(300))" }
@@ -109,6 +121,7 @@ public enum SMTPClient {
 
     static func converse(_ settings: SMTPSettings, recipients: [String], message: String) async throws {
         let tls = settings.security == .none ? nil : try settings.tlsContext()
+        let counter = LineCounter()
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -119,6 +132,7 @@ public enum SMTPClient {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: settings.serverHostname))
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineBasedFrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(counter)
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -128,27 +142,53 @@ public enum SMTPClient {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 var lines = inbound.makeAsyncIterator()
-                var dialogue = Dialogue(outbound: outbound)
+                var dialogue = Dialogue(outbound: outbound, received: counter)
                 try await dialogue.run(settings, tls: tls, channel: channel.channel, lines: &lines, recipients: recipients, message: message)
             }
         } catch let error as NIOSSLError {
-            // A certificate that is not trusted or names another host is a setting to fix, not a moment to wait out.
+            throw SMTPFailure(code: Self.isCertificateProblem(error) ? 554 : 421, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
+        } catch let error as NIOSSLExtraError {
             throw SMTPFailure(code: 554, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
         } catch let error as BoringSSLError {
-            throw SMTPFailure(code: 554, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
+            throw SMTPFailure(code: Self.isCertificateProblem(error) ? 554 : 421, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
+        }
+    }
+
+    /// A certificate that is not trusted or names another host is a setting to fix, not a moment to wait out (a
+    /// permanent failure); a reset or a cut handshake is retried like any lost connection.
+    static func isCertificateProblem(_ error: any Error) -> Bool {
+        let text = "\(error)".uppercased()
+        return ["CERTIFICATE_VERIFY_FAILED", "CERTIFICATE", "HOSTNAME"].contains { text.contains($0) }
+    }
+
+    /// Counts the reply lines the relay has sent (after the line decoder), so the dialogue can tell that nothing
+    /// it has not read yet arrived before TLS began.
+    final class LineCounter: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias InboundOut = ByteBuffer
+        private let count = Atomic<Int>(0)
+        var lines: Int { count.load(ordering: .relaxed) }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            count.add(1, ordering: .relaxed)
+            context.fireChannelRead(data)
         }
     }
 
     /// One conversation, step by step.
     struct Dialogue {
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        let received: LineCounter
         var encrypted = false
+        /// Reply lines read so far.
+        var read = 0
 
         /// A reply's code and its lines' text (a multi-line reply is `250-…` lines and a last `250 …`).
-        func reply(_ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> (code: Int, lines: [String]) {
+        mutating func reply(_ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> (code: Int, lines: [String]) {
             var texts: [String] = []
             while true {
                 guard var line = try await lines.next() else { throw SMTPFailure(code: 421, reply: "the server closed the connection") }
+                read += 1
                 let string = line.readString(length: line.readableBytes) ?? ""
                 guard string.count >= 3, let code = Int(string.prefix(3)) else {
                     throw SMTPFailure(code: 421, reply: "not an SMTP reply: \(string.prefix(100))")
@@ -161,7 +201,7 @@ public enum SMTPClient {
         /// Sends `command` (when given) and reads the reply; a code outside `accepted` ends the delivery with the
         /// relay's words (never the command, which may carry credentials).
         @discardableResult
-        func expect(_ accepted: ClosedRange<Int>, after command: String?, _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator)
+        mutating func expect(_ accepted: ClosedRange<Int>, after command: String?, _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator)
             async throws -> [String]
         {
             if let command { try await outbound.write(ByteBuffer(string: command + "\r\n")) }
@@ -180,6 +220,11 @@ public enum SMTPClient {
                     throw SMTPFailure(code: 554, reply: "the relay does not offer STARTTLS, which --smtp-tls starttls requires")
                 }
                 try await expect(220...220, after: "STARTTLS", &lines)
+                // Lines that came after the 220 but before TLS were not sent by the relay through TLS: someone in the
+                // middle could have put them there to answer for it (the STARTTLS injection of CVE-2011-0411).
+                guard received.lines == read else {
+                    throw SMTPFailure(code: 554, reply: "the relay sent more after agreeing to STARTTLS; refusing to go on (possible injection)")
+                }
                 let hostname = settings.serverHostname
                 try await channel.eventLoop.submit {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: hostname), position: .first)
@@ -212,11 +257,21 @@ public enum SMTPClient {
             _ = try? await reply(&lines)
         }
 
-        /// AUTH PLAIN, else LOGIN; never over a connection without TLS.
-        func authenticate(username: String, password: String, capabilities: [String],
-                          _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws {
+        /// AUTH PLAIN, else LOGIN; never over a connection without TLS. A refusal is reported by its code only: a
+        /// relay may repeat the command, and with it the credentials, in its reply.
+        mutating func authenticate(username: String, password: String, capabilities: [String],
+                                   _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws {
+            do {
+                try await signIn(username: username, password: password, capabilities: capabilities, &lines)
+            } catch let failure as SMTPFailure where failure.fromRelay {
+                throw SMTPFailure(code: failure.code, reply: "the relay refused the sign-in as \(username) (its reply is not shown: it may repeat the credentials)")
+            }
+        }
+
+        mutating func signIn(username: String, password: String, capabilities: [String],
+                             _ lines: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws {
             guard encrypted else {
-                throw SMTPFailure(code: 554, reply: "refusing to send the SMTP password over a connection without TLS (the relay offers no STARTTLS; see --smtp-tls)")
+                throw SMTPFailure(code: 554, reply: "refusing to send the SMTP password over a connection without TLS (the relay offers no STARTTLS; see --smtp-tls)", fromRelay: false)
             }
             let mechanisms = Set(capabilities.first { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") }?.dropFirst(5).split(separator: " ").map(String.init) ?? [])
             if mechanisms.contains("PLAIN") {
@@ -227,7 +282,8 @@ public enum SMTPClient {
                 try await expect(334...334, after: Data(username.utf8).base64EncodedString(), &lines)
                 try await expect(235...235, after: Data(password.utf8).base64EncodedString(), &lines)
             } else {
-                throw SMTPFailure(code: 554, reply: "the relay offers neither AUTH PLAIN nor AUTH LOGIN (it offers: \(mechanisms.isEmpty ? "none" : mechanisms.sorted().joined(separator: " ")))")
+                throw SMTPFailure(code: 554, reply: "the relay offers neither AUTH PLAIN nor AUTH LOGIN (it offers: \(mechanisms.isEmpty ? "none" : mechanisms.sorted().joined(separator: " ")))",
+                                  fromRelay: false)
             }
         }
 

@@ -138,12 +138,16 @@ public final class SMTPReceiver: Sendable {
                         try await send("502 not offered")
                         continue
                     }
-                    try await send("220 ready")
+                    try await send(reply(to: text, otherwise: "220 ready"))
                     try await channel.eventLoop.submit {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
                     }.get()
                     encrypted = true
                 case "AUTH":
+                    if let scripted = replies.first(where: { text.uppercased().hasPrefix($0.key.uppercased()) })?.value {
+                        try await send(scripted)
+                        continue
+                    }
                     let words = text.split(separator: " ").map(String.init)
                     var given: (String, String)?
                     if words.count == 3, words[1].uppercased() == "PLAIN", let decoded = Data(base64Encoded: words[2]) {

@@ -50,7 +50,7 @@ struct VigilMetricSamplerTests {
 
     @Test("readings: a gauge as read; a counter's first reading has no increase, then the increase, and after a reset the new count")
     func readings() {
-        var previous: [String: Double] = [:]
+        var previous = VigilMetricSampler.Previous()
         let names: Set = ["vigil_ingest_events_accepted_total", "vigil_notification_outbox", "nan_gauge"]
         let first = VigilMetricSampler.readings(PrometheusText.parse(Self.text), names: names, previous: &previous)
         #expect(first.map(\.value) == [nil, 4, 1])
@@ -58,6 +58,22 @@ struct VigilMetricSamplerTests {
         #expect(VigilMetricSampler.readings(PrometheusText.parse(grown), names: names, previous: &previous).first?.value == 30)
         let restarted = Self.text.replacingOccurrences(of: "accepted_total 120", with: "accepted_total 6")
         #expect(VigilMetricSampler.readings(PrometheusText.parse(restarted), names: names, previous: &previous).first?.value == 6)
+    }
+
+    @Test("a labelled series that appears under a name already sampled counts from 0; a name sampled again after a pause starts afresh")
+    func newSeries() {
+        var previous = VigilMetricSampler.Previous()
+        let names: Set = ["vigil_notifications_failed_total"]
+        let none = "# TYPE vigil_notifications_failed_total counter\n"
+        #expect(VigilMetricSampler.readings(PrometheusText.parse(none), names: names, previous: &previous).isEmpty)
+        let first = none + #"vigil_notifications_failed_total{destination_id="d1"} 3"#
+        #expect(VigilMetricSampler.readings(PrometheusText.parse(first), names: names, previous: &previous).map(\.value) == [3])
+        let more = none + #"vigil_notifications_failed_total{destination_id="d1"} 5"#
+        #expect(VigilMetricSampler.readings(PrometheusText.parse(more), names: names, previous: &previous).map(\.value) == [2])
+        // Not sampled for a while, then again: no increase from the old reading.
+        _ = VigilMetricSampler.readings(PrometheusText.parse(more), names: [], previous: &previous)
+        let later = none + #"vigil_notifications_failed_total{destination_id="d1"} 500"#
+        #expect(VigilMetricSampler.readings(PrometheusText.parse(later), names: names, previous: &previous).map(\.value) == [nil])
     }
 
     @Test("samples in SQLite read back per period: a counter's Sum is its increase, a gauge filtered by label, a missing period nil; a typo refused")

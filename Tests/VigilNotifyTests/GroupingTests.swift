@@ -86,6 +86,13 @@ struct GroupingTests {
         let messages = NotificationService.messages(items, maxAlerts: 2)
         #expect(messages.map { $0.map(\.notificationID) } == [[1, 4], [2], [3], [5]])
         #expect(NotificationService.messages(items, maxAlerts: 100).map { $0.map(\.notificationID) } == [[1, 4, 5], [2], [3]])
+        // A retried message stays as it failed: fresh rows of its group go apart.
+        var retried = items
+        for index in [0, 3] {
+            retried[index].attempts = 2
+            retried[index].nextAttemptMillis = 500
+        }
+        #expect(NotificationService.messages(retried, maxAlerts: 100).map { $0.map(\.notificationID) } == [[1, 4], [2], [3], [5]])
     }
 
     @Test("a group's message: firing while any alert fires, common labels and annotations, one block per alert in Slack and mail")
@@ -175,15 +182,20 @@ struct GroupingTests {
             notice.endsMillis = 99
             return notice
         }
+        @Sendable func repeats(_ now: Int64, _ grouping: NotificationGrouping = grouping) async throws -> Int {
+            try await database.pool.write { db in
+                try NotificationOutbox.enqueueRepeats(db, try NotificationOutbox.repeatsDue(db, grouping: grouping, now: now), grouping: grouping, now: now, notice: builder)
+            }
+        }
         // Still pending: nothing to repeat, even past the interval.
-        #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 60_000, notice: builder) } == 0)
+        #expect(try await repeats(t + 60_000) == 0)
         let first = try await database.pool.read { db in try NotificationOutbox.due(db, now: t, limit: 10).items }
         try await database.pool.write { db in
             for item in first { try NotificationOutbox.finish(db, id: item.notificationID, state: .delivered, attempts: 1, error: nil, now: t + 100) }
         }
-        #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 59_999, notice: builder) } == 0)
-        #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 60_000, notice: builder) } == 2)
-        #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 200_000, notice: builder) } == 0)
+        #expect(try await repeats(t + 59_999) == 0)
+        #expect(try await repeats(t + 60_000) == 2)
+        #expect(try await repeats(t + 200_000) == 0)
         let repeated = try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 60_000, limit: 10).items }
         #expect(repeated.map(\.alertID) == [1, 2])
         #expect(repeated.allSatisfy { $0.notice.endsMillis == 99 })
@@ -191,10 +203,15 @@ struct GroupingTests {
             for item in repeated { try NotificationOutbox.finish(db, id: item.notificationID, state: .delivered, attempts: 1, error: nil, now: t + 60_100) }
             try db.execute(sql: "UPDATE alert_history SET state = 'ACKNOWLEDGED' WHERE alert_id = 1")
         }
-        #expect(try await database.pool.write { db in try NotificationOutbox.enqueueRepeats(db, grouping: grouping, now: t + 120_000, notice: builder) } == 1)
+        #expect(try await repeats(t + 120_000) == 1)
         // 0 never repeats.
-        #expect(try await database.pool.write { db in
-            try NotificationOutbox.enqueueRepeats(db, grouping: NotificationGrouping(repeatIntervalMillis: 0), now: t + 999_000, notice: builder)
-        } == 0)
+        #expect(try await repeats(t + 999_000, NotificationGrouping(repeatIntervalMillis: 0)) == 0)
+        // A destination deleted since: nothing to repeat to, and nothing counted.
+        let pending = try await database.pool.read { db in try NotificationOutbox.due(db, now: t + 120_000, limit: 10).items }
+        try await database.pool.write { db in
+            for item in pending { try NotificationOutbox.finish(db, id: item.notificationID, state: .delivered, attempts: 1, error: nil, now: t + 120_000) }
+            try db.execute(sql: "DELETE FROM notification_destinations WHERE id = ?", arguments: [hook.id])
+        }
+        #expect(try await database.pool.read { db in try NotificationOutbox.repeatsDue(db, grouping: grouping, now: t + 999_000) }.isEmpty)
     }
 }

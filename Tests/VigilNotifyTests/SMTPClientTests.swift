@@ -153,12 +153,36 @@ struct SMTPClientTests {
             #expect(required?.description.contains("does not offer STARTTLS") == true)
             #expect(receiver.messages.isEmpty)
         }
-        // A certificate signed by no CA Vigil trusts.
+        // A certificate signed by no CA Vigil trusts: opportunistic `auto` still encrypts; `starttls` refuses it.
         try await SMTPReceiver.run(security: .init(tls: context)) { receiver in
-            let failure = await Self.failure { try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co"], subject: "s", body: "b") }
+            try await SMTPClient.send(Self.settings(receiver), to: ["a@x.co"], subject: "s", body: "b")
+            #expect(receiver.messages.first?.encrypted == true)
+        }
+        try await SMTPReceiver.run(security: .init(tls: context)) { receiver in
+            var settings = Self.settings(receiver)
+            settings.security = .starttls
+            let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
             #expect(failure?.permanent == true)
             #expect(failure?.description.contains("TLS with 127.0.0.1:\(receiver.port) failed") == true, "\(String(describing: failure))")
             #expect(receiver.messages.isEmpty)
+        }
+        // Lines slipped in after the relay's 220 to STARTTLS, before TLS: refused (they could answer for the relay).
+        try await SMTPReceiver.run(replies: ["STARTTLS": "220 ready\r\n250 injected"], security: .init(tls: context)) { receiver in
+            var settings = Self.settings(receiver)
+            settings.caCertificatePath = certificate
+            let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.description.contains("possible injection") == true, "\(String(describing: failure))")
+            #expect(receiver.messages.isEmpty)
+        }
+        // A relay repeating the AUTH command in its refusal: the reply (and the credentials in it) is not kept.
+        try await SMTPReceiver.run(replies: ["AUTH": "535 5.7.8 bad: AUTH PLAIN AHZpZ2lsAHMzY3JldA=="], security: .init(tls: context, credentials: ("vigil", "s3cret"))) { receiver in
+            var settings = Self.settings(receiver)
+            settings.username = "vigil"
+            settings.password = "s3cret"
+            settings.caCertificatePath = certificate
+            let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+            #expect(failure?.code == 535)
+            #expect(failure?.description == "SMTP 535 the relay refused the sign-in as vigil (its reply is not shown: it may repeat the credentials)")
         }
         // Encrypted, but the relay offers CRAM-MD5 only.
         try await SMTPReceiver.run(security: .init(tls: context, credentials: ("vigil", "s3cret"), mechanisms: ["CRAM-MD5"])) { receiver in

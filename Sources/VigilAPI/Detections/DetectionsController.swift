@@ -166,7 +166,8 @@ struct DetectionsController {
         var cursor: EventCursor?
         repeat {
             let page = try await events.list(filter: EventFilter(startMillis: start, endMillis: end), order: .ascending, pageSize: 5000, after: cursor)
-            for stored in page.events where !(stored.event.serviceName == "vigil" && stored.event.actionName == "alertTriggered") {
+            // Stored events do not say who wrote them: a backtest skips every alert-transition record, Vigil's or not.
+            for stored in page.events where !(stored.event.serviceName == "vigil" && DetectionService.alertRecords.contains(stored.event.actionName)) {
                 hits += evaluator.evaluate(stored.event).filter { own.contains($0.ruleID) }
             }
             scanned += page.events.count

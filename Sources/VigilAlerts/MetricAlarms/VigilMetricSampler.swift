@@ -13,7 +13,7 @@ public final class VigilMetricSampler: Sendable {
 
     let database: VigilDatabase
     private let source = Mutex<Scrape?>(nil)
-    private let previous = Mutex<[String: Double]>([:])
+    private let previous = Mutex(Previous())
     /// Samples older than this are deleted: the longest evaluation range (a day) and one period of slack.
     public static let keepMillis: Int64 = 86_400_000 + 3_600_000
 
@@ -40,22 +40,34 @@ public final class VigilMetricSampler: Sendable {
         }
     }
 
-    /// What to store for each series named in `names`: a gauge's reading, a counter's increase (nil for the first
-    /// reading). Updates `previous`, the last reading of each series. NaN readings are left out.
-    public static func readings(_ exposition: PrometheusText.Exposition, names: Set<String>, previous: inout [String: Double])
+    /// Where the counters stood at the last sample, and the names sampled then.
+    public struct Previous: Sendable {
+        var values: [String: Double] = [:]
+        var names: Set<String> = []
+        public init() {}
+    }
+
+    /// What to store for each series named in `names`: a gauge's reading, a counter's increase. A counter's first
+    /// reading has no increase, unless its name was sampled last time (a labelled series that appeared since, such
+    /// as the first failure of a destination: it counts from 0). NaN readings are left out. Updates `previous`,
+    /// forgetting names no longer sampled (sampled again later, they start afresh rather than report the gap).
+    public static func readings(_ exposition: PrometheusText.Exposition, names: Set<String>, previous: inout Previous)
         -> [(sample: PrometheusText.Sample, value: Double?)]
     {
         var out: [(PrometheusText.Sample, Double?)] = []
+        var values: [String: Double] = [:]
         for sample in exposition.samples where names.contains(sample.name) && !sample.value.isNaN {
             guard exposition.isCumulative(sample.name) else {
                 out.append((sample, sample.value))
                 continue
             }
             let key = sample.key
-            let increase = previous[key].map { sample.value >= $0 ? sample.value - $0 : sample.value }
-            previous[key] = sample.value
-            out.append((sample, increase))
+            let before = previous.values[key] ?? (previous.names.contains(sample.name) ? 0 : nil)
+            values[key] = sample.value
+            out.append((sample, before.map { sample.value >= $0 ? sample.value - $0 : sample.value }))
         }
+        previous.values = values
+        previous.names = names
         return out
     }
 

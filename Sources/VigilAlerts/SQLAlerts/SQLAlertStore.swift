@@ -159,7 +159,7 @@ public struct SQLAlertStore: Sendable {
                 changed.append(record)
             } else if outcome.state == .triggered, decision == .firing, let open = openID, let record = try DetectionStore.alert(db, id: open), record.state == "TRIGGERED" {
                 // Still TRIGGERED after retrigger_seconds: tell them again.
-                try NotificationOutbox.enqueue(db, detections.notice(record, status: .firing), references: definition.subscriptions, now: now,
+                try NotificationOutbox.enqueue(db, detections.notice(record, status: .firing, at: now), references: definition.subscriptions, now: now,
                                                 grouping: detections.routing.grouping)
                 lastNotice = now
             } else if outcome.state == .ok, let open = openID {
