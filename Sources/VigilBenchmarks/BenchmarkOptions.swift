@@ -22,6 +22,9 @@ struct BenchmarkOptions {
     var computeOnly = false
     /// `--detections`: only (o)-(p).
     var detectionsOnly = false
+    /// `--detection-ingest with|without`: only (o)'s ingest, with or without the starter pack, one server; for
+    /// comparing two whole processes run in turn.
+    var detectionIngest: Bool?
     var probes = 200
     var agentReports = 100
     var agentSeconds = 60
@@ -44,6 +47,14 @@ struct BenchmarkOptions {
             }
             if flag == "--detections" {
                 detectionsOnly = true
+                continue
+            }
+            if flag == "--detection-ingest" {
+                switch iterator.next() {
+                case "with": detectionIngest = true
+                case "without": detectionIngest = false
+                default: print("--detection-ingest takes with or without"); exit(2)
+                }
                 continue
             }
             if flag == "--db" {

@@ -30,6 +30,11 @@ enum Benchmarks {
     static func main() async throws {
         let options = BenchmarkOptions(CommandLine.arguments)
         print("Vigil benchmarks (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+        if let rules = options.detectionIngest {
+            let run = try await DetectionBenchmark.ingest(rules: rules, batches: options.eventsPerClient / 1000)
+            print(String(format: "(o) HTTP ingest %@ the starter pack: %.0f events/s (%d alerts)", rules ? "with" : "without", run.rate, run.alerts))
+            return
+        }
         if options.detectionsOnly {
             try await DetectionBenchmark.run(batchesPerClient: options.eventsPerClient / 1000, probes: options.probes)
             return

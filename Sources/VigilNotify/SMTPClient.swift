@@ -145,12 +145,15 @@ public enum SMTPClient {
                 var dialogue = Dialogue(outbound: outbound, received: counter)
                 try await dialogue.run(settings, tls: tls, channel: channel.channel, lines: &lines, recipients: recipients, message: message)
             }
-        } catch let error as NIOSSLError {
-            throw SMTPFailure(code: Self.isCertificateProblem(error) ? 554 : 421, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
-        } catch let error as NIOSSLExtraError {
-            throw SMTPFailure(code: 554, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
-        } catch let error as BoringSSLError {
-            throw SMTPFailure(code: Self.isCertificateProblem(error) ? 554 : 421, reply: "TLS with \(settings.host):\(settings.port) failed: \(error)")
+        } catch let failure as SMTPFailure {
+            throw failure
+        } catch {
+            // The pipeline's own first error says more than the write that found the channel closed after it.
+            let cause = counter.firstError ?? error
+            if cause is NIOSSLError || cause is NIOSSLExtraError || cause is BoringSSLError {
+                throw SMTPFailure(code: Self.isCertificateProblem(cause) ? 554 : 421, reply: "TLS with \(settings.host):\(settings.port) failed: \(cause)")
+            }
+            throw SMTPFailure(code: 421, reply: "the connection to \(settings.host):\(settings.port) failed: \(cause)")
         }
     }
 
@@ -162,16 +165,24 @@ public enum SMTPClient {
     }
 
     /// Counts the reply lines the relay has sent (after the line decoder), so the dialogue can tell that nothing
-    /// it has not read yet arrived before TLS began.
+    /// it has not read yet arrived before TLS began; and keeps the first error the pipeline saw (a failed TLS
+    /// handshake closes the channel, and the dialogue may only see the write that found it closed).
     final class LineCounter: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         typealias InboundOut = ByteBuffer
         private let count = Atomic<Int>(0)
+        private let error = Mutex<(any Error)?>(nil)
         var lines: Int { count.load(ordering: .relaxed) }
+        var firstError: (any Error)? { error.withLock { $0 } }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             count.add(1, ordering: .relaxed)
             context.fireChannelRead(data)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            self.error.withLock { if $0 == nil { $0 = error } }
+            context.fireErrorCaught(error)
         }
     }
 

@@ -8,7 +8,7 @@ import VigilTesting
 /// becomes delivered, retried or failed.
 struct SMTPClientTests {
     static func settings(_ receiver: SMTPReceiver) -> SMTPSettings {
-        SMTPSettings(host: "127.0.0.1", port: receiver.port, from: "vigil@x.co", timeout: .seconds(5))
+        SMTPSettings(host: "127.0.0.1", port: receiver.port, from: "vigil@x.co")
     }
 
     static func failure(_ body: () async throws -> Void) async -> SMTPFailure? {
@@ -77,7 +77,7 @@ struct SMTPClientTests {
     func unreachable() async throws {
         let port = try await SMTPReceiver.run { $0.port }
         let failure = await Self.failure {
-            try await SMTPClient.send(SMTPSettings(host: "127.0.0.1", port: port, from: "vigil@x.co", timeout: .seconds(5)), to: ["a@x.co"], subject: "s", body: "b")
+            try await SMTPClient.send(SMTPSettings(host: "127.0.0.1", port: port, from: "vigil@x.co"), to: ["a@x.co"], subject: "s", body: "b")
         }
         #expect(failure?.permanent == false)
         #expect(failure?.description.contains("cannot connect to 127.0.0.1:\(port)") == true)

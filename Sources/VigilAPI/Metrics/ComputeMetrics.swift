@@ -1,3 +1,4 @@
+import VigilAlerts
 import VigilCore
 import VigilMonitoring
 
@@ -55,20 +56,6 @@ enum ComputeMetrics {
         [("cluster_id", sample.clusterID), ("instance_id", sample.instanceID)]
     }
 
-    /// Label values escape backslash, double quote and line feed (the text format's rule), scalar by scalar (a
-    /// `Character` may join a quote with a combining mark, or CR with LF); other control characters, which the format
-    /// cannot escape, become U+FFFD.
-    static func escape(_ value: String) -> String {
-        var out = String.UnicodeScalarView()
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
-            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value): out.append("\u{FFFD}")
-            default: out.append(scalar)
-            }
-        }
-        return String(out)
-    }
+    /// Label values as the text format writes them (`PrometheusText.escape`).
+    static func escape(_ value: String) -> String { PrometheusText.escape(value) }
 }
