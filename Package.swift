@@ -194,7 +194,7 @@ let package = Package(
             name: "VigilLogHandlerTests",
             dependencies: ["VigilLogHandler", "VigilCore", "VigilLogs", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "VigilAPITests", dependencies: ["VigilAPI", "VigilStore", "VigilSQL"]),
+        .testTarget(name: "VigilAPITests", dependencies: ["VigilAPI", "VigilAlerts", "VigilStore", "VigilSQL"]),
         .testTarget(name: "VigilAccessTests", dependencies: ["VigilAccess", "VigilStore", "VigilTesting"]),
         .testTarget(
             name: "VigilStoreTests",

@@ -207,23 +207,16 @@ public struct DetectionStore: Sendable {
         let grouping = routing.grouping
         guard grouping.repeatIntervalMillis > 0 else { return 0 }
         let now = clock.nowMillis()
-        let due = try await database.pool.read { db in
-            try NotificationOutbox.repeatsDue(db, grouping: grouping, now: now).map { Pair(alertID: $0.alertID, destinationID: $0.destinationID) }
-        }
+        let due = try await database.pool.read { db in try NotificationOutbox.repeatsDue(db, grouping: grouping, now: now) }
         guard !due.isEmpty else { return 0 }
         return try await database.pool.write { db in
             let silences = try SilenceStore.active(db, now: now)
-            return try NotificationOutbox.enqueueRepeats(db, due.map { ($0.alertID, $0.destinationID) }, grouping: grouping, now: now) { id in
+            return try NotificationOutbox.enqueueRepeats(db, due, grouping: grouping, now: now) { id in
                 guard let alert = try Self.alert(db, id: id), alert.state == "TRIGGERED" else { return nil }
                 let repeated = notice(alert, status: .firing, at: now)
                 return silences.contains { $0.matches(repeated.labels) } ? nil : repeated
             }
         }
-    }
-
-    struct Pair: Sendable {
-        let alertID: Int64
-        let destinationID: String
     }
 
     /// Resolves the open alerts (TRIGGERED, SILENCED, ACKNOWLEDGED) that fired at least `resolveAfterMillis` ago, and queues their resolved

@@ -125,12 +125,7 @@ struct FieldSet {
     }
 
     func string(_ name: String) throws -> String? {
-        guard let value = fields.first(where: { $0.key == name })?.value else { return nil }
-        switch value {
-        case .string(let text): return text
-        case .null: return nil
-        default: throw VigilError(.invalidParameter, "\(prefix).\(name) must be a string, not \(value.typeName)")
-        }
+        try JSONValue.object(fields).string(member: name, path: prefix + ".")
     }
 }
 

@@ -59,11 +59,6 @@ public struct NotificationGrouping: Sendable, Equatable {
         return status == .firing ? now + groupWaitMillis : now
     }
 
-    /// Whether an alert last told at `lastFiringMillis` is due to be told again at `now`.
-    public func repeatDue(lastFiringMillis: Int64, now: Int64) -> Bool {
-        repeatIntervalMillis > 0 && now - lastFiringMillis >= repeatIntervalMillis
-    }
-
     /// `--notify-group-by alertname,severity`, `...` or an empty value (one group).
     public static func parseGroupBy(_ text: String) throws -> [String]? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -1,4 +1,5 @@
 import Testing
+import VigilAlerts
 import VigilCore
 @testable import VigilAPI
 
@@ -83,12 +84,12 @@ struct BrowserTextTests {
 }
 
 /// Prometheus label values from user input (cluster names, mount points) cannot break the exposition.
-@Suite struct ComputeMetricsTests {
+@Suite struct PrometheusLabelEscapeTests {
     @Test func labelValuesAreEscapedScalarByScalar() {
-        #expect(ComputeMetrics.escape("a\"\u{301}b") == "a\\\"\u{301}b", "a quote joined with a combining mark is still escaped")
-        #expect(ComputeMetrics.escape("x\r\ny") == "x\u{FFFD}\\ny")
-        #expect(ComputeMetrics.escape("back\\slash") == "back\\\\slash")
-        #expect(ComputeMetrics.escape("bell\u{7}") == "bell\u{FFFD}")
+        #expect(PrometheusText.escape("a\"\u{301}b") == "a\\\"\u{301}b", "a quote joined with a combining mark is still escaped")
+        #expect(PrometheusText.escape("x\r\ny") == "x\u{FFFD}\\ny")
+        #expect(PrometheusText.escape("back\\slash") == "back\\\\slash")
+        #expect(PrometheusText.escape("bell\u{7}") == "bell\u{FFFD}")
     }
 }
 

@@ -65,12 +65,8 @@ struct GroupingTests {
         #expect(NotificationGrouping().firstAttempt(now: now, status: .firing, pending: nil, lastSent: now - 1) == now)
     }
 
-    @Test("repeat: due at the interval, never with 0")
-    func repeats() {
-        let grouping = NotificationGrouping(repeatIntervalMillis: 60_000)
-        #expect(!grouping.repeatDue(lastFiringMillis: 0, now: 59_999))
-        #expect(grouping.repeatDue(lastFiringMillis: 0, now: 60_000))
-        #expect(!NotificationGrouping(repeatIntervalMillis: 0).repeatDue(lastFiringMillis: 0, now: 1 << 40))
+    @Test("defaults: each alert alone, at once, repeated every 4 hours (the repeat's edges are in outboxRepeats)")
+    func defaults() {
         #expect(NotificationGrouping().repeatIntervalMillis == 4 * 3_600_000)
     }
 

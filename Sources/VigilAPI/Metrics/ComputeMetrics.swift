@@ -12,7 +12,7 @@ enum ComputeMetrics {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
         }
         func line(_ name: String, _ labels: [(String, String)], _ value: Double) {
-            let rendered = labels.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",")
+            let rendered = labels.map { "\($0.0)=\"\(PrometheusText.escape($0.1))\"" }.joined(separator: ",")
             let number = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
             out += "\(name){\(rendered)} \(number)\n"
         }
@@ -56,6 +56,4 @@ enum ComputeMetrics {
         [("cluster_id", sample.clusterID), ("instance_id", sample.instanceID)]
     }
 
-    /// Label values as the text format writes them (`PrometheusText.escape`).
-    static func escape(_ value: String) -> String { PrometheusText.escape(value) }
 }

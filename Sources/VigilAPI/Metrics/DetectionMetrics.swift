@@ -19,7 +19,7 @@ enum DetectionMetrics {
         out += "# HELP vigil_detection_alerts_suppressed_total Firings not stored because their rule passed --detection-alert-limit (alerts per rule per minute).\n"
         out += "# TYPE vigil_detection_alerts_suppressed_total counter\n"
         for (rule, count) in stats.suppressed.sorted(by: { $0.key < $1.key }) {
-            out += "vigil_detection_alerts_suppressed_total{rule_id=\"\(ComputeMetrics.escape(rule))\"} \(count)\n"
+            out += "vigil_detection_alerts_suppressed_total{rule_id=\"\(PrometheusText.escape(rule))\"} \(count)\n"
         }
         metric("vigil_notifications_repeated_total", "counter", "Firing notices queued again because their alert was still TRIGGERED after the repeat interval.", stats.repeated)
         return out

@@ -71,11 +71,7 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
             throw VigilError(.invalidParameter, "unknown field '\(unknown.key.prefix(64))'; allowed: \(allowed.subtracting(["state", "state_reason", "state_updated_time"]).sorted().joined(separator: ", "))")
         }
         func string(_ key: String, in object: JSONValue, path: String = "") throws -> String? {
-            switch object[key] {
-            case nil, .null?: return nil
-            case .string(let text)?: return text
-            case let other?: throw VigilError(.invalidParameter, "\(path)\(key) must be a string, not \(other.typeName)")
-            }
+            try object.string(member: key, path: path)
         }
         func integer(_ key: String, default fallback: Int? = nil) throws -> Int {
             switch value[key] {

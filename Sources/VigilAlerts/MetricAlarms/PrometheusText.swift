@@ -1,3 +1,5 @@
+import VigilNotify
+
 /// Reads the Prometheus text exposition format (0.0.4), the shape of Vigil's own `/metrics`, so metric alarms can
 /// watch the figures an operator already graphs. Pure; malformed lines are skipped (the writer is Vigil itself).
 public enum PrometheusText {
@@ -22,14 +24,8 @@ public enum PrometheusText {
         }
     }
 
-    public struct Label: Sendable, Equatable {
-        public var name: String
-        public var value: String
-        public init(_ name: String, _ value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
+    /// A name and value, as Alertmanager's labels are (they are Prometheus labels).
+    public typealias Label = AlertNotice.Label
 
     public struct Exposition: Sendable, Equatable {
         public var samples: [Sample]

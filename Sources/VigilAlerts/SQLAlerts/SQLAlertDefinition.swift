@@ -38,16 +38,13 @@ public struct SQLAlertDefinition: Sendable {
             kept.append(member)
         }
         func string(_ key: String, in object: JSONValue, path: String, required: Bool = false, maxBytes: Int = 4096) throws -> String? {
-            switch object[key] {
-            case nil, .null?:
+            guard let text = try object.string(member: key, path: path) else {
                 if required { throw VigilError(.invalidParameter, "\(path)\(key) is required") }
                 return nil
-            case .string(let text)?:
-                if required, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw VigilError(.invalidParameter, "\(path)\(key) cannot be blank") }
-                guard text.utf8.count <= maxBytes else { throw VigilError(.invalidParameter, "\(path)\(key) is longer than \(maxBytes) bytes") }
-                return text
-            case let other?: throw VigilError(.invalidParameter, "\(path)\(key) must be a string, not \(other.typeName)")
             }
+            if required, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw VigilError(.invalidParameter, "\(path)\(key) cannot be blank") }
+            guard text.utf8.count <= maxBytes else { throw VigilError(.invalidParameter, "\(path)\(key) is longer than \(maxBytes) bytes") }
+            return text
         }
         let top = JSONValue.object(kept)
         let displayName = try string("display_name", in: top, path: "", required: true, maxBytes: 256)!

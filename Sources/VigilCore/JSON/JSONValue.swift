@@ -28,6 +28,16 @@ public indirect enum JSONValue: Sendable, Equatable {
         return members.first { $0.key == key }?.value
     }
 
+    /// Member `key` as a string: nil when absent or null, and a refusal naming the field (`path` + `key`) and the type
+    /// it has when it is something else.
+    public func string(member key: String, path: String = "") throws -> String? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let other?: throw VigilError(.invalidParameter, "\(path)\(key) must be a string, not \(other.typeName)")
+        }
+    }
+
     /// Element `index` when this is an array and has it.
     public subscript(index: Int) -> JSONValue? {
         guard case .array(let items) = self, items.indices.contains(index) else { return nil }
