@@ -200,4 +200,10 @@ struct SMTPClientTests {
         }
         #expect(missing?.description.contains("cannot read the CA certificates in") == true)
     }
+
+    @Test("a certificate problem fails for good; a handshake cut short is retried like a lost connection")
+    func tlsErrorKinds() {
+        #expect(SMTPClient.isCertificateProblem(NIOSSLExtraError.failedToValidateHostname))
+        #expect(!SMTPClient.isCertificateProblem(NIOSSLError.uncleanShutdown))
+    }
 }
