@@ -124,13 +124,18 @@ public enum NotificationOutbox {
         try Int64.fetchOne(db, sql: "SELECT min(next_attempt_time) FROM notification_outbox WHERE state = 'pending'")
     }
 
+    /// Records an attempt's end. A row dropped while the attempt was in flight (its alert resolved, its destination
+    /// deleted) keeps its drop and reason unless the attempt in fact delivered it: then the record says so.
     public static func finish(_ db: Database, id: Int64, state: OutboxItem.State, attempts: Int, error: String?, now: Int64) throws {
-        try db.execute(sql: "UPDATE notification_outbox SET state = ?, attempts = ?, last_error = ?, finished_time = ? WHERE notification_id = ?",
-                       arguments: [state.rawValue, attempts, error, now, id])
+        try db.execute(sql: """
+            UPDATE notification_outbox SET state = ?, attempts = ?, last_error = ?, finished_time = ?
+            WHERE notification_id = ? AND (state = 'pending' OR ? = 'delivered')
+            """, arguments: [state.rawValue, attempts, error, now, id, state.rawValue])
     }
 
+    /// Schedules the next attempt of a row that is still pending; one dropped meanwhile stays dropped with its reason.
     public static func retry(_ db: Database, id: Int64, attempts: Int, error: String, at next: Int64) throws {
-        try db.execute(sql: "UPDATE notification_outbox SET attempts = ?, last_error = ?, next_attempt_time = ? WHERE notification_id = ?",
+        try db.execute(sql: "UPDATE notification_outbox SET attempts = ?, last_error = ?, next_attempt_time = ? WHERE notification_id = ? AND state = 'pending'",
                        arguments: [attempts, error, next, id])
     }
 

@@ -61,6 +61,35 @@ struct OutboxTests {
         #expect(try await database.pool.read { db in try NotificationOutbox.list(db, alertID: 7, before: nil, limit: 10) }.isEmpty)
     }
 
+    @Test("a row dropped while its attempt was in flight keeps its drop and reason when the attempt fails; a delivery is recorded")
+    func droppedInFlight() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let database = try VigilDatabase.open(dataDirectory: folder.path)
+        let store = DestinationStore(database: database, clock: ManualWallClock(millis: 0))
+        _ = try await store.create(displayName: "a", config: .slack(url: "https://a.example"), by: "admin")
+        _ = try await store.create(displayName: "b", config: .slack(url: "https://b.example"), by: "admin")
+        _ = try await store.create(displayName: "c", config: .slack(url: "https://c.example"), by: "admin")
+        let ids = try await database.pool.write { db -> [Int64] in
+            _ = try NotificationOutbox.enqueue(db, NoticeRenderingTests.firing, references: ["a", "b", "c"], now: 1000)
+            let ids = try NotificationOutbox.due(db, now: 1000, limit: 10).items.map(\.notificationID)
+            // The alert resolves while all three attempts are out.
+            try db.execute(sql: "UPDATE notification_outbox SET state = 'dropped', last_error = 'superseded'")
+            try NotificationOutbox.retry(db, id: ids[0], attempts: 1, error: "HTTP 503", at: 2000)
+            try NotificationOutbox.finish(db, id: ids[1], state: .failed, attempts: 1, error: "HTTP 400", now: 1001)
+            try NotificationOutbox.finish(db, id: ids[2], state: .delivered, attempts: 1, error: nil, now: 1001)
+            return ids
+        }
+        let rows = try await database.pool.read { db in try NotificationOutbox.list(db, alertID: 42, before: nil, limit: 10) }
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.notificationID, $0) })
+        #expect(byID[ids[0]]?.state == .dropped)
+        #expect(byID[ids[0]]?.lastError == "superseded")
+        #expect(byID[ids[1]]?.state == .dropped)
+        #expect(byID[ids[1]]?.lastError == "superseded")
+        #expect(byID[ids[2]]?.state == .delivered)
+        #expect(try await database.pool.read { db in try NotificationOutbox.nextDue(db) } == nil)
+    }
+
     @Test("destination names are unique, trimmed and bounded; update and delete say when the id is unknown")
     func destinations() async throws {
         let folder = try TemporaryDirectory()
