@@ -110,6 +110,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Delivery of the audit log to object storage in Databricks' layout, signed digests and their verifier.
+        .target(
+            name: "VigilDelivery",
+            dependencies: [
+                "VigilCore", "VigilLedger", "VigilStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "VigilAPI",
             dependencies: [
@@ -125,6 +136,8 @@ let package = Package(
             name: "VigilServer",
             dependencies: [
                 "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilNotify",
+                "VigilDelivery",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -153,6 +166,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring", "VigilDetection", "VigilNotify",
+                "VigilDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -164,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "VigilBenchmarks",
             dependencies: [
-                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent", "VigilNotify",
+                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent", "VigilNotify", "VigilDelivery",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -187,6 +201,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
+        .testTarget(name: "VigilDeliveryTests", dependencies: [
+            "VigilDelivery", "VigilCore", "VigilLedger", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilMonitoringTests", dependencies: ["VigilMonitoring", "VigilCore", "VigilStore", "VigilTesting"]),
@@ -207,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess", "VigilNotify",
+                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess", "VigilNotify", "VigilDelivery",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -34,6 +34,8 @@ public struct APIDependencies: Sendable {
     public var logLimits: LogLimits
     public var logLimiter: AppLogRateLimiter
     public var logStream = LogStreamSocket.Configuration()
+    /// More `/metrics` families from modules the API does not know (delivery), read at scrape time.
+    public var extraMetrics: @Sendable () async -> String = { "" }
     /// The externally visible base URL (app URLs are made from it).
     public var publicURL: PublicURL
     /// Clusters, their nodes and events.

@@ -8,6 +8,7 @@ import VigilAlerts
 import VigilAPI
 import HummingbirdWebSocket
 import VigilCore
+import VigilDelivery
 import VigilLogs
 import VigilMonitoring
 import VigilStore
@@ -34,6 +35,8 @@ public struct VigilApplication: Sendable {
     public let lock: DataFolderLock
     /// Logs the start of shutdown and remembers the tree size then.
     public let lifecycle: LifecycleLogger
+    /// One per `delivery:` entry of the configuration file.
+    public let deliveries: [DeliveryService]
     let dependencies: APIDependencies
     let clock: any WallClock
     let logger: Logger
@@ -78,6 +81,16 @@ public struct VigilApplication: Sendable {
                 requestParams: [("kind", problem.kind.rawValue), ("first_seq", String(problem.range.lowerBound)),
                                 ("last_seq", String(problem.range.upperBound))]))
         }
+        // A destination whose name now names another URL refuses the start: its cursor and chain belong elsewhere.
+        let keyring = Keyring(dataDirectory: configuration.dataDirectory, keyName: origin)
+        var deliveries: [DeliveryService] = []
+        for entry in configuration.deliveries {
+            let service = DeliveryService(configuration: entry, target: try DeliveryConfiguration.target(url: entry.url), database: database,
+                                          keyring: keyring, clock: clock, logger: logger)
+            try await service.prepare()
+            deliveries.append(service)
+        }
+        self.deliveries = deliveries
         lifecycle = LifecycleLogger(sequencer: sequencer, ledger: LedgerStore(database: database), logger: logger)
         var dependencies = APIDependencies(
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
@@ -94,6 +107,7 @@ public struct VigilApplication: Sendable {
         }
         sequencer.onCommit { [detections = dependencies.detections] in detections.enqueue($0) }
         dependencies.logStream = configuration.logStream
+        dependencies.extraMetrics = { [deliveries] in await DeliveryMetrics.text(deliveries) }
         dependencies.servesTLS = tls != nil
         dependencies.gate = UnauthenticatedGate(limits: configuration.unauthenticated)
         let connections = connections
@@ -163,6 +177,7 @@ public struct VigilApplication: Sendable {
                 database: database, nodeRetentionMillis: configuration.nodeRetentionMillis, jobRetentionMillis: configuration.jobRetentionMillis,
                 interval: configuration.logRetentionInterval, clock: clock, logger: logger),
         ]
+        services += deliveries.map { $0 as any Service }
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(
             router: APIRouter.build(dependencies),

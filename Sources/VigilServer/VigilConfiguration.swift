@@ -1,6 +1,7 @@
 import Logging
 import VigilCore
 import VigilAlerts
+import VigilDelivery
 import VigilAPI
 import VigilLogs
 import VigilMonitoring
@@ -59,6 +60,8 @@ public struct VigilConfiguration: Sendable {
     public var detections = DetectionService.Configuration()
     /// The SMTP relay, the level defaults and the outbox's retries (`--smtp-server`, `--notify-default`).
     public var notifications = NotificationSettings()
+    /// Where the audit log is delivered (the configuration file's `delivery:` entries).
+    public var deliveries: [DeliveryConfiguration] = []
 
     public struct TLSFiles: Sendable {
         public var certificatePath: String

@@ -16,6 +16,7 @@ struct MetricsController {
     let clusters: ClusterStore
     let detections: DetectionService
     let notifications: NotificationService
+    let extraMetrics: @Sendable () async -> String
 
     init(_ dependencies: APIDependencies) {
         metrics = dependencies.metrics
@@ -27,6 +28,7 @@ struct MetricsController {
         clusters = dependencies.clusters
         detections = dependencies.detections
         notifications = dependencies.notifications
+        extraMetrics = dependencies.extraMetrics
     }
 
     /// Every family, read now: what a scrape gets and what `vigil_metrics` alarms sample.
@@ -41,6 +43,7 @@ struct MetricsController {
         bytes += Array(NotificationMetrics.text(
             outbox: try await notifications.outboxCounts(), perDestination: notifications.perDestination,
             unroutable: notifications.unroutableReferences).utf8)
+        bytes += Array(await extraMetrics().utf8)
         return bytes
     }
 

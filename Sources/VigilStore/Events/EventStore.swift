@@ -68,6 +68,16 @@ public struct EventStore: Sendable {
         }
     }
 
+    /// The events with `seq` in `range`, in seq order (delivery reads the log in fixed ranges).
+    public func events(seqs range: ClosedRange<Int64>) async throws -> [StoredEvent] {
+        try await database.pool.read { db in
+            let request: SQLRequest<Row> = """
+                SELECT \(sql: EventRow.selectColumns) FROM audit_events WHERE seq BETWEEN \(range.lowerBound) AND \(range.upperBound) ORDER BY seq
+                """
+            return try Row.fetchAll(db, request).map { try EventRow.decode($0) }
+        }
+    }
+
     /// Number of stored events (the tree size of the ledger).
     public func count() async throws -> Int64 {
         try await database.pool.read { db in

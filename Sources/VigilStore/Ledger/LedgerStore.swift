@@ -148,6 +148,15 @@ public struct LedgerStore: Sendable {
         }
     }
 
+    /// The newest checkpoint of at most `treeSize` leaves and more than none, or nil (a digest names the newest
+    /// checkpoint its delivered events already cover, so a verifier can recompute its root from the files).
+    public func latestCheckpoint(atMost treeSize: UInt64) async throws -> StoredCheckpoint? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM checkpoints WHERE tree_size BETWEEN 1 AND ? ORDER BY tree_size DESC, id DESC LIMIT 1",
+                             arguments: [Int64(treeSize)]).map(Self.decodeCheckpoint)
+        }
+    }
+
     public func allCheckpoints() async throws -> [StoredCheckpoint] {
         try await database.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM checkpoints ORDER BY id").map(Self.decodeCheckpoint)

@@ -18,6 +18,7 @@ public enum VigilMigrations {
         migrator.registerMigration("012_metric_alarms", migrate: Migration012MetricAlarms.migrate)
         migrator.registerMigration("013_notification_groups", migrate: Migration013NotificationGroups.migrate)
         migrator.registerMigration("014_vigil_metric_samples", migrate: Migration014VigilMetricSamples.migrate)
+        migrator.registerMigration("015_delivery", migrate: Migration015Delivery.migrate)
         return migrator
     }
 }

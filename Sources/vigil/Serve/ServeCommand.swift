@@ -14,10 +14,14 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             On first start Vigil creates the user 'admin' and a token and writes the token to <data-dir>/admin-token \
             (mode 0600; it is never printed). Set VIGIL_ADMIN_TOKEN to choose the token instead. \
-            Environment: VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN, VIGIL_PUBLIC_URL. \
+            --config names a YAML file with delivery: entries (docs/vigil.example.yaml); flags set everything else. \
+            Environment: VIGIL_CONFIG, VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN, VIGIL_PUBLIC_URL. \
             SIGTERM or SIGINT stop the server after in-flight requests and queued events are written.
             """
     )
+
+    @Option(name: .customLong("config"), help: "YAML configuration file for delivery (env VIGIL_CONFIG); see docs/vigil.example.yaml.")
+    var configFile: String? = ProcessInfo.processInfo.environment["VIGIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
 
     @Option(name: .customLong("data-dir"), help: "Data folder (env VIGIL_DATA_DIR).")
     var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
@@ -85,6 +89,12 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         var configuration = VigilConfiguration(dataDirectory: dataDirectory, host: host, port: port, logLevel: level)
+        if let configFile {
+            // Every problem in the file, each with its line, and no start.
+            do { configuration.deliveries = try ConfigFile.load(path: configFile).deliveries } catch {
+                throw CLIFailure("the configuration file has problems:\n" + error.problems.joined(separator: "\n"))
+            }
+        }
         configuration.limits = IngestLimits(
             maxEventBytes: maxEventBytes, maxRequestBytes: maxRequestBytes, maxFutureSkewMillis: Int64(maxFutureSeconds) * 1000)
         configuration.sequencer.maxQueuedEvents = maxQueuedEvents

@@ -1,0 +1,206 @@
+import Foundation
+import VigilCore
+import VigilDelivery
+import Yams
+
+/// `vigil serve --config vigil.yaml`: what the file sets, checked whole before the server starts. Every problem
+/// is reported with the file's path, the line and the key (`vigil.yaml:4: delivery[0].interval: …`), and one
+/// problem refuses the start. `${NAME}` in a value is replaced by the environment variable NAME (for secrets,
+/// which then never sit in the file); an unset one is a problem, and values are never echoed in messages.
+///
+/// Today the file holds `delivery:`; `forwarding:` and `sources:` are refused by name as not built yet rather than
+/// silently ignored. Flags and `VIGIL_*` variables set everything else and keep precedence over the file.
+public struct ConfigFile: Sendable, Equatable {
+    public var deliveries: [DeliveryConfiguration] = []
+
+    public init(deliveries: [DeliveryConfiguration] = []) {
+        self.deliveries = deliveries
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var problems: [String]
+        public var description: String { problems.joined(separator: "\n") }
+    }
+
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> ConfigFile {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw Failure(problems: ["\(path): cannot read the file (or it is not UTF-8)"])
+        }
+        return try parse(text, path: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, path: String, environment: [String: String]) throws(Failure) -> ConfigFile {
+        var reader = ConfigReader(path: path, environment: environment)
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+                throw Failure(problems: ["\(path):\(mark.line): not valid YAML: \(problem) at column \(mark.column)"])
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                throw Failure(problems: ["\(path):\(context.mark.line): \(duplicates.sorted().joined(separator: ", ")) appears twice in one mapping"])
+            default:
+                throw Failure(problems: ["\(path): not valid YAML: \(error)"])
+            }
+        } catch {
+            throw Failure(problems: ["\(path): not valid YAML: \(error)"])
+        }
+        var file = ConfigFile()
+        if let node {
+            for (key, value) in reader.members(node, "") {
+                switch key {
+                case "delivery": file.deliveries = reader.deliveries(value)
+                case "forwarding", "sources":
+                    reader.fail(value, key, "is not built yet in this version of Vigil (delivery: is); remove it")
+                default:
+                    reader.fail(value, key, "is not a known section (want delivery)")
+                }
+            }
+        }
+        if !reader.problems.isEmpty { throw Failure(problems: reader.problems) }
+        return file
+    }
+
+    /// `60s`, `5m`, `1h`, `500ms`, `1d`, or a bare number of seconds, in milliseconds; nil when not one of those.
+    public static func durationMillis(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            guard let value = Int64(number), value >= 0, value <= Int64.max / scale else { return nil }
+            return value * scale
+        }
+        guard let seconds = Int64(text), seconds >= 0, seconds <= Int64.max / 1000 else { return nil }
+        return seconds * 1000
+    }
+}
+
+/// Walks the YAML tree, collecting every problem with its line.
+struct ConfigReader {
+    let path: String
+    let environment: [String: String]
+    var problems: [String] = []
+
+    mutating func fail(_ node: Node?, _ key: String, _ message: String) {
+        let line = node?.mark.map { ":\($0.line)" } ?? ""
+        problems.append("\(path)\(line): \(key): \(message)")
+    }
+
+    mutating func members(_ node: Node, _ key: String) -> [(String, Node)] {
+        guard case .mapping(let mapping) = node else {
+            fail(node, key.isEmpty ? "(top level)" : key, "must be a mapping of keys to values")
+            return []
+        }
+        var result: [(String, Node)] = []
+        for (name, value) in mapping {
+            guard let text = name.scalar?.string else {
+                fail(name, key, "keys must be plain text")
+                continue
+            }
+            result.append((text, value))
+        }
+        return result
+    }
+
+    /// A scalar's text with `${NAME}` replaced from the environment.
+    mutating func string(_ node: Node, _ key: String) -> String? {
+        guard let raw = node.scalar?.string else {
+            fail(node, key, "must be a single value")
+            return nil
+        }
+        var out = ""
+        var rest = Substring(raw)
+        while let start = rest.range(of: "${") {
+            out += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                fail(node, key, "has ${ without a closing }")
+                return nil
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                fail(node, key, "${\(name)} is not an environment variable name")
+                return nil
+            }
+            guard let value = environment[name] else {
+                fail(node, key, "names the environment variable \(name), which is not set")
+                return nil
+            }
+            out += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return out + rest
+    }
+
+    mutating func duration(_ node: Node, _ key: String) -> Int64? {
+        guard let text = string(node, key) else { return nil }
+        guard let millis = ConfigFile.durationMillis(text), millis > 0 else {
+            fail(node, key, "want a positive duration such as 500ms, 60s, 5m or 1h")
+            return nil
+        }
+        return millis
+    }
+
+    mutating func deliveries(_ node: Node) -> [DeliveryConfiguration] {
+        guard case .sequence(let items) = node else {
+            fail(node, "delivery", "must be a list of destinations (- name: …, url: …)")
+            return []
+        }
+        var result: [DeliveryConfiguration] = []
+        var names = Set<String>()
+        for (index, item) in items.enumerated() {
+            let prefix = "delivery[\(index)]"
+            var name: String?
+            var url: String?
+            var interval: Int64?
+            var digestInterval: Int64?
+            var batchEvents: Int?
+            for (key, value) in members(item, prefix) {
+                switch key {
+                case "name": name = string(value, "\(prefix).name")
+                case "url": url = string(value, "\(prefix).url")
+                case "interval": interval = duration(value, "\(prefix).interval")
+                case "digest_interval": digestInterval = duration(value, "\(prefix).digest_interval")
+                case "batch_events":
+                    if let text = string(value, "\(prefix).batch_events") {
+                        if let count = Int(text), (1...1_000_000).contains(count) { batchEvents = count } else {
+                            fail(value, "\(prefix).batch_events", "want a whole number from 1 to 1000000")
+                        }
+                    }
+                default:
+                    fail(value, "\(prefix).\(key)", "is not a delivery key (want name, url, interval, digest_interval, batch_events)")
+                }
+            }
+            guard let name else {
+                fail(item, "\(prefix).name", "is required")
+                continue
+            }
+            guard DeliveryConfiguration.validName(name) else {
+                fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _")
+                continue
+            }
+            guard names.insert(name).inserted else {
+                fail(item, "\(prefix).name", "\(name) is used by an earlier entry; names must be unique")
+                continue
+            }
+            guard let url else {
+                fail(item, "\(prefix).url", "is required")
+                continue
+            }
+            do {
+                _ = try DeliveryConfiguration.target(url: url)
+            } catch let error as VigilError {
+                fail(item, "\(prefix).url", error.message)
+                continue
+            } catch {
+                fail(item, "\(prefix).url", "\(error)")
+                continue
+            }
+            var entry = DeliveryConfiguration(name: name, url: url)
+            if let interval { entry.intervalMillis = interval }
+            if let digestInterval { entry.digestIntervalMillis = digestInterval }
+            if let batchEvents { entry.batchEvents = batchEvents }
+            result.append(entry)
+        }
+        return result
+    }
+}
