@@ -110,9 +110,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // vigil.yaml: typed sections, ${ENV} references, every problem with its line.
+        .target(name: "VigilConfig", dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")]),
         // Delivery of the audit log to object storage in Databricks' layout, signed digests and their verifier.
         .target(
-            name: "VigilDelivery",
+            name: "VigilExport",
             dependencies: [
                 "VigilCore", "VigilLedger", "VigilStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -136,8 +138,7 @@ let package = Package(
             name: "VigilServer",
             dependencies: [
                 "VigilCore", "VigilStore", "VigilAPI", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilNotify",
-                "VigilDelivery",
-                .product(name: "Yams", package: "Yams"),
+                "VigilExport", "VigilConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -166,7 +167,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring", "VigilDetection", "VigilNotify",
-                "VigilDelivery",
+                "VigilExport", "VigilConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -178,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "VigilBenchmarks",
             dependencies: [
-                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent", "VigilNotify", "VigilDelivery",
+                "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent", "VigilNotify", "VigilExport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -201,8 +202,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .testTarget(name: "VigilDeliveryTests", dependencies: [
-            "VigilDelivery", "VigilCore", "VigilLedger", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift"),
+        .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"]),
+        .testTarget(name: "VigilExportTests", dependencies: [
+            "VigilExport", "VigilCore", "VigilLedger", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),
@@ -224,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess", "VigilNotify", "VigilDelivery",
+                "VigilTesting", "vigil", "VigilLedger", "VigilStore", "VigilAccess", "VigilNotify", "VigilExport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -8,7 +8,7 @@ import VigilAlerts
 import VigilAPI
 import HummingbirdWebSocket
 import VigilCore
-import VigilDelivery
+import VigilExport
 import VigilLogs
 import VigilMonitoring
 import VigilStore

@@ -1,7 +1,7 @@
 import Logging
 import VigilCore
 import VigilAlerts
-import VigilDelivery
+import VigilExport
 import VigilAPI
 import VigilLogs
 import VigilMonitoring

@@ -39,4 +39,10 @@ public struct StoredEvent: Sendable {
     public let seq: Int64
     public let event: AuditEvent
     public let receivedMillis: Int64
+
+    public init(seq: Int64, event: AuditEvent, receivedMillis: Int64) {
+        self.seq = seq
+        self.event = event
+        self.receivedMillis = receivedMillis
+    }
 }

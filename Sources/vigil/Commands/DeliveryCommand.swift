@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
-import VigilDelivery
+import VigilExport
 import VigilLedger
 import VigilStore
 

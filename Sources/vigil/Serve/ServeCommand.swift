@@ -3,7 +3,9 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import VigilConfig
 import VigilCore
+import VigilExport
 import VigilServer
 import VigilStore
 
@@ -91,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = VigilConfiguration(dataDirectory: dataDirectory, host: host, port: port, logLevel: level)
         if let configFile {
             // Every problem in the file, each with its line, and no start.
-            do { configuration.deliveries = try ConfigFile.load(path: configFile).deliveries } catch {
+            do { configuration.deliveries = try ConfigFile.load(path: configFile).deliveries.map(DeliveryConfiguration.init) } catch {
                 throw CLIFailure("the configuration file has problems:\n" + error.problems.joined(separator: "\n"))
             }
         }
@@ -146,5 +148,15 @@ struct ServeCommand: AsyncParsableCommand {
         let finalSize = (try? await vigil.treeSize()) ?? 0
         let drained = vigil.lifecycle.treeSizeAtShutdown.map { finalSize >= $0 ? finalSize - $0 : 0 } ?? 0
         logger.info("Vigil stopped", metadata: ["tree_size": "\(finalSize)", "drained_events": "\(drained)"])
+    }
+}
+
+extension DeliveryConfiguration {
+    /// The configuration file's entry, as the delivery service runs it.
+    init(_ section: DeliverySection) {
+        self.init(name: section.name, url: section.url)
+        intervalMillis = section.intervalMillis
+        digestIntervalMillis = section.digestIntervalMillis
+        batchEvents = section.batchEvents
     }
 }

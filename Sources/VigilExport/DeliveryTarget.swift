@@ -35,7 +35,9 @@ public struct DirectoryTarget: DeliveryTarget {
         try Self.checkKey(key)
         let path = root + "/" + key
         let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw VigilError(.unavailable, "cannot create the folder \(folder): \((error as NSError).localizedFailureReason ?? "\(error)")")
+        }
         let temporary = folder + "/.tmp-" + RandomID.hex(byteCount: 8)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else { throw Self.failure("cannot create", temporary) }

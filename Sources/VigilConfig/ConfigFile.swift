@@ -1,7 +1,40 @@
 import Foundation
 import VigilCore
-import VigilDelivery
 import Yams
+
+/// One `delivery:` entry: where the audit log goes and how often (checked here; `VigilExport` runs it).
+public struct DeliverySection: Sendable, Equatable {
+    /// Names the destination in metrics, logs and its cursor: `[A-Za-z0-9_-]`, 1 to 64 characters.
+    public var name: String
+    /// `file:///absolute/path` (S3 is not built yet).
+    public var url: String
+    public var intervalMillis: Int64 = 60_000
+    public var digestIntervalMillis: Int64 = 3_600_000
+    /// Most events per batch (and so per file).
+    public var batchEvents: Int = 20_000
+
+    public init(name: String, url: String) {
+        self.name = name
+        self.url = url
+    }
+
+    public static func validName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+    }
+
+    /// What is wrong with a delivery URL, or nil.
+    public static func problem(url: String) -> String? {
+        if url.hasPrefix("file://") {
+            let path = String(url.dropFirst("file://".count)).removingPercentEncoding ?? ""
+            return path.hasPrefix("/") && path.count > 1 ? nil : "a file URL needs an absolute path, as file:///var/lib/vigil-lake"
+        }
+        if url.hasPrefix("s3://") { return "delivery to S3 is not built yet; use a file:/// URL" }
+        return "want file:///path"
+    }
+}
 
 /// `vigil serve --config vigil.yaml`: what the file sets, checked whole before the server starts. Every problem
 /// is reported with the file's path, the line and the key (`vigil.yaml:4: delivery[0].interval: …`), and one
@@ -11,9 +44,9 @@ import Yams
 /// Today the file holds `delivery:`; `forwarding:` and `sources:` are refused by name as not built yet rather than
 /// silently ignored. Flags and `VIGIL_*` variables set everything else and keep precedence over the file.
 public struct ConfigFile: Sendable, Equatable {
-    public var deliveries: [DeliveryConfiguration] = []
+    public var deliveries: [DeliverySection] = []
 
-    public init(deliveries: [DeliveryConfiguration] = []) {
+    public init(deliveries: [DeliverySection] = []) {
         self.deliveries = deliveries
     }
 
@@ -140,12 +173,12 @@ struct ConfigReader {
         return millis
     }
 
-    mutating func deliveries(_ node: Node) -> [DeliveryConfiguration] {
+    mutating func deliveries(_ node: Node) -> [DeliverySection] {
         guard case .sequence(let items) = node else {
             fail(node, "delivery", "must be a list of destinations (- name: …, url: …)")
             return []
         }
-        var result: [DeliveryConfiguration] = []
+        var result: [DeliverySection] = []
         var names = Set<String>()
         for (index, item) in items.enumerated() {
             let prefix = "delivery[\(index)]"
@@ -154,10 +187,17 @@ struct ConfigReader {
             var interval: Int64?
             var digestInterval: Int64?
             var batchEvents: Int?
+            var sawURL = false
             for (key, value) in members(item, prefix) {
                 switch key {
                 case "name": name = string(value, "\(prefix).name")
-                case "url": url = string(value, "\(prefix).url")
+                case "url":
+                    sawURL = true
+                    url = string(value, "\(prefix).url")
+                    if let given = url, let problem = DeliverySection.problem(url: given) {
+                        fail(value, "\(prefix).url", problem)
+                        url = nil
+                    }
                 case "interval": interval = duration(value, "\(prefix).interval")
                 case "digest_interval": digestInterval = duration(value, "\(prefix).digest_interval")
                 case "batch_events":
@@ -174,7 +214,7 @@ struct ConfigReader {
                 fail(item, "\(prefix).name", "is required")
                 continue
             }
-            guard DeliveryConfiguration.validName(name) else {
+            guard DeliverySection.validName(name) else {
                 fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _")
                 continue
             }
@@ -183,19 +223,10 @@ struct ConfigReader {
                 continue
             }
             guard let url else {
-                fail(item, "\(prefix).url", "is required")
+                if !sawURL { fail(item, "\(prefix).url", "is required") }
                 continue
             }
-            do {
-                _ = try DeliveryConfiguration.target(url: url)
-            } catch let error as VigilError {
-                fail(item, "\(prefix).url", error.message)
-                continue
-            } catch {
-                fail(item, "\(prefix).url", "\(error)")
-                continue
-            }
-            var entry = DeliveryConfiguration(name: name, url: url)
+            var entry = DeliverySection(name: name, url: url)
             if let interval { entry.intervalMillis = interval }
             if let digestInterval { entry.digestIntervalMillis = digestInterval }
             if let batchEvents { entry.batchEvents = batchEvents }

@@ -1,7 +1,8 @@
 import Foundation
 import VigilCore
 
-/// One `delivery:` entry of the configuration file.
+/// One delivery destination as the service runs it (the configuration file's `delivery:` entry, checked by
+/// `VigilConfig`).
 public struct DeliveryConfiguration: Sendable, Equatable {
     /// Names the destination in metrics, logs and its cursor: `[A-Za-z0-9_-]`, 1 to 64 characters.
     public var name: String
@@ -17,14 +18,6 @@ public struct DeliveryConfiguration: Sendable, Equatable {
     public init(name: String, url: String) {
         self.name = name
         self.url = url
-    }
-
-    /// Checks the name and the URL; the message names the problem.
-    public static func validName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
-        }
     }
 
     /// The target a URL names, or an error saying what is wrong with it.
