@@ -25,6 +25,9 @@ struct BenchmarkOptions {
     /// `--detection-ingest with|without`: only (o)'s ingest, with or without the starter pack, one server; for
     /// comparing two whole processes run in turn.
     var detectionIngest: Bool?
+    /// `--delivery`: only (q)-(r), over `--stored` events (default 200,000 here) and `--lag-seconds` of load.
+    var deliveryOnly = false
+    var lagSeconds = 30
     var probes = 200
     var agentReports = 100
     var agentSeconds = 60
@@ -43,6 +46,10 @@ struct BenchmarkOptions {
             }
             if flag == "--compute" {
                 computeOnly = true
+                continue
+            }
+            if flag == "--delivery" {
+                deliveryOnly = true
                 continue
             }
             if flag == "--detections" {
@@ -74,6 +81,7 @@ struct BenchmarkOptions {
             case "--agent-seconds": agentSeconds = max(5, value)
             case "--utilisation-days": utilisationDays = max(1, value)
             case "--probes": probes = max(10, value)
+            case "--lag-seconds": lagSeconds = max(5, value)
             default: print("unknown option \(flag)"); exit(2)
             }
         }

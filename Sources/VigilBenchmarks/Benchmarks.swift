@@ -24,7 +24,9 @@ import VigilTesting
 /// (l)-(n) monitoring: agents' heartbeat ingest, the agent's own CPU and memory, a 30-day utilisation query over
 ///     4.3M node rows (ComputeBenchmark; alone with --compute);
 /// (o)-(p) detections: ingest with and without the starter rules, ingest-to-alert latency under 10,000 events/s
-///     (DetectionBenchmark; alone with --detections [--probes N]).
+///     (DetectionBenchmark; alone with --detections [--probes N]);
+/// (q)-(r) delivery: events/s to a local folder and through `vigil delivery verify`, lag at 10,000 events/s offered
+///     (DeliveryBenchmark; alone with --delivery [--stored N] [--lag-seconds N]).
 @main
 enum Benchmarks {
     static func main() async throws {
@@ -33,6 +35,11 @@ enum Benchmarks {
         if let rules = options.detectionIngest {
             let run = try await DetectionBenchmark.ingest(rules: rules, batches: options.eventsPerClient / 1000)
             print(String(format: "(o) HTTP ingest %@ the starter pack: %.0f events/s (%d alerts)", rules ? "with" : "without", run.rate, run.alerts))
+            return
+        }
+        if options.deliveryOnly {
+            let stored = CommandLine.arguments.contains("--stored") ? options.stored : 200_000
+            try await DeliveryBenchmark.run(stored: stored, lagSeconds: options.lagSeconds)
             return
         }
         if options.detectionsOnly {

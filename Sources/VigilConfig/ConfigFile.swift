@@ -12,6 +12,15 @@ public struct DeliverySection: Sendable, Equatable {
     public var digestIntervalMillis: Int64 = 3_600_000
     /// Most events per batch (and so per file).
     public var batchEvents: Int = 20_000
+    /// `s3://` only: a custom endpoint (moto, MinIO), the region, `path` or `virtual` addressing, the credentials
+    /// (default: the AWS_* environment variables) and the multipart part size.
+    public var endpoint: String?
+    public var region: String?
+    public var addressing: String?
+    public var accessKeyID: String?
+    public var secretAccessKey: String?
+    public var sessionToken: String?
+    public var partSizeBytes: Int?
 
     public init(name: String, url: String) {
         self.name = name
@@ -31,8 +40,15 @@ public struct DeliverySection: Sendable, Equatable {
             let path = String(url.dropFirst("file://".count)).removingPercentEncoding ?? ""
             return path.hasPrefix("/") && path.count > 1 ? nil : "a file URL needs an absolute path, as file:///var/lib/vigil-lake"
         }
-        if url.hasPrefix("s3://") { return "delivery to S3 is not built yet; use a file:/// URL" }
-        return "want file:///path"
+        if url.hasPrefix("s3://") {
+            let bucket = url.dropFirst("s3://".count).prefix { $0 != "/" }
+            guard (3...63).contains(bucket.count),
+                  bucket.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == "." }) else {
+                return "the bucket name must be 3 to 63 characters from a-z, 0-9, . and -"
+            }
+            return nil
+        }
+        return "want file:///path or s3://bucket/prefix"
     }
 }
 
@@ -188,6 +204,7 @@ struct ConfigReader {
             var digestInterval: Int64?
             var batchEvents: Int?
             var sawURL = false
+            var s3 = DeliverySection(name: "", url: "")
             for (key, value) in members(item, prefix) {
                 switch key {
                 case "name": name = string(value, "\(prefix).name")
@@ -206,8 +223,26 @@ struct ConfigReader {
                             fail(value, "\(prefix).batch_events", "want a whole number from 1 to 1000000")
                         }
                     }
+                case "endpoint":
+                    s3.endpoint = string(value, "\(prefix).endpoint")
+                    if let text = s3.endpoint, !(text.hasPrefix("http://") || text.hasPrefix("https://")) || URLComponents(string: text)?.host == nil {
+                        fail(value, "\(prefix).endpoint", "want an http:// or https:// URL with a host")
+                    }
+                case "region": s3.region = string(value, "\(prefix).region")
+                case "addressing":
+                    s3.addressing = string(value, "\(prefix).addressing")
+                    if let text = s3.addressing, text != "path", text != "virtual" { fail(value, "\(prefix).addressing", "want path or virtual") }
+                case "access_key_id": s3.accessKeyID = string(value, "\(prefix).access_key_id")
+                case "secret_access_key": s3.secretAccessKey = string(value, "\(prefix).secret_access_key")
+                case "session_token": s3.sessionToken = string(value, "\(prefix).session_token")
+                case "part_size_mb":
+                    if let text = string(value, "\(prefix).part_size_mb") {
+                        if let megabytes = Int(text), (5...5120).contains(megabytes) { s3.partSizeBytes = megabytes << 20 } else {
+                            fail(value, "\(prefix).part_size_mb", "want a whole number of MiB from 5 to 5120")
+                        }
+                    }
                 default:
-                    fail(value, "\(prefix).\(key)", "is not a delivery key (want name, url, interval, digest_interval, batch_events)")
+                    fail(value, "\(prefix).\(key)", "is not a delivery key (want name, url, interval, digest_interval, batch_events, and for s3:// endpoint, region, addressing, access_key_id, secret_access_key, session_token, part_size_mb)")
                 }
             }
             guard let name else {
@@ -226,7 +261,22 @@ struct ConfigReader {
                 if !sawURL { fail(item, "\(prefix).url", "is required") }
                 continue
             }
-            var entry = DeliverySection(name: name, url: url)
+            var entry = s3
+            entry.name = name
+            entry.url = url
+            if url.hasPrefix("s3://") {
+                entry.accessKeyID = entry.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"]
+                entry.secretAccessKey = entry.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"]
+                entry.sessionToken = entry.sessionToken ?? environment["AWS_SESSION_TOKEN"]
+                entry.region = entry.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+                if entry.accessKeyID == nil || entry.secretAccessKey == nil {
+                    fail(item, "\(prefix).access_key_id", "an s3:// delivery needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set")
+                    continue
+                }
+            } else if entry.endpoint != nil || entry.accessKeyID != nil || entry.secretAccessKey != nil || entry.region != nil || entry.addressing != nil {
+                fail(item, "\(prefix).url", "endpoint, region, addressing and credentials apply to s3:// URLs only")
+                continue
+            }
             if let interval { entry.intervalMillis = interval }
             if let digestInterval { entry.digestIntervalMillis = digestInterval }
             if let batchEvents { entry.batchEvents = batchEvents }

@@ -14,14 +14,41 @@ public struct DeliveryConfiguration: Sendable, Equatable {
     public var digestIntervalMillis: Int64 = 3_600_000
     /// Most events per batch (per file, at most): bounds the memory a batch takes.
     public var batchEvents: Int = 20_000
+    /// For `s3://` URLs: where the bucket is and the credentials to sign with.
+    public var s3: S3Settings?
+
+    public struct S3Settings: Sendable, Equatable, CustomStringConvertible {
+        public var endpoint: String?
+        public var region: String
+        public var addressing: S3Location.Addressing?
+        public var credentials: SigV4.Credentials
+        public var partSize: Int
+
+        public init(endpoint: String? = nil, region: String = "us-east-1", addressing: S3Location.Addressing? = nil,
+                    credentials: SigV4.Credentials, partSize: Int = 8 << 20) {
+            self.endpoint = endpoint
+            self.region = region
+            self.addressing = addressing
+            self.credentials = credentials
+            self.partSize = partSize
+        }
+
+        /// Never the secret.
+        public var description: String { "S3Settings(endpoint: \(endpoint ?? "AWS"), region: \(region), key: \(credentials.accessKeyID))" }
+    }
 
     public init(name: String, url: String) {
         self.name = name
         self.url = url
     }
 
+    /// This destination's target.
+    public func target() throws -> any DeliveryTarget {
+        try Self.target(url: url, s3: s3)
+    }
+
     /// The target a URL names, or an error saying what is wrong with it.
-    public static func target(url: String) throws -> any DeliveryTarget {
+    public static func target(url: String, s3: S3Settings? = nil) throws -> any DeliveryTarget {
         if url.hasPrefix("file://") {
             let path = String(url.dropFirst("file://".count)).removingPercentEncoding ?? ""
             guard path.hasPrefix("/"), path.count > 1 else {
@@ -30,8 +57,13 @@ public struct DeliveryConfiguration: Sendable, Equatable {
             return DirectoryTarget(root: path)
         }
         if url.hasPrefix("s3://") {
-            throw VigilError(.invalidParameter, "\(url): delivery to S3 is not built yet; use a file:/// URL")
+            let (bucket, prefix) = try S3Location.parse(url)
+            guard let s3 else {
+                throw VigilError(.invalidParameter, "\(url): no credentials (access_key_id and secret_access_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+            }
+            return S3Target(location: S3Location(bucket: bucket, prefix: prefix, endpoint: s3.endpoint, region: s3.region, addressing: s3.addressing),
+                            credentials: s3.credentials, partSize: s3.partSize)
         }
-        throw VigilError(.invalidParameter, "\(url): want file:///path")
+        throw VigilError(.invalidParameter, "\(url): want file:///path or s3://bucket/prefix")
     }
 }

@@ -45,25 +45,34 @@ public enum DeliveryBatchBuilder {
             var oldest = Int64.max
             var newest = Int64.min
         }
-        var partials: [String: Partial] = [:]
+        // Partials are mutated in place through the array: a copy taken out of a dictionary and written back would
+        // share its byte buffer and copy it on every append (quadratic in the file's size).
+        var index: [String: Int] = [:]
+        var partials: [Partial] = []
         for stored in events {
             let key = DeliveryLayout.logKey(
                 workspace: DeliveryLayout.partition(workspaceID: stored.event.workspaceID), date: stored.event.eventDate, batch: batch)
-            var partial = partials[key] ?? Partial()
-            stored.event.writeDeliveryJSON(into: &partial.writer)
-            partial.writer.rawBytes("\n")
-            if let last = partial.ranges.last, last.upperBound + 1 == stored.seq {
-                partial.ranges[partial.ranges.count - 1] = last.lowerBound...stored.seq
+            let position: Int
+            if let known = index[key] {
+                position = known
             } else {
-                partial.ranges.append(stored.seq...stored.seq)
+                position = partials.count
+                index[key] = position
+                partials.append(Partial())
             }
-            partial.count += 1
-            partial.oldest = min(partial.oldest, stored.event.eventTimeMillis)
-            partial.newest = max(partial.newest, stored.event.eventTimeMillis)
-            partials[key] = partial
+            stored.event.writeDeliveryJSON(into: &partials[position].writer)
+            partials[position].writer.rawBytes("\n")
+            if let last = partials[position].ranges.last, last.upperBound + 1 == stored.seq {
+                partials[position].ranges[partials[position].ranges.count - 1] = last.lowerBound...stored.seq
+            } else {
+                partials[position].ranges.append(stored.seq...stored.seq)
+            }
+            partials[position].count += 1
+            partials[position].oldest = min(partials[position].oldest, stored.event.eventTimeMillis)
+            partials[position].newest = max(partials[position].newest, stored.event.eventTimeMillis)
         }
-        return partials.keys.sorted().map { key in
-            let partial = partials[key]!
+        return index.keys.sorted().map { key in
+            let partial = partials[index[key]!]
             let bytes = partial.writer.bytes
             return DeliveryFile(key: key, bytes: bytes, record: DeliveredFileRecord(
                 key: key, sha256: Hex.encode(SHA256.hash(data: bytes)), batch: batch, seqRanges: partial.ranges,

@@ -85,7 +85,7 @@ public struct VigilApplication: Sendable {
         let keyring = Keyring(dataDirectory: configuration.dataDirectory, keyName: origin)
         var deliveries: [DeliveryService] = []
         for entry in configuration.deliveries {
-            let service = DeliveryService(configuration: entry, target: try DeliveryConfiguration.target(url: entry.url), database: database,
+            let service = DeliveryService(configuration: entry, target: try entry.target(), database: database,
                                           keyring: keyring, clock: clock, logger: logger)
             try await service.prepare()
             deliveries.append(service)

@@ -90,7 +90,7 @@ struct DeliveryTests {
         try """
             delivery:
               - name: lake
-                url: s3://bucket
+                url: s3://B
               - name: lake
                 url: file:///tmp/x
                 interval: often
@@ -100,7 +100,7 @@ struct DeliveryTests {
         let result = try await CommandRunner.run(["serve", "--config", folder.file("vigil.yaml"), "--data-dir", folder.file("data"), "--port", "0"])
         #expect(result.status == 1)
         let file = folder.file("vigil.yaml")
-        #expect(result.stderr.contains("\(file):3: delivery[0].url: delivery to S3 is not built yet"))
+        #expect(result.stderr.contains("\(file):3: delivery[0].url: the bucket name must be 3 to 63 characters"))
         #expect(result.stderr.contains("\(file):4: delivery[1].name: lake is used by an earlier entry"))
         #expect(result.stderr.contains("\(file):6: delivery[1].interval: want a positive duration"))
         #expect(result.stderr.contains("\(file):8: sources: is not built yet"))
@@ -108,6 +108,34 @@ struct DeliveryTests {
         let missing = try await CommandRunner.run(["serve", "--config", folder.file("none.yaml"), "--data-dir", folder.file("data")])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("none.yaml: cannot read the file"))
+    }
+
+    @Test("a destination that cannot be written falls behind: lag and failures in /metrics, a lag alarm goes to ALARM, the failure is logged")
+    func lagAlarm() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        // The folder's path is a file: every write fails.
+        FileManager.default.createFile(atPath: folder.file("blocked"), contents: Data())
+        var configuration = MetricAlarmsTests.configuration()
+        var delivery = DeliveryConfiguration(name: "blocked", url: "file://" + folder.file("blocked"))
+        delivery.intervalMillis = 200
+        configuration.deliveries = [delivery]
+        try await LiveServer.run(configuration: configuration) { server in
+            let put = try await server.request(.POST, "/api/2.0/vigil/metric-alarms", json: """
+                {"alarm_name":"delivery-behind","metric":{"source":"vigil_metrics","name":"vigil_delivery_lag_events","statistic":"Maximum",
+                 "filter":{"destination":"blocked"}},"period_seconds":1,"evaluation_periods":1,
+                 "comparison_operator":"GreaterThanThreshold","threshold":0,"treat_missing_data":"notBreaching"}
+                """)
+            #expect(put.status == 200, "\(put.text)")
+            _ = try await server.request(.POST, "/api/2.0/audit/events", body: IngestAndQueryTests.events(0..<10, end: SystemWallClock().nowMillis() - 60_000))
+            try await AppLogsTests.eventually(timeout: .seconds(30)) {
+                try await server.request(.GET, "/api/2.0/vigil/metric-alarms/delivery-behind").json()["state"] == .string("ALARM")
+            }
+            let metrics = try await server.request(.GET, "/metrics").text
+            #expect(!metrics.contains(#"vigil_delivery_failures_total{destination="blocked"} 0"#))
+            #expect(!metrics.contains(#"vigil_delivery_lag_events{destination="blocked"} 0"#))
+            #expect(metrics.contains(#"vigil_delivery_events_total{destination="blocked"} 0"#))
+        }
     }
 
     @Test("a delivery name moved to another folder refuses the start: its cursor and digest chain belong to the first")

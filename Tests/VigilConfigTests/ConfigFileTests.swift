@@ -69,13 +69,13 @@ struct ConfigFileTests {
             extra: 1
             """)
         #expect(found == [
-            "vigil.yaml:3: delivery[0].url: delivery to S3 is not built yet; use a file:/// URL",
             "vigil.yaml:4: delivery[0].interval: want a positive duration such as 500ms, 60s, 5m or 1h",
+            "vigil.yaml:2: delivery[0].access_key_id: an s3:// delivery needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set",
             "vigil.yaml:5: delivery[1].name: is required",
             "vigil.yaml:6: delivery[2].name: lake is used by an earlier entry; names must be unique",
             "vigil.yaml:8: delivery[3].name: want 1 to 64 characters from A-Z, a-z, 0-9, - and _",
-            "vigil.yaml:11: delivery[4].url: want file:///path",
-            "vigil.yaml:12: delivery[4].colour: is not a delivery key (want name, url, interval, digest_interval, batch_events)",
+            "vigil.yaml:11: delivery[4].url: want file:///path or s3://bucket/prefix",
+            "vigil.yaml:12: delivery[4].colour: is not a delivery key (want name, url, interval, digest_interval, batch_events, and for s3:// endpoint, region, addressing, access_key_id, secret_access_key, session_token, part_size_mb)",
             "vigil.yaml:13: delivery[4].batch_events: want a whole number from 1 to 1000000",
             "vigil.yaml:15: forwarding: is not built yet in this version of Vigil (delivery: is); remove it",
             "vigil.yaml:16: extra: is not a known section (want delivery)",
@@ -92,6 +92,51 @@ struct ConfigFileTests {
         #expect(problems("delivery:\n  - name: a\n    url: file:///${OPEN\n") == ["vigil.yaml:3: delivery[0].url: has ${ without a closing }"])
         #expect(problems("delivery: lake\n") == ["vigil.yaml:1: delivery: must be a list of destinations (- name: …, url: …)"])
         #expect(problems("- 1\n") == ["vigil.yaml:1: (top level): must be a mapping of keys to values"])
+    }
+
+    @Test("s3:// entries: endpoint, region, addressing, credentials from ${ENV} or AWS_*, part size; each refused when wrong")
+    func s3() throws {
+        let file = try ConfigFile.parse("""
+            delivery:
+              - name: bucket
+                url: s3://vigil-logs/audit
+                endpoint: http://127.0.0.1:5055
+                addressing: path
+                access_key_id: ${KEY}
+                secret_access_key: ${SECRET}
+                part_size_mb: 16
+              - name: aws
+                url: s3://vigil-logs
+            """, path: "vigil.yaml", environment: ["KEY": "AKID", "SECRET": "s3cr3t", "AWS_ACCESS_KEY_ID": "ENVKEY",
+                                                   "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_REGION": "eu-west-1"])
+        #expect(file.deliveries[0].endpoint == "http://127.0.0.1:5055")
+        #expect(file.deliveries[0].addressing == "path")
+        #expect(file.deliveries[0].accessKeyID == "AKID" && file.deliveries[0].secretAccessKey == "s3cr3t")
+        #expect(file.deliveries[0].partSizeBytes == 16 << 20)
+        #expect(file.deliveries[0].region == "eu-west-1")
+        #expect(file.deliveries[1].accessKeyID == "ENVKEY" && file.deliveries[1].secretAccessKey == "envsecret")
+        let found = problems("""
+            delivery:
+              - name: a
+                url: s3://Bad_Bucket
+              - name: b
+                url: s3://good-bucket
+                endpoint: ftp://x
+                addressing: sideways
+                part_size_mb: 2
+                access_key_id: k
+                secret_access_key: s
+              - name: c
+                url: file:///x
+                region: us-east-1
+            """)
+        #expect(found == [
+            "vigil.yaml:3: delivery[0].url: the bucket name must be 3 to 63 characters from a-z, 0-9, . and -",
+            "vigil.yaml:6: delivery[1].endpoint: want an http:// or https:// URL with a host",
+            "vigil.yaml:7: delivery[1].addressing: want path or virtual",
+            "vigil.yaml:8: delivery[1].part_size_mb: want a whole number of MiB from 5 to 5120",
+            "vigil.yaml:11: delivery[2].url: endpoint, region, addressing and credentials apply to s3:// URLs only",
+        ])
     }
 
     @Test("a secret from the environment is never echoed in a problem")

@@ -25,12 +25,22 @@ struct DeliveryVerifyCommand: AsyncParsableCommand {
             name. Files delivered after the newest digest are listed as not yet covered (not invalid). \
             Lines are "Digest file|Log file|Events|Checkpoint<TAB>location<TAB>valid|INVALID: reason": INVALID lines go to \
             standard error, valid ones only with --verbose. \
+            For s3:// the credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. \
             Exit status: 0 when everything is valid, 1 when anything is invalid, 2 on usage errors.
             """
     )
 
-    @Option(help: "The delivery's root: a folder or file:///path (s3:// is not built yet).")
+    @Option(help: "The delivery's root: a folder, file:///path or s3://bucket/prefix.")
     var source: String
+
+    @Option(name: .customLong("s3-endpoint"), help: "For s3://: a custom endpoint such as http://127.0.0.1:5055 (default AWS).")
+    var s3Endpoint: String?
+
+    @Option(name: .customLong("s3-region"), help: "For s3://: the region (env AWS_REGION, default us-east-1).")
+    var s3Region: String = ProcessInfo.processInfo.environment["AWS_REGION"] ?? "us-east-1"
+
+    @Option(name: .customLong("s3-addressing"), help: "For s3://: path or virtual (default path with --s3-endpoint, else virtual).")
+    var s3Addressing: String?
 
     @Option(name: .customLong("data-dir"), help: "Data folder whose keys/*.pub are trusted (default ./vigil-data, env VIGIL_DATA_DIR).")
     var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
@@ -51,8 +61,22 @@ struct DeliveryVerifyCommand: AsyncParsableCommand {
             throw ValidationError("no trusted keys: give --key, or --data-dir of the server that delivered (its keys/*.pub)")
         }
         let url = source.contains("://") ? source : "file://" + (source.hasPrefix("/") ? source : FileManager.default.currentDirectoryPath + "/" + source)
+        var s3: DeliveryConfiguration.S3Settings?
+        if url.hasPrefix("s3://") {
+            let environment = ProcessInfo.processInfo.environment
+            guard let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
+                throw ValidationError("an s3:// source needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")
+            }
+            var addressing: S3Location.Addressing?
+            if let s3Addressing {
+                guard let parsed = S3Location.Addressing(rawValue: s3Addressing) else { throw ValidationError("--s3-addressing must be path or virtual") }
+                addressing = parsed
+            }
+            s3 = .init(endpoint: s3Endpoint, region: s3Region, addressing: addressing,
+                       credentials: .init(accessKeyID: key, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]))
+        }
         let target: any DeliveryTarget
-        do { target = try DeliveryConfiguration.target(url: url) } catch let error as VigilError { throw ValidationError("--source \(error.message)") }
+        do { target = try DeliveryConfiguration.target(url: url, s3: s3) } catch let error as VigilError { throw ValidationError("--source \(error.message)") }
         var isDirectory: ObjCBool = false
         if let folder = target as? DirectoryTarget, !FileManager.default.fileExists(atPath: folder.root, isDirectory: &isDirectory) || !isDirectory.boolValue {
             throw CLIFailure("\(TerminalText.escape(folder.root)) is not a folder")

@@ -158,5 +158,10 @@ extension DeliveryConfiguration {
         intervalMillis = section.intervalMillis
         digestIntervalMillis = section.digestIntervalMillis
         batchEvents = section.batchEvents
+        if let key = section.accessKeyID, let secret = section.secretAccessKey {
+            s3 = S3Settings(endpoint: section.endpoint, region: section.region ?? "us-east-1", addressing: section.addressing.flatMap(S3Location.Addressing.init),
+                            credentials: .init(accessKeyID: key, secretAccessKey: secret, sessionToken: section.sessionToken),
+                            partSize: section.partSizeBytes ?? 8 << 20)
+        }
     }
 }

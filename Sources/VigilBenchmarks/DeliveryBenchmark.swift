@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import VigilCore
+import VigilExport
+import VigilServer
+import VigilStore
+import VigilTesting
+
+/// (q) delivery to a local folder and `vigil delivery verify` over it; (r) end-to-end delivery lag while 10,000
+/// events/s are offered over HTTP.
+enum DeliveryBenchmark {
+    static func run(stored: Int, lagSeconds: Int) async throws {
+        let (path, _) = try await Benchmarks.storedEvents(stored, folder: nil)
+        defer { TemporaryDirectory(existing: path).remove() }
+        let database = try VigilDatabase.open(dataDirectory: path)
+        let keyring = Keyring(dataDirectory: path, keyName: "vigil/bench")
+        let signer = CheckpointSigner(ledger: LedgerStore(database: database), keyring: keyring, origin: "vigil/bench")
+        try await signer.signNow()
+        let lake = path + "/lake"
+        let clock = SystemWallClock()
+        let service = DeliveryService(configuration: DeliveryConfiguration(name: "bench", url: "file://" + lake),
+                                      target: DirectoryTarget(root: lake), database: database, keyring: keyring, clock: clock,
+                                      logger: Logger(label: "bench"))
+        try await service.prepare()
+        let began = ContinuousClock.now
+        try await service.deliverPending()
+        try await service.digestIfDue()
+        let seconds = (ContinuousClock.now - began).seconds
+        let stats = service.stats
+        print(String(format: "(q) delivery to a local folder: %.0f events/s, %.1f MB/s (%d events in %d files, %.1f MB, %.2f s, one digest)",
+                     Double(stats.events) / seconds, Double(stats.bytes) / seconds / 1e6, stats.events, stats.files, Double(stats.bytes) / 1e6, seconds))
+        let verifyBegan = ContinuousClock.now
+        let report = try await DeliveryVerifier(target: DirectoryTarget(root: lake), keys: try keyring.publicKeys()).verify()
+        let verifySeconds = (ContinuousClock.now - verifyBegan).seconds
+        print(String(format: "    vigil delivery verify: %.0f events/s (%.2f s; %@, %d checkpoint root recomputed)",
+                     Double(stats.events) / verifySeconds, verifySeconds, report.failed ? "INVALID" : "valid", report.checkpointsMatched))
+        try await endToEndLag(eventsPerSecond: 10_000, seconds: lagSeconds)
+    }
+
+    /// Offers `eventsPerSecond` in 1,000-event batches (4 in flight) to a server delivering every second, samples
+    /// `vigil_delivery_lag_seconds` every 250 ms, and reports its largest value and the catch-up time after the load.
+    static func endToEndLag(eventsPerSecond: Int, seconds: Int) async throws {
+        let folder = try TemporaryDirectory(prefix: "vigil-bench-lake")
+        defer { folder.remove() }
+        var configuration = VigilConfiguration()
+        var delivery = DeliveryConfiguration(name: "bench", url: "file://" + folder.path)
+        delivery.intervalMillis = 1000
+        configuration.deliveries = [delivery]
+        configuration.sequencer.maxQueuedEvents = 1_000_000
+        try await LiveServer.run(configuration: configuration) { server in
+            let end = SystemWallClock().nowMillis() - 3_600_000
+            let began = ContinuousClock.now
+            let load = Task {
+                await withTaskGroup(of: Int.self) { group -> Int in
+                    var batch = 0
+                    var inFlight = 0
+                    var stored = 0
+                    while ContinuousClock.now - began < .seconds(seconds) {
+                        let due = began + .milliseconds(Int64(batch) * 1_000_000 / Int64(eventsPerSecond))
+                        if ContinuousClock.now < due { try? await Task.sleep(until: due) }
+                        if inFlight == 4, let done = await group.next() {
+                            stored += done
+                            inFlight -= 1
+                        }
+                        let number = batch
+                        group.addTask {
+                            let reply = try? await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: number, client: 0, end: end))
+                            return reply?.status == 200 ? 1000 : 0
+                        }
+                        inFlight += 1
+                        batch += 1
+                    }
+                    for await done in group { stored += done }
+                    return stored
+                }
+            }
+            var worst = 0.0
+            var samples: [Double] = []
+            var loadEnded: ContinuousClock.Instant?
+            var caughtUp: Duration?
+            while caughtUp == nil, ContinuousClock.now - began < .seconds(seconds + 120) {
+                try await Task.sleep(for: .milliseconds(250))
+                let text = try await server.request(.GET, "/metrics").text
+                let lag = text.split(separator: "\n").first { $0.hasPrefix("vigil_delivery_lag_seconds{") }
+                    .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+                worst = max(worst, lag)
+                samples.append(lag)
+                if loadEnded == nil, ContinuousClock.now - began >= .seconds(seconds) { loadEnded = ContinuousClock.now }
+                if let loadEnded, lag == 0 { caughtUp = ContinuousClock.now - loadEnded }
+            }
+            let stored = await load.value
+            samples.sort()
+            let p99 = samples.isEmpty ? 0 : samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
+            print(String(format: "(r) delivery lag at %d events/s offered for %d s (%.0f stored/s, delivery every 1 s): sampled lag p50 %.2f s, p99 %.2f s, max %.2f s; caught up %.1f s after the load",
+                         eventsPerSecond, seconds, Double(stored) / Double(seconds), samples.isEmpty ? 0 : samples[samples.count / 2], p99, worst,
+                         caughtUp?.seconds ?? -1))
+        }
+    }
+}
