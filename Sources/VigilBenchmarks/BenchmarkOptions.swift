@@ -28,6 +28,8 @@ struct BenchmarkOptions {
     /// `--delivery`: only (q)-(r), over `--stored` events (default 200,000 here) and `--lag-seconds` of load.
     var deliveryOnly = false
     var lagSeconds = 30
+    /// `--s3-endpoint URL`: (q) also delivers to the bucket `vigil-bench` there.
+    var s3Endpoint: String?
     var probes = 200
     var agentReports = 100
     var agentSeconds = 60
@@ -62,6 +64,10 @@ struct BenchmarkOptions {
                 case "without": detectionIngest = false
                 default: print("--detection-ingest takes with or without"); exit(2)
                 }
+                continue
+            }
+            if flag == "--s3-endpoint" {
+                s3Endpoint = iterator.next()
                 continue
             }
             if flag == "--db" {

@@ -26,7 +26,7 @@ import VigilTesting
 /// (o)-(p) detections: ingest with and without the starter rules, ingest-to-alert latency under 10,000 events/s
 ///     (DetectionBenchmark; alone with --detections [--probes N]);
 /// (q)-(r) delivery: events/s to a local folder and through `vigil delivery verify`, lag at 10,000 events/s offered
-///     (DeliveryBenchmark; alone with --delivery [--stored N] [--lag-seconds N]).
+///     (DeliveryBenchmark; alone with --delivery [--stored N] [--lag-seconds N] [--s3-endpoint URL]).
 @main
 enum Benchmarks {
     static func main() async throws {
@@ -39,7 +39,7 @@ enum Benchmarks {
         }
         if options.deliveryOnly {
             let stored = CommandLine.arguments.contains("--stored") ? options.stored : 200_000
-            try await DeliveryBenchmark.run(stored: stored, lagSeconds: options.lagSeconds)
+            try await DeliveryBenchmark.run(stored: stored, lagSeconds: options.lagSeconds, s3Endpoint: options.s3Endpoint)
             return
         }
         if options.detectionsOnly {

@@ -9,7 +9,7 @@ import VigilTesting
 /// (q) delivery to a local folder and `vigil delivery verify` over it; (r) end-to-end delivery lag while 10,000
 /// events/s are offered over HTTP.
 enum DeliveryBenchmark {
-    static func run(stored: Int, lagSeconds: Int) async throws {
+    static func run(stored: Int, lagSeconds: Int, s3Endpoint: String?) async throws {
         let (path, _) = try await Benchmarks.storedEvents(stored, folder: nil)
         defer { TemporaryDirectory(existing: path).remove() }
         let database = try VigilDatabase.open(dataDirectory: path)
@@ -34,6 +34,23 @@ enum DeliveryBenchmark {
         let verifySeconds = (ContinuousClock.now - verifyBegan).seconds
         print(String(format: "    vigil delivery verify: %.0f events/s (%.2f s; %@, %d checkpoint root recomputed)",
                      Double(stats.events) / verifySeconds, verifySeconds, report.failed ? "INVALID" : "valid", report.checkpointsMatched))
+        if let s3Endpoint {
+            // An existing bucket `vigil-bench` at the endpoint (moto: scripts/bench-delivery-s3), credentials from AWS_*.
+            let environment = ProcessInfo.processInfo.environment
+            let credentials = SigV4.Credentials(accessKeyID: environment["AWS_ACCESS_KEY_ID"] ?? "bench",
+                                                secretAccessKey: environment["AWS_SECRET_ACCESS_KEY"] ?? "bench")
+            var configuration = DeliveryConfiguration(name: "bench-s3", url: "s3://vigil-bench/audit")
+            configuration.s3 = .init(endpoint: s3Endpoint, credentials: credentials)
+            let s3 = DeliveryService(configuration: configuration, target: try configuration.target(), database: database, keyring: keyring,
+                                     clock: clock, logger: Logger(label: "bench"))
+            try await s3.prepare()
+            let s3Began = ContinuousClock.now
+            try await s3.deliverPending()
+            try await s3.digestIfDue()
+            let s3Seconds = (ContinuousClock.now - s3Began).seconds
+            print(String(format: "    to S3 at %@: %.0f events/s, %.1f MB/s (%d files, %.2f s)", s3Endpoint, Double(s3.stats.events) / s3Seconds,
+                         Double(s3.stats.bytes) / s3Seconds / 1e6, s3.stats.files, s3Seconds))
+        }
         try await endToEndLag(eventsPerSecond: 10_000, seconds: lagSeconds)
     }
 
