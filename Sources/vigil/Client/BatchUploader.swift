@@ -70,7 +70,7 @@ struct BatchUploader {
         if refused > 0 { throw CLIFailure("\(count(refused)) \(refused == 1 ? "was" : "were") refused") }
     }
 
-    private func sendWithRetry(_ body: [UInt8]) async throws -> VigilClient.Reply {
+    func sendWithRetry(_ body: [UInt8]) async throws -> VigilClient.Reply {
         var attempt = 0
         while true {
             let reply = try await client.send(.POST, path, body: body, contentType: "application/x-ndjson")

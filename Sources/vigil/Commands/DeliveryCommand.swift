@@ -13,24 +13,9 @@ struct DeliveryCommand: AsyncParsableCommand {
     )
 }
 
-struct DeliveryVerifyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Check a delivery's digest chain, its files' hashes, its seq coverage and its ledger checkpoints.",
-        discussion: """
-            Reads every object under --source: each digest's signature (the .sig beside it, by a trusted checkpoint key) \
-            and its link to the digest before it (object, SHA-256, signature); each listed log file's SHA-256; that the \
-            listed seq ranges cover every event from seq 0 without a gap or an overlap; that no log file is there that \
-            no digest lists; and that the events in the files recompute the root of each ledger checkpoint the digests \
-            name. Files delivered after the newest digest are listed as not yet covered (not invalid). \
-            Lines are "Digest file|Log file|Events|Checkpoint<TAB>location<TAB>valid|INVALID: reason": INVALID lines go to \
-            standard error, valid ones only with --verbose. \
-            For s3:// the credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. \
-            Exit status: 0 when everything is valid, 1 when anything is invalid, 2 on usage errors.
-            """
-    )
-
-    @Option(help: "The delivery's root: a folder, file:///path or s3://bucket/prefix.")
+/// `--source` and the S3 options, shared by `vigil delivery verify` and `vigil import databricks-delivery`.
+struct DeliverySourceOptions: ParsableArguments {
+    @Option(help: "A delivery's root: a folder, file:///path or s3://bucket/prefix.")
     var source: String
 
     @Option(name: .customLong("s3-endpoint"), help: "For s3://: a custom endpoint such as http://127.0.0.1:5055 (default AWS).")
@@ -42,25 +27,14 @@ struct DeliveryVerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("s3-addressing"), help: "For s3://: path or virtual (default path with --s3-endpoint, else virtual).")
     var s3Addressing: String?
 
-    @Option(name: .customLong("data-dir"), help: "Data folder whose keys/*.pub are trusted (default ./vigil-data, env VIGIL_DATA_DIR).")
-    var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
+    /// The source as a URL (a bare path is a folder).
+    var url: String {
+        source.contains("://") ? source : "file://" + (source.hasPrefix("/") ? source : FileManager.default.currentDirectoryPath + "/" + source)
+    }
 
-    @Option(name: .customLong("key"), help: "Trusted verifier key (name+id+base64); repeatable. Default: <data-dir>/keys/*.pub.")
-    var verifierKeys: [String] = []
-
-    @Flag(help: "Print a line for every valid digest, file and checkpoint too.")
-    var verbose = false
-
-    func run() async throws {
-        var keys: [NoteKey] = []
-        for text in verifierKeys {
-            do { keys.append(try NoteKey(verifierKey: text)) } catch { throw ValidationError("--key \(text.prefix(40)): \(error)") }
-        }
-        if keys.isEmpty { keys = (try? Keyring(dataDirectory: dataDirectory, keyName: "").publicKeys()) ?? [] }
-        guard !keys.isEmpty else {
-            throw ValidationError("no trusted keys: give --key, or --data-dir of the server that delivered (its keys/*.pub)")
-        }
-        let url = source.contains("://") ? source : "file://" + (source.hasPrefix("/") ? source : FileManager.default.currentDirectoryPath + "/" + source)
+    /// The target to read; credentials for s3:// come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
+    func target() throws -> any DeliveryTarget {
+        let url = url
         var s3: DeliveryConfiguration.S3Settings?
         if url.hasPrefix("s3://") {
             let environment = ProcessInfo.processInfo.environment
@@ -81,6 +55,48 @@ struct DeliveryVerifyCommand: AsyncParsableCommand {
         if let folder = target as? DirectoryTarget, !FileManager.default.fileExists(atPath: folder.root, isDirectory: &isDirectory) || !isDirectory.boolValue {
             throw CLIFailure("\(TerminalText.escape(folder.root)) is not a folder")
         }
+        return target
+    }
+}
+
+struct DeliveryVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a delivery's digest chain, its files' hashes, its seq coverage and its ledger checkpoints.",
+        discussion: """
+            Reads every object under --source: each digest's signature (the .sig beside it, by a trusted checkpoint key) \
+            and its link to the digest before it (object, SHA-256, signature); each listed log file's SHA-256; that the \
+            listed seq ranges cover every event from seq 0 without a gap or an overlap; that no log file is there that \
+            no digest lists; and that the events in the files recompute the root of each ledger checkpoint the digests \
+            name. Files delivered after the newest digest are listed as not yet covered (not invalid). \
+            Lines are "Digest file|Log file|Events|Checkpoint<TAB>location<TAB>valid|INVALID: reason": INVALID lines go to \
+            standard error, valid ones only with --verbose. \
+            For s3:// the credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. \
+            Exit status: 0 when everything is valid, 1 when anything is invalid, 2 on usage errors.
+            """
+    )
+
+    @OptionGroup var source: DeliverySourceOptions
+
+    @Option(name: .customLong("data-dir"), help: "Data folder whose keys/*.pub are trusted (default ./vigil-data, env VIGIL_DATA_DIR).")
+    var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
+
+    @Option(name: .customLong("key"), help: "Trusted verifier key (name+id+base64); repeatable. Default: <data-dir>/keys/*.pub.")
+    var verifierKeys: [String] = []
+
+    @Flag(help: "Print a line for every valid digest, file and checkpoint too.")
+    var verbose = false
+
+    func run() async throws {
+        var keys: [NoteKey] = []
+        for text in verifierKeys {
+            do { keys.append(try NoteKey(verifierKey: text)) } catch { throw ValidationError("--key \(text.prefix(40)): \(error)") }
+        }
+        if keys.isEmpty { keys = (try? Keyring(dataDirectory: dataDirectory, keyName: "").publicKeys()) ?? [] }
+        guard !keys.isEmpty else {
+            throw ValidationError("no trusted keys: give --key, or --data-dir of the server that delivered (its keys/*.pub)")
+        }
+        let target = try source.target()
         print("Validating delivery at \(TerminalText.escape(target.displayURL)) with \(keys.count) trusted key(s)")
         let reporter = ProgressReporter()
         let report = try await DeliveryVerifier(target: target, keys: keys) { done, total in reporter.update(UInt64(done), UInt64(total)) }.verify()
