@@ -57,13 +57,15 @@ public struct DeliverySection: Sendable, Equatable {
 /// problem refuses the start. `${NAME}` in a value is replaced by the environment variable NAME (for secrets,
 /// which then never sit in the file); an unset one is a problem, and values are never echoed in messages.
 ///
-/// Today the file holds `delivery:`; `forwarding:` and `sources:` are refused by name as not built yet rather than
+/// Today the file holds `delivery:` and `forwarding:`; `sources:` is refused by name as not built yet rather than
 /// silently ignored. Flags and `VIGIL_*` variables set everything else and keep precedence over the file.
 public struct ConfigFile: Sendable, Equatable {
     public var deliveries: [DeliverySection] = []
+    public var forwards: [ForwardSection] = []
 
-    public init(deliveries: [DeliverySection] = []) {
+    public init(deliveries: [DeliverySection] = [], forwards: [ForwardSection] = []) {
         self.deliveries = deliveries
+        self.forwards = forwards
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -100,10 +102,11 @@ public struct ConfigFile: Sendable, Equatable {
             for (key, value) in reader.members(node, "") {
                 switch key {
                 case "delivery": file.deliveries = reader.deliveries(value)
-                case "forwarding", "sources":
-                    reader.fail(value, key, "is not built yet in this version of Vigil (delivery: is); remove it")
+                case "forwarding": file.forwards = reader.forwards(value)
+                case "sources":
+                    reader.fail(value, key, "is not built yet in this version of Vigil (delivery: and forwarding: are); remove it")
                 default:
-                    reader.fail(value, key, "is not a known section (want delivery)")
+                    reader.fail(value, key, "is not a known section (want delivery or forwarding)")
                 }
             }
         }
@@ -122,6 +125,37 @@ public struct ConfigFile: Sendable, Equatable {
         guard let seconds = Int64(text), seconds >= 0, seconds <= Int64.max / 1000 else { return nil }
         return seconds * 1000
     }
+}
+
+/// One `forwarding:` entry: where events go, which ones, and what the receiver needs (`VigilExport` runs it).
+public struct ForwardSection: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    /// `filter: {service_name: [...], action_name: [...], workspace_id: [...]}`
+    public var serviceNames: [String] = []
+    public var actionNames: [String] = []
+    public var workspaceIDs: [String] = []
+    public var intervalMillis: Int64 = 1000
+    public var batchEvents: Int = 500
+    public var hostname: String?
+    public var caCertificatePath: String?
+    public var token: String?
+    public var sourcetype: String?
+    public var index: String?
+    public var signingSecret: String?
+    public var region: String?
+    public var endpoint: String?
+    public var accessKeyID: String?
+    public var secretAccessKey: String?
+    public var sessionToken: String?
+
+    public init(name: String, url: String) {
+        self.name = name
+        self.url = url
+    }
+
+    static let schemes = ["syslog+tcp://", "syslog+udp://", "syslog+tls://", "otlp+http://", "otlp+https://", "splunk-hec+http://",
+                          "splunk-hec+https://", "cloudwatch-logs://", "https://", "http://"]
 }
 
 /// Walks the YAML tree, collecting every problem with its line.
@@ -281,6 +315,103 @@ struct ConfigReader {
             if let digestInterval { entry.digestIntervalMillis = digestInterval }
             if let batchEvents { entry.batchEvents = batchEvents }
             result.append(entry)
+        }
+        return result
+    }
+
+    mutating func list(_ node: Node, _ key: String) -> [String]? {
+        if case .sequence(let items) = node { return items.compactMap { string($0, key) } }
+        return string(node, key).map { [$0] }
+    }
+
+    mutating func forwards(_ node: Node) -> [ForwardSection] {
+        guard case .sequence(let items) = node else {
+            fail(node, "forwarding", "must be a list of destinations (- name: …, url: …)")
+            return []
+        }
+        var result: [ForwardSection] = []
+        var names = Set<String>()
+        for (index, item) in items.enumerated() {
+            let prefix = "forwarding[\(index)]"
+            var entry = ForwardSection(name: "", url: "")
+            var sawName = false, sawURL = false, valid = true
+            for (key, value) in members(item, prefix) {
+                let field = "\(prefix).\(key)"
+                switch key {
+                case "name":
+                    sawName = true
+                    entry.name = string(value, field) ?? ""
+                case "url":
+                    sawURL = true
+                    entry.url = string(value, field) ?? ""
+                    if !entry.url.isEmpty, !ForwardSection.schemes.contains(where: { entry.url.hasPrefix($0) }) {
+                        fail(value, field, "want syslog+tcp://, syslog+udp://, syslog+tls://, otlp+http(s)://, splunk-hec+http(s)://, cloudwatch-logs://group/stream or http(s):// (a webhook)")
+                        valid = false
+                    }
+                case "filter":
+                    for (filterKey, filterValue) in members(value, field) {
+                        let values = list(filterValue, "\(field).\(filterKey)") ?? []
+                        switch filterKey {
+                        case "service_name": entry.serviceNames = values
+                        case "action_name": entry.actionNames = values
+                        case "workspace_id": entry.workspaceIDs = values
+                        default:
+                            fail(filterValue, "\(field).\(filterKey)", "is not a filter (want service_name, action_name, workspace_id)")
+                            valid = false
+                        }
+                    }
+                case "interval":
+                    if let millis = duration(value, field) { entry.intervalMillis = millis } else { valid = false }
+                case "batch_events":
+                    if let text = string(value, field), let count = Int(text), (1...10_000).contains(count) { entry.batchEvents = count } else {
+                        fail(value, field, "want a whole number from 1 to 10000")
+                        valid = false
+                    }
+                case "hostname": entry.hostname = string(value, field)
+                case "ca_cert":
+                    entry.caCertificatePath = string(value, field)
+                    if let path = entry.caCertificatePath, !FileManager.default.isReadableFile(atPath: path) {
+                        fail(value, field, "\(path) is not a readable file")
+                        valid = false
+                    }
+                case "token": entry.token = string(value, field)
+                case "sourcetype": entry.sourcetype = string(value, field)
+                case "index": entry.index = string(value, field)
+                case "signing_secret": entry.signingSecret = string(value, field)
+                case "region": entry.region = string(value, field)
+                case "endpoint":
+                    entry.endpoint = string(value, field)
+                    if let text = entry.endpoint, !(text.hasPrefix("http://") || text.hasPrefix("https://")) || URLComponents(string: text)?.host == nil {
+                        fail(value, field, "want an http:// or https:// URL with a host")
+                        valid = false
+                    }
+                case "access_key_id": entry.accessKeyID = string(value, field)
+                case "secret_access_key": entry.secretAccessKey = string(value, field)
+                case "session_token": entry.sessionToken = string(value, field)
+                default:
+                    fail(value, field, "is not a forwarding key (want name, url, filter, interval, batch_events, hostname, ca_cert, token, sourcetype, index, signing_secret, region, endpoint, access_key_id, secret_access_key, session_token)")
+                    valid = false
+                }
+            }
+            if !sawName { fail(item, "\(prefix).name", "is required"); valid = false }
+            else if !DeliverySection.validName(entry.name) { fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _"); valid = false }
+            else if !names.insert(entry.name).inserted { fail(item, "\(prefix).name", "\(entry.name) is used by an earlier entry; names must be unique"); valid = false }
+            if !sawURL { fail(item, "\(prefix).url", "is required"); valid = false }
+            if entry.url.hasPrefix("splunk-hec+"), entry.token == nil {
+                fail(item, "\(prefix).token", "a Splunk HEC destination needs token (as ${NAME})")
+                valid = false
+            }
+            if entry.url.hasPrefix("cloudwatch-logs://") {
+                entry.accessKeyID = entry.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"]
+                entry.secretAccessKey = entry.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"]
+                entry.sessionToken = entry.sessionToken ?? environment["AWS_SESSION_TOKEN"]
+                entry.region = entry.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+                if entry.accessKeyID == nil || entry.secretAccessKey == nil {
+                    fail(item, "\(prefix).access_key_id", "a CloudWatch Logs destination needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set")
+                    valid = false
+                }
+            }
+            if valid { result.append(entry) }
         }
         return result
     }

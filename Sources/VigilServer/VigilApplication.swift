@@ -37,6 +37,8 @@ public struct VigilApplication: Sendable {
     public let lifecycle: LifecycleLogger
     /// One per `delivery:` entry of the configuration file.
     public let deliveries: [DeliveryService]
+    /// One per `forwarding:` entry.
+    public let forwards: [ForwardService]
     let dependencies: APIDependencies
     let clock: any WallClock
     let logger: Logger
@@ -91,6 +93,13 @@ public struct VigilApplication: Sendable {
             deliveries.append(service)
         }
         self.deliveries = deliveries
+        var forwards: [ForwardService] = []
+        for entry in configuration.forwards {
+            let service = ForwardService(configuration: entry, forwarder: try entry.forwarder(clock: clock), database: database, clock: clock, logger: logger)
+            try await service.prepare()
+            forwards.append(service)
+        }
+        self.forwards = forwards
         lifecycle = LifecycleLogger(sequencer: sequencer, ledger: LedgerStore(database: database), logger: logger)
         var dependencies = APIDependencies(
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
@@ -107,7 +116,7 @@ public struct VigilApplication: Sendable {
         }
         sequencer.onCommit { [detections = dependencies.detections] in detections.enqueue($0) }
         dependencies.logStream = configuration.logStream
-        dependencies.extraMetrics = { [deliveries] in await DeliveryMetrics.text(deliveries) }
+        dependencies.extraMetrics = { [deliveries, forwards] in await DeliveryMetrics.text(deliveries) + ForwardMetrics.text(forwards) }
         dependencies.servesTLS = tls != nil
         dependencies.gate = UnauthenticatedGate(limits: configuration.unauthenticated)
         let connections = connections
@@ -178,6 +187,7 @@ public struct VigilApplication: Sendable {
                 interval: configuration.logRetentionInterval, clock: clock, logger: logger),
         ]
         services += deliveries.map { $0 as any Service }
+        services += forwards.map { $0 as any Service }
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(
             router: APIRouter.build(dependencies),

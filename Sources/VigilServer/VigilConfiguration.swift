@@ -62,6 +62,8 @@ public struct VigilConfiguration: Sendable {
     public var notifications = NotificationSettings()
     /// Where the audit log is delivered (the configuration file's `delivery:` entries).
     public var deliveries: [DeliveryConfiguration] = []
+    /// Where the audit log is forwarded (the configuration file's `forwarding:` entries).
+    public var forwards: [ForwardConfiguration] = []
 
     public struct TLSFiles: Sendable {
         public var certificatePath: String

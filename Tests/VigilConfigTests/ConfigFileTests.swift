@@ -77,8 +77,8 @@ struct ConfigFileTests {
             "vigil.yaml:11: delivery[4].url: want file:///path or s3://bucket/prefix",
             "vigil.yaml:12: delivery[4].colour: is not a delivery key (want name, url, interval, digest_interval, batch_events, and for s3:// endpoint, region, addressing, access_key_id, secret_access_key, session_token, part_size_mb)",
             "vigil.yaml:13: delivery[4].batch_events: want a whole number from 1 to 1000000",
-            "vigil.yaml:15: forwarding: is not built yet in this version of Vigil (delivery: is); remove it",
-            "vigil.yaml:16: extra: is not a known section (want delivery)",
+            "vigil.yaml:15: forwarding[0].url: is required",
+            "vigil.yaml:16: extra: is not a known section (want delivery or forwarding)",
         ])
     }
 

@@ -19,6 +19,7 @@ public enum VigilMigrations {
         migrator.registerMigration("013_notification_groups", migrate: Migration013NotificationGroups.migrate)
         migrator.registerMigration("014_vigil_metric_samples", migrate: Migration014VigilMetricSamples.migrate)
         migrator.registerMigration("015_delivery", migrate: Migration015Delivery.migrate)
+        migrator.registerMigration("016_forwarding", migrate: Migration016Forwarding.migrate)
         return migrator
     }
 }

@@ -93,7 +93,11 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = VigilConfiguration(dataDirectory: dataDirectory, host: host, port: port, logLevel: level)
         if let configFile {
             // Every problem in the file, each with its line, and no start.
-            do { configuration.deliveries = try ConfigFile.load(path: configFile).deliveries.map(DeliveryConfiguration.init) } catch {
+            do {
+                let file = try ConfigFile.load(path: configFile)
+                configuration.deliveries = file.deliveries.map(DeliveryConfiguration.init)
+                configuration.forwards = file.forwards.map(ForwardConfiguration.init)
+            } catch {
                 throw CLIFailure("the configuration file has problems:\n" + error.problems.joined(separator: "\n"))
             }
         }
@@ -162,6 +166,27 @@ extension DeliveryConfiguration {
             s3 = S3Settings(endpoint: section.endpoint, region: section.region ?? "us-east-1", addressing: section.addressing.flatMap(S3Location.Addressing.init),
                             credentials: .init(accessKeyID: key, secretAccessKey: secret, sessionToken: section.sessionToken),
                             partSize: section.partSizeBytes ?? 8 << 20)
+        }
+    }
+}
+
+extension ForwardConfiguration {
+    /// The configuration file's entry, as the forwarding service runs it.
+    init(_ section: ForwardSection) {
+        self.init(name: section.name, url: section.url)
+        filter = ForwardFilter(serviceNames: Set(section.serviceNames), actionNames: Set(section.actionNames), workspaceIDs: Set(section.workspaceIDs))
+        intervalMillis = section.intervalMillis
+        batchEvents = section.batchEvents
+        hostname = section.hostname
+        caCertificatePath = section.caCertificatePath
+        token = section.token
+        if let sourcetype = section.sourcetype { self.sourcetype = sourcetype }
+        index = section.index
+        signingSecret = section.signingSecret
+        region = section.region ?? "us-east-1"
+        endpoint = section.endpoint
+        if let key = section.accessKeyID, let secret = section.secretAccessKey {
+            credentials = .init(accessKeyID: key, secretAccessKey: secret, sessionToken: section.sessionToken)
         }
     }
 }

@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import Synchronization
+import VigilCore
+import VigilStore
+
+/// CloudWatch Logs (reference interop-formats.md §3.1): `PutLogEvents` over the JSON 1.1 protocol, signed with
+/// Signature V4 (service `logs`). The group and stream are created on first use (already existing is fine). An
+/// event's `timestamp` is when Vigil received it (CloudWatch refuses events older than 14 days, and an imported
+/// history would be); its `message` is the event as table-shape JSON, `event_time` included. Batches are cut at
+/// 10,000 events and 1 MiB (message bytes + 26 each), in timestamp order.
+public final class CloudWatchLogsForwarder: Forwarder {
+    public let group: String
+    public let stream: String
+    let endpoint: String
+    let signer: SigV4
+    let client: HTTPClient
+    let created = Mutex(false)
+
+    public init(group: String, stream: String, region: String, endpoint: String?, credentials: SigV4.Credentials, client: HTTPClient = .shared) {
+        self.group = group
+        self.stream = stream
+        self.endpoint = endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "https://logs.\(region).amazonaws.com"
+        signer = SigV4(credentials: credentials, region: region, service: "logs")
+        self.client = client
+    }
+
+    public func send(_ events: [StoredEvent]) async throws {
+        if !created.withLock({ $0 }) {
+            for (operation, body) in [("CreateLogGroup", #"{"logGroupName":\#(Self.quoted(group))}"#),
+                                      ("CreateLogStream", #"{"logGroupName":\#(Self.quoted(group)),"logStreamName":\#(Self.quoted(stream))}"#)] {
+                let (status, text) = try await call(operation, body: Array(body.utf8))
+                guard (200..<300).contains(status) || text.contains("ResourceAlreadyExistsException") else {
+                    throw VigilError(.unavailable, "CloudWatch Logs \(operation): HTTP \(status) \(Self.errorType(text))")
+                }
+            }
+            created.withLock { $0 = true }
+        }
+        for batch in Self.batches(events) {
+            var writer = JSONWriter(reservingCapacity: 1 << 16)
+            writer.rawBytes(#"{"logGroupName":"#); writer.string(group); writer.rawBytes(#","logStreamName":"#); writer.string(stream)
+            writer.rawBytes(#","logEvents":["#)
+            for (position, item) in batch.enumerated() {
+                if position > 0 { writer.comma() }
+                writer.rawBytes(#"{"timestamp":"#); writer.integer(item.timestamp); writer.rawBytes(#","message":"#)
+                writer.string(String(decoding: item.message, as: UTF8.self)); writer.endObject()
+            }
+            writer.rawBytes("]}")
+            let (status, text) = try await call("PutLogEvents", body: writer.bytes)
+            guard (200..<300).contains(status) else {
+                if text.contains("ResourceNotFoundException") { created.withLock { $0 = false } }  // deleted meanwhile: create again
+                throw VigilError(.unavailable, "CloudWatch Logs PutLogEvents: HTTP \(status) \(Self.errorType(text))")
+            }
+            if text.contains("rejectedLogEventsInfo") {
+                throw VigilError(.unavailable, "CloudWatch Logs rejected part of a batch: \(text.prefix(300))")
+            }
+        }
+    }
+
+    /// In timestamp order, at most 10,000 events and 1,048,576 bytes (message bytes + 26 per event) each.
+    static func batches(_ events: [StoredEvent]) -> [[(timestamp: Int64, message: [UInt8])]] {
+        let items = events.map { (timestamp: $0.receivedMillis, message: $0.event.canonicalBytes()) }
+            .enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element)
+        var batches: [[(timestamp: Int64, message: [UInt8])]] = []
+        var current: [(timestamp: Int64, message: [UInt8])] = []
+        var bytes = 0
+        for item in items {
+            let size = item.message.count + 26
+            if !current.isEmpty, current.count == 10_000 || bytes + size > 1_048_576 {
+                batches.append(current)
+                current = []
+                bytes = 0
+            }
+            current.append(item)
+            bytes += size
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
+    }
+
+    func call(_ operation: String, body: [UInt8]) async throws -> (Int, String) {
+        guard let components = URLComponents(string: endpoint), let host = components.host else {
+            throw VigilError(.invalidParameter, "CloudWatch endpoint \(endpoint) is not a URL")
+        }
+        let hostHeader = host + (components.port.map { ":\($0)" } ?? "")
+        let payloadHash = Hex.encode(SHA256.hash(data: body))
+        var headers = [("Host", hostHeader), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "Logs_20140328.\(operation)")]
+        headers += signer.sign(method: "POST", path: "/", query: [], headers: headers, payloadHash: payloadHash, date: Date())
+        var request = HTTPClientRequest(url: endpoint + "/")
+        request.method = .POST
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do { response = try await client.execute(request, timeout: .seconds(30)) } catch {
+            throw VigilError(.unavailable, "CloudWatch Logs \(operation): \(host) did not answer: \(type(of: error))")
+        }
+        var collected = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), collected.readString(length: collected.readableBytes) ?? "")
+    }
+
+    /// `__type` without its namespace, and the message.
+    static func errorType(_ text: String) -> String {
+        guard let value = try? JSONParser.parse(Array(text.utf8)), case .string(let type)? = value["__type"] else { return String(text.prefix(200)) }
+        let name = type.split(separator: "#").last.map { String($0.split(separator: ":").first ?? "") } ?? type
+        if case .string(let message)? = value["message"] ?? value["Message"] { return "\(name): \(message)" }
+        return name
+    }
+
+    static func quoted(_ text: String) -> String {
+        var writer = JSONWriter()
+        writer.string(text)
+        return writer.string
+    }
+}

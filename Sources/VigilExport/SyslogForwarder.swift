@@ -1,0 +1,88 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import VigilCore
+import VigilStore
+
+/// Sends events as RFC 5424 messages: over TCP or TLS (RFC 5425) octet-counted (RFC 6587), one connection per
+/// batch, the batch taken as sent once the last byte is written; or over UDP (RFC 5426), one datagram each.
+public struct SyslogForwarder: Forwarder {
+    public let transport: ForwardConfiguration.SyslogTransport
+    public let host: String
+    public let port: Int
+    public let hostname: String
+    let tls: NIOSSLContext?
+
+    public init(transport: ForwardConfiguration.SyslogTransport, host: String, port: Int, hostname: String?, caCertificatePath: String?) throws {
+        self.transport = transport
+        self.host = host
+        self.port = port
+        self.hostname = hostname ?? ProcessInfo.processInfo.hostName
+        if transport == .tls {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv12
+            if let caCertificatePath {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath))
+            }
+            tls = try NIOSSLContext(configuration: configuration)
+        } else {
+            tls = nil
+        }
+    }
+
+    public func send(_ events: [StoredEvent]) async throws {
+        let messages = events.map { SyslogFormat.message($0.event, hostname: hostname) }
+        switch transport {
+        case .udp: try await sendDatagrams(messages)
+        case .tcp, .tls: try await sendStream(messages)
+        }
+    }
+
+    private func sendStream(_ messages: [[UInt8]]) async throws {
+        let tls = tls
+        let serverName = host
+        let channel: Channel
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            let name = serverName.first?.isNumber == true ? nil : serverName  // no SNI for an IP address
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
+                        }
+                    }
+                }
+                .connect(host: host, port: port).get()
+        } catch {
+            throw VigilError(.unavailable, "syslog \(transport.rawValue)://\(host):\(port): cannot connect: \(error)")
+        }
+        var buffer = channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.count + 8 })
+        for message in messages { buffer.writeBytes(SyslogFormat.frame(message)) }
+        do {
+            try await channel.writeAndFlush(buffer).get()
+            try await channel.close().get()
+        } catch {
+            try? await channel.close().get()
+            throw VigilError(.unavailable, "syslog \(transport.rawValue)://\(host):\(port): the send failed: \(error)")
+        }
+    }
+
+    private func sendDatagrams(_ messages: [[UInt8]]) async throws {
+        let address: SocketAddress
+        do { address = try SocketAddress.makeAddressResolvingHost(host, port: port) } catch {
+            throw VigilError(.unavailable, "syslog udp://\(host):\(port): cannot resolve the host: \(error)")
+        }
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: address.protocol == .inet6 ? "::" : "0.0.0.0", port: 0).get()
+        defer { channel.close(promise: nil) }
+        for message in messages {
+            // RFC 5426: one message per datagram; larger than a datagram can carry, it is cut (and says so).
+            let bytes = message.count > 65_000 ? Array(message.prefix(64_990)) + Array("…[cut]".utf8) : message
+            var buffer = channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer)).get()
+        }
+    }
+}
