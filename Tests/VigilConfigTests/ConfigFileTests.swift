@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import VigilConfig
 
@@ -139,10 +140,73 @@ struct ConfigFileTests {
         ])
     }
 
+    @Test("forwarding entries: url, filter lists, interval, keys per receiver; each problem named with its line")
+    func forwarding() throws {
+        let file = try ConfigFile.parse("""
+            forwarding:
+              - name: siem
+                url: syslog+tcp://127.0.0.1:6514
+                filter: {service_name: [accounts, apps], workspace_id: "0"}
+                interval: 250ms
+                batch_events: 100
+              - name: splunk
+                url: splunk-hec+https://splunk:8088
+                token: ${HEC}
+              - name: cw
+                url: cloudwatch-logs:///vigil/audit/x
+            """, path: "vigil.yaml", environment: ["HEC": "t0k3n", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"])
+        #expect(file.forwards.map(\.name) == ["siem", "splunk", "cw"])
+        #expect(file.forwards[0].serviceNames == ["accounts", "apps"] && file.forwards[0].workspaceIDs == ["0"])
+        #expect(file.forwards[0].intervalMillis == 250 && file.forwards[0].batchEvents == 100)
+        #expect(file.forwards[1].token == "t0k3n")
+        #expect(file.forwards[2].accessKeyID == "k" && file.forwards[2].region == nil)
+        let found = problems("""
+            forwarding:
+              - name: a
+                url: kafka://broker:9092
+              - name: b
+                url: splunk-hec+https://splunk:8088
+              - name: c
+                url: cloudwatch-logs://g/s
+              - name: d
+                url: https://hook.example
+                filter: {user: [x]}
+                batch_events: 0
+                ca_cert: /nonexistent/ca.pem
+            """)
+        #expect(found == [
+            "vigil.yaml:3: forwarding[0].url: want syslog+tcp://, syslog+udp://, syslog+tls://, otlp+http(s)://, splunk-hec+http(s)://, cloudwatch-logs://group/stream or http(s):// (a webhook)",
+            "vigil.yaml:4: forwarding[1].token: a Splunk HEC destination needs token (as ${NAME})",
+            "vigil.yaml:6: forwarding[2].access_key_id: a CloudWatch Logs destination needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set",
+            "vigil.yaml:10: forwarding[3].filter.user: is not a filter (want service_name, action_name, workspace_id)",
+            "vigil.yaml:11: forwarding[3].batch_events: want a whole number from 1 to 10000",
+            "vigil.yaml:12: forwarding[3].ca_cert: /nonexistent/ca.pem is not a readable file",
+        ])
+    }
+
     @Test("a secret from the environment is never echoed in a problem")
     func secretsNotEchoed() {
         let found = problems("delivery:\n  - name: a\n    url: ${URL}\n", environment: ["URL": "s3cr3t-value"])
         #expect(found.count == 1)
         #expect(!found[0].contains("s3cr3t-value"))
+    }
+}
+
+/// The commented example in docs/ is a working file.
+struct ExampleConfigTests {
+    @Test("docs/vigil.example.yaml parses: one delivery and one forwarding entry, as commented")
+    func example() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/vigil.example.yaml")
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-example-ca-\(UUID().uuidString).pem")
+        try "test".write(to: ca, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: ca) }
+        let text = try String(contentsOf: docs, encoding: .utf8).replacingOccurrences(of: "/etc/vigil/siem-ca.pem", with: ca.path)
+        let file = try ConfigFile.parse(text, path: "vigil.example.yaml", environment: [:])
+        #expect(file.deliveries.map(\.name) == ["lake"])
+        #expect(file.deliveries.first?.digestIntervalMillis == 3_600_000)
+        #expect(file.forwards.map(\.name) == ["siem"])
+        #expect(file.forwards.first?.serviceNames == ["accounts", "apps"])
+        #expect(file.forwards.first?.url == "syslog+tls://siem.internal:6514")
     }
 }
