@@ -132,6 +132,7 @@ let package = Package(
             name: "VigilAPI",
             dependencies: [
                 "VigilCore", "VigilLedger", "VigilStore", "VigilSQL", "VigilAccess", "VigilLogs", "VigilMonitoring", "VigilAlerts", "VigilDetection", "VigilNotify",
+                "VigilExport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -186,6 +187,8 @@ let package = Package(
             dependencies: [
                 "VigilServer", "VigilTesting", "VigilAccess", "VigilSQL", "VigilAgent", "VigilNotify", "VigilExport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -161,13 +161,11 @@ public enum APIRouter {
             authenticator: dependencies.authenticator, resolver: AccessResolver(database: dependencies.database), recorder: dependencies.recorder,
             metrics: dependencies.metrics, logger: dependencies.logger, gate: dependencies.gate))
         HealthController(database: dependencies.database, workspaceID: dependencies.recorder.workspaceID).register(on: router)
-        AuditEventsController(
-            ingestor: EventIngestor(
-                decoder: EventDecoder(limits: dependencies.limits), sequencer: dependencies.sequencer,
-                recorder: dependencies.recorder, metrics: dependencies.metrics, clock: dependencies.clock),
-            events: EventStore(database: dependencies.database),
-            ledger: ledger
-        ).register(on: router)
+        let ingestor = EventIngestor(
+            decoder: EventDecoder(limits: dependencies.limits), sequencer: dependencies.sequencer,
+            recorder: dependencies.recorder, metrics: dependencies.metrics, clock: dependencies.clock)
+        AuditEventsController(ingestor: ingestor, events: EventStore(database: dependencies.database), ledger: ledger).register(on: router)
+        KubernetesSourceController(ingestor: ingestor, metrics: dependencies.metrics, workspaceID: dependencies.recorder.workspaceID).register(on: router)
         NodeTimelineController(
             decoder: NodeTimelineDecoder(limits: dependencies.limits), store: NodeTimelineStore(database: dependencies.database),
             metrics: dependencies.metrics, clock: dependencies.clock

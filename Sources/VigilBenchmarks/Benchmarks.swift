@@ -25,7 +25,8 @@ import VigilTesting
 ///     4.3M node rows (ComputeBenchmark; alone with --compute);
 /// (o)-(p) detections: ingest with and without the starter rules, ingest-to-alert latency under 10,000 events/s
 ///     (DetectionBenchmark; alone with --detections [--probes N]);
-/// (q)-(r) delivery: events/s to a local folder and through `vigil delivery verify`, lag at 10,000 events/s offered
+/// (q)-(s) delivery and forwarding: events/s to a local folder (and moto's S3) and through `vigil delivery verify`,
+///     forwarding events/s to syslog over TCP and to a webhook, delivery lag at 10,000 events/s offered
 ///     (DeliveryBenchmark; alone with --delivery [--stored N] [--lag-seconds N] [--s3-endpoint URL]).
 @main
 enum Benchmarks {

@@ -6,8 +6,8 @@ import VigilServer
 import VigilStore
 import VigilTesting
 
-/// (q) delivery to a local folder and `vigil delivery verify` over it; (r) end-to-end delivery lag while 10,000
-/// events/s are offered over HTTP.
+/// (q) delivery to a local folder (and S3 with --s3-endpoint) and `vigil delivery verify` over it; (s) forwarding
+/// throughput; (r) end-to-end delivery lag while 10,000 events/s are offered over HTTP.
 enum DeliveryBenchmark {
     static func run(stored: Int, lagSeconds: Int, s3Endpoint: String?) async throws {
         let (path, _) = try await Benchmarks.storedEvents(stored, folder: nil)
@@ -51,6 +51,7 @@ enum DeliveryBenchmark {
             print(String(format: "    to S3 at %@: %.0f events/s, %.1f MB/s (%d files, %.2f s)", s3Endpoint, Double(s3.stats.events) / s3Seconds,
                          Double(s3.stats.bytes) / s3Seconds / 1e6, s3.stats.files, s3Seconds))
         }
+        try await ForwardBenchmark.run(database: database, events: stored)
         try await endToEndLag(eventsPerSecond: 10_000, seconds: lagSeconds)
     }
 

@@ -23,13 +23,35 @@ struct EventIngestor: Sendable {
         let (events, count) = IngestBody.decode(body, contentType: contentType, limits: limits, item: "event", problems: &problems) {
             decoder.decode($0, index: $1, nowMillis: now, problems: &$2)
         }
+        return try await submit(events, count: count, problems: problems, now: now, route: RouteTable.entry(.post, "/api/2.0/audit/events"),
+                                userAgent: userAgent, context: context)
+    }
+
+    /// Events a source mapped to the table shape (`values`, each the item at its index), validated as a producer's
+    /// are, all or nothing.
+    func ingest(tableEvents values: [JSONValue], count: Int, problems: [ValidationProblem], route: APIRoute, userAgent: String?,
+                context: VigilRequestContext) async throws -> Result {
+        let now = clock.nowMillis()
+        var problems = problems
+        var events: [AuditEvent] = []
+        for (index, value) in values.enumerated() {
+            if let event = decoder.decode(value, index: index, nowMillis: now, problems: &problems) { events.append(event) }
+        }
+        if count == 0, problems.isEmpty {
+            problems.append(.init(index: 0, field: "", reason: .emptyRequest, detail: "no events"))
+        }
+        return try await submit(events, count: count, problems: problems, now: now, route: route, userAgent: userAgent, context: context)
+    }
+
+    private func submit(_ events: [AuditEvent], count: Int, problems: [ValidationProblem], now: Int64, route: APIRoute, userAgent: String?,
+                        context: VigilRequestContext) async throws -> Result {
         let prepared = events.map { PreparedEvent($0, receivedMillis: now) }
         context.auditNote.set("event_count", String(count))
         if !problems.isEmpty {
             metrics.countRejections(problems, counter: metrics.rejectedCounter)
             throw VigilError(.validationFailed, Self.message(for: problems), problems: problems)
         }
-        switch try await sequencer.submit(prepared, trailer: selfAuditTrailer(context: context, userAgent: userAgent)) {
+        switch try await sequencer.submit(prepared, trailer: selfAuditTrailer(route: route, context: context, userAgent: userAgent)) {
         case .stored(let sequenced):
             let result = Result(events: sequenced)
             metrics.eventsAccepted.increment(by: Int64(result.accepted))
@@ -62,8 +84,7 @@ struct EventIngestor: Sendable {
     /// A successful ingest's self-audit record, built from the outcome and written right after the events in
     /// their transaction: one commit per request instead of two, and the record cannot exist without the
     /// events or the reverse. A conflict writes nothing here; the middleware records that 409 as usual.
-    private func selfAuditTrailer(context: VigilRequestContext, userAgent: String?) -> Sequencer.Trailer {
-        let route = RouteTable.entry(.post, "/api/2.0/audit/events")
+    private func selfAuditTrailer(route: APIRoute, context: VigilRequestContext, userAgent: String?) -> Sequencer.Trailer {
         let recorder = recorder
         let params = context.auditNote.requestParams
         let userName = context.principal?.userName

@@ -148,6 +148,13 @@ public final class VigilMetrics: SequencerObserver, Sendable {
     }
 
     /// A connection closed because its request head or body did not arrive in time (slow or idle clients).
+    /// Events a source sent (`kubernetes`, `syslog`), by outcome: `stored`, `duplicate`, `refused`.
+    public func sourceEvents(_ source: String, _ outcome: String) -> Counter {
+        registry.makeCounter(
+            descriptor: Self.name("vigil_source_events_total", "Events received from a source (kubernetes, syslog) by outcome: stored, duplicate or refused."),
+            labels: [("source", source), ("outcome", outcome)])
+    }
+
     public func requestDeadlineCounter(_ phase: String) -> Counter {
         registry.makeCounter(
             descriptor: Self.name("vigil_http_request_deadline_expired_total", "Connections closed on a deadline, by phase: head, body or idle (a request did not arrive in time), write (the client stopped reading)."),
