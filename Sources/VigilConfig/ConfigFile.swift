@@ -57,15 +57,18 @@ public struct DeliverySection: Sendable, Equatable {
 /// problem refuses the start. `${NAME}` in a value is replaced by the environment variable NAME (for secrets,
 /// which then never sit in the file); an unset one is a problem, and values are never echoed in messages.
 ///
-/// Today the file holds `delivery:` and `forwarding:`; `sources:` is refused by name as not built yet rather than
-/// silently ignored. Flags and `VIGIL_*` variables set everything else and keep precedence over the file.
+/// The file holds `delivery:`, `forwarding:` and `sources:` (the syslog receiver; the Kubernetes source is an API
+/// endpoint and needs no configuration). Flags and `VIGIL_*` variables set everything else and keep precedence over the file.
 public struct ConfigFile: Sendable, Equatable {
     public var deliveries: [DeliverySection] = []
     public var forwards: [ForwardSection] = []
+    /// `sources: syslog: listen: [udp://0.0.0.0:5514, tcp://0.0.0.0:5514]`
+    public var syslogListens: [String] = []
 
-    public init(deliveries: [DeliverySection] = [], forwards: [ForwardSection] = []) {
+    public init(deliveries: [DeliverySection] = [], forwards: [ForwardSection] = [], syslogListens: [String] = []) {
         self.deliveries = deliveries
         self.forwards = forwards
+        self.syslogListens = syslogListens
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -103,10 +106,9 @@ public struct ConfigFile: Sendable, Equatable {
                 switch key {
                 case "delivery": file.deliveries = reader.deliveries(value)
                 case "forwarding": file.forwards = reader.forwards(value)
-                case "sources":
-                    reader.fail(value, key, "is not built yet in this version of Vigil (delivery: and forwarding: are); remove it")
+                case "sources": file.syslogListens = reader.sources(value)
                 default:
-                    reader.fail(value, key, "is not a known section (want delivery or forwarding)")
+                    reader.fail(value, key, "is not a known section (want delivery, forwarding or sources)")
                 }
             }
         }
@@ -414,5 +416,30 @@ struct ConfigReader {
             if valid { result.append(entry) }
         }
         return result
+    }
+
+    /// `sources: {syslog: {listen: [...]}}`; the Kubernetes source needs no entry (it is an endpoint).
+    mutating func sources(_ node: Node) -> [String] {
+        var listens: [String] = []
+        for (key, value) in members(node, "sources") {
+            guard key == "syslog" else {
+                fail(value, "sources.\(key)", "is not a source (want syslog; Kubernetes posts to /api/2.0/vigil/sources/kubernetes)")
+                continue
+            }
+            for (inner, listValue) in members(value, "sources.syslog") {
+                guard inner == "listen" else {
+                    fail(listValue, "sources.syslog.\(inner)", "is not a syslog key (want listen)")
+                    continue
+                }
+                for address in list(listValue, "sources.syslog.listen") ?? [] {
+                    let valid = (address.hasPrefix("udp://") || address.hasPrefix("tcp://"))
+                        && address.split(separator: ":").last.flatMap { Int($0) }.map { (0...65535).contains($0) } == true
+                    if valid { listens.append(address) } else {
+                        fail(listValue, "sources.syslog.listen", "\(address): want udp://host:port or tcp://host:port")
+                    }
+                }
+            }
+        }
+        return listens
     }
 }

@@ -39,6 +39,8 @@ public struct VigilApplication: Sendable {
     public let deliveries: [DeliveryService]
     /// One per `forwarding:` entry.
     public let forwards: [ForwardService]
+    /// The syslog source, when it listens anywhere.
+    public let syslog: SyslogReceiver?
     let dependencies: APIDependencies
     let clock: any WallClock
     let logger: Logger
@@ -100,6 +102,9 @@ public struct VigilApplication: Sendable {
             forwards.append(service)
         }
         self.forwards = forwards
+        syslog = configuration.syslogListens.isEmpty ? nil : SyslogReceiver(
+            listens: configuration.syslogListens, sequencer: sequencer, limits: configuration.limits, workspaceID: configuration.workspaceID,
+            clock: clock, logger: logger)
         lifecycle = LifecycleLogger(sequencer: sequencer, ledger: LedgerStore(database: database), logger: logger)
         var dependencies = APIDependencies(
             database: database, sequencer: sequencer, tokens: TokenStore(database: database, clock: clock),
@@ -116,7 +121,9 @@ public struct VigilApplication: Sendable {
         }
         sequencer.onCommit { [detections = dependencies.detections] in detections.enqueue($0) }
         dependencies.logStream = configuration.logStream
-        dependencies.extraMetrics = { [deliveries, forwards] in await DeliveryMetrics.text(deliveries) + ForwardMetrics.text(forwards) }
+        dependencies.extraMetrics = { [deliveries, forwards, syslog] in
+            await DeliveryMetrics.text(deliveries) + ForwardMetrics.text(forwards) + SyslogReceiver.metricsText(syslog)
+        }
         dependencies.servesTLS = tls != nil
         dependencies.gate = UnauthenticatedGate(limits: configuration.unauthenticated)
         let connections = connections
@@ -188,6 +195,7 @@ public struct VigilApplication: Sendable {
         ]
         services += deliveries.map { $0 as any Service }
         services += forwards.map { $0 as any Service }
+        if let syslog { services.append(syslog) }
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(
             router: APIRouter.build(dependencies),

@@ -79,7 +79,7 @@ struct ConfigFileTests {
             "vigil.yaml:12: delivery[4].colour: is not a delivery key (want name, url, interval, digest_interval, batch_events, and for s3:// endpoint, region, addressing, access_key_id, secret_access_key, session_token, part_size_mb)",
             "vigil.yaml:13: delivery[4].batch_events: want a whole number from 1 to 1000000",
             "vigil.yaml:15: forwarding[0].url: is required",
-            "vigil.yaml:16: extra: is not a known section (want delivery or forwarding)",
+            "vigil.yaml:16: extra: is not a known section (want delivery, forwarding or sources)",
         ])
     }
 
@@ -181,6 +181,17 @@ struct ConfigFileTests {
             "vigil.yaml:10: forwarding[3].filter.user: is not a filter (want service_name, action_name, workspace_id)",
             "vigil.yaml:11: forwarding[3].batch_events: want a whole number from 1 to 10000",
             "vigil.yaml:12: forwarding[3].ca_cert: /nonexistent/ca.pem is not a readable file",
+        ])
+    }
+
+    @Test("sources: the syslog listen addresses; another source or a bad address is refused")
+    func sources() throws {
+        let file = try ConfigFile.parse("sources:\n  syslog: {listen: [\"udp://0.0.0.0:5514\", \"tcp://127.0.0.1:5514\"]}\n", path: "vigil.yaml", environment: [:])
+        #expect(file.syslogListens == ["udp://0.0.0.0:5514", "tcp://127.0.0.1:5514"])
+        #expect(problems("sources:\n  kafka: {}\n  syslog:\n    listen: http://x:1\n    port: 1\n") == [
+            "vigil.yaml:2: sources.kafka: is not a source (want syslog; Kubernetes posts to /api/2.0/vigil/sources/kubernetes)",
+            "vigil.yaml:4: sources.syslog.listen: http://x:1: want udp://host:port or tcp://host:port",
+            "vigil.yaml:5: sources.syslog.port: is not a syslog key (want listen)",
         ])
     }
 

@@ -25,6 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: "YAML configuration file for delivery and forwarding (env VIGIL_CONFIG); see docs/vigil.example.yaml.")
     var configFile: String? = ProcessInfo.processInfo.environment["VIGIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
 
+    @Option(name: .customLong("syslog-listen"), help: "Receive syslog (RFC 5424/3164; sshd and sudo logins become audit events): udp://host:port or tcp://host:port; repeatable (env VIGIL_SYSLOG_LISTEN, comma-separated).")
+    var syslogListen: [String] = (ProcessInfo.processInfo.environment["VIGIL_SYSLOG_LISTEN"] ?? "").split(separator: ",").map(String.init)
+
     @Option(name: .customLong("data-dir"), help: "Data folder (env VIGIL_DATA_DIR).")
     var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
 
@@ -97,8 +100,15 @@ struct ServeCommand: AsyncParsableCommand {
                 let file = try ConfigFile.load(path: configFile)
                 configuration.deliveries = file.deliveries.map(DeliveryConfiguration.init)
                 configuration.forwards = file.forwards.map(ForwardConfiguration.init)
-            } catch {
+                configuration.syslogListens = try file.syslogListens.map(SyslogReceiver.Listen.init)
+            } catch let error as ConfigFile.Failure {
                 throw CLIFailure("the configuration file has problems:\n" + error.problems.joined(separator: "\n"))
+            }
+        }
+        // The flag, when given, replaces the file's list.
+        if !syslogListen.isEmpty {
+            do { configuration.syslogListens = try syslogListen.map(SyslogReceiver.Listen.init) } catch let error as VigilError {
+                throw ValidationError("--syslog-listen \(error.message)")
             }
         }
         configuration.limits = IngestLimits(

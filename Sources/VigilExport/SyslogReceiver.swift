@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import VigilCore
+import VigilStore
+
+/// The syslog source (`--syslog-listen udp://0.0.0.0:5514`, `tcp://…`): receives RFC 5424 and RFC 3164 messages over
+/// UDP (one per datagram) and TCP (octet-counted or newline-framed, told apart by the first byte), turns sshd and
+/// sudo authentication lines into audit events (`AuthLogParser`), and commits them through the same validation
+/// and sequencer as the ingest API, in batches (at most 500 events or 100 ms). Other lines are host log lines:
+/// counted, not kept (storing them is not built yet).
+public final class SyslogReceiver: Service, Sendable {
+    public struct Listen: Sendable, Equatable {
+        public enum Transport: String, Sendable, CaseIterable { case udp, tcp }
+        public var transport: Transport
+        public var host: String
+        public var port: Int
+
+        /// `udp://host:port` or `tcp://host:port`.
+        public init(_ text: String) throws {
+            guard let transport = Transport.allCases.first(where: { text.hasPrefix("\($0.rawValue)://") }) else {
+                throw VigilError(.invalidParameter, "\(text): want udp://host:port or tcp://host:port")
+            }
+            let authority = text.dropFirst(transport.rawValue.count + 3)
+            guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]), (0...65535).contains(port) else {
+                throw VigilError(.invalidParameter, "\(text): want udp://host:port or tcp://host:port")
+            }
+            self.transport = transport
+            host = String(authority[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            self.port = port
+        }
+    }
+
+    public struct Counters: Sendable, Equatable {
+        public var messages: Int64 = 0
+        public var auditEvents: Int64 = 0
+        public var duplicates: Int64 = 0
+        public var hostLines: Int64 = 0
+        public var unparsable: Int64 = 0
+        public var refused: Int64 = 0
+    }
+
+    public let listens: [Listen]
+    let sequencer: Sequencer
+    let decoder: EventDecoder
+    let workspaceID: String?
+    let clock: any WallClock
+    let logger: Logger
+    let counters = Mutex(Counters())
+    /// Audit events parsed and waiting for the next commit (every 100 ms); bounded, past it counted as refused.
+    let pending = Mutex<[PreparedEvent]>([])
+    static let maxPending = 100_000
+    /// The ports bound, once listening (port 0 picks one).
+    public let boundPorts = Mutex<[Int]>([])
+
+    public init(listens: [Listen], sequencer: Sequencer, limits: IngestLimits, workspaceID: String?, clock: any WallClock, logger: Logger) {
+        self.listens = listens
+        self.sequencer = sequencer
+        decoder = EventDecoder(limits: limits)
+        self.workspaceID = workspaceID
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public var stats: Counters { counters.withLock { $0 } }
+
+    public func run() async throws {
+        var channels: [Channel] = []
+        let receiver = Inbound { [weak self] line in self?.receive(line) }
+        for listen in listens {
+            let channel: Channel
+            switch listen.transport {
+            case .udp:
+                channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                    .channelInitializer { $0.pipeline.addHandler(DatagramHandler(receiver: receiver)) }
+                    .bind(host: listen.host, port: listen.port).get()
+            case .tcp:
+                channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { child in
+                        child.eventLoop.makeCompletedFuture {
+                            try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(SyslogFrameDecoder()))
+                            try child.pipeline.syncOperations.addHandler(StreamHandler(receiver: receiver))
+                        }
+                    }
+                    .bind(host: listen.host, port: listen.port).get()
+            }
+            channels.append(channel)
+            boundPorts.withLock { $0.append(channel.localAddress?.port ?? listen.port) }
+            logger.info("Syslog source listening", metadata: ["listen": "\(listen.transport.rawValue)://\(listen.host):\(channel.localAddress?.port ?? listen.port)"])
+        }
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
+            await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
+        }
+        for channel in channels { try? await channel.close().get() }
+        await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
+    }
+
+    /// Called on an event loop for each message received.
+    func receive(_ line: String) {
+        guard let prepared = handle(line) else { return }
+        let kept = pending.withLock { queue -> Bool in
+            guard queue.count < Self.maxPending else { return false }
+            queue.append(prepared)
+            return true
+        }
+        if !kept { counters.withLock { $0.refused += 1 } }
+    }
+
+    /// One line: an audit event to commit, or nil (a host line, or a line that is not syslog).
+    func handle(_ line: String) -> PreparedEvent? {
+        let now = clock.nowMillis()
+        counters.withLock { $0.messages += 1 }
+        guard let message = SyslogParser.parse(line, receivedMillis: now) else {
+            counters.withLock { $0.unparsable += 1 }
+            return nil
+        }
+        guard let event = AuthLogParser.event(message, workspaceID: workspaceID) else {
+            counters.withLock { $0.hostLines += 1 }
+            return nil
+        }
+        // The ingest API's own validation, on the event as a producer would have sent it.
+        var writer = JSONWriter()
+        event.writeTableJSON(into: &writer)
+        var problems: [ValidationProblem] = []
+        guard let value = try? JSONParser.parse(writer.bytes), let checked = decoder.decode(value, index: 0, nowMillis: now, problems: &problems) else {
+            counters.withLock { $0.refused += 1 }
+            logger.warning("Syslog auth line refused", metadata: ["problems": "\(problems.map { $0.description(item: "line") })"])
+            return nil
+        }
+        return PreparedEvent(checked, receivedMillis: now)
+    }
+
+    func commit(_ events: [PreparedEvent]) async {
+        guard !events.isEmpty else { return }
+        do {
+            switch try await sequencer.submit(events) {
+            case .stored(let sequenced):
+                let duplicates = sequenced.filter(\.duplicate).count
+                counters.withLock {
+                    $0.auditEvents += Int64(sequenced.count - duplicates)
+                    $0.duplicates += Int64(duplicates)
+                }
+            case .conflict(let eventID, _):
+                counters.withLock { $0.refused += Int64(events.count) }
+                logger.warning("Syslog auth events refused: an event id conflict", metadata: ["event_id": "\(eventID)"])
+            }
+        } catch {
+            counters.withLock { $0.refused += Int64(events.count) }
+            logger.error("Syslog auth events not stored", metadata: ["error": "\(error)", "events": "\(events.count)"])
+        }
+    }
+
+    /// `/metrics` lines.
+    public static func metricsText(_ receiver: SyslogReceiver?) -> String {
+        guard let receiver else { return "" }
+        let stats = receiver.stats
+        var out = "# HELP vigil_syslog_messages_total Syslog messages received, by outcome: audit_event (an sshd or sudo authentication line stored), duplicate, host_log (any other line; counted, not kept), unparsable, refused.\n# TYPE vigil_syslog_messages_total counter\n"
+        for (outcome, value) in [("audit_event", stats.auditEvents), ("duplicate", stats.duplicates), ("host_log", stats.hostLines),
+                                 ("unparsable", stats.unparsable), ("refused", stats.refused)] {
+            out += "vigil_syslog_messages_total{outcome=\"\(outcome)\"} \(value)\n"
+        }
+        return out
+    }
+
+    final class Inbound: Sendable {
+        let deliver: @Sendable (String) -> Void
+        init(_ deliver: @escaping @Sendable (String) -> Void) { self.deliver = deliver }
+    }
+
+    final class DatagramHandler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let receiver: Inbound
+        init(receiver: Inbound) { self.receiver = receiver }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data).data
+            if let text = buffer.readString(length: buffer.readableBytes) {
+                receiver.deliver(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+            }
+        }
+    }
+
+    final class StreamHandler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let receiver: Inbound
+        init(receiver: Inbound) { self.receiver = receiver }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            if let text = buffer.readString(length: buffer.readableBytes) { receiver.deliver(text) }
+        }
+    }
+}
+
+/// RFC 6587 framing: a frame starting with a digit is octet-counted (`<length> <message>`), otherwise it runs to
+/// the next LF (non-transparent framing). Frames are bounded at 64 KiB; a longer one closes the connection.
+struct SyslogFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    static let maxFrame = 65_536
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return .needMoreData }
+        if first == UInt8(ascii: "\n") || first == UInt8(ascii: "\r") {
+            buffer.moveReaderIndex(forwardBy: 1)
+            return .continue
+        }
+        if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(first) {
+            let view = buffer.readableBytesView
+            guard let space = view.firstIndex(of: UInt8(ascii: " ")) else {
+                if view.count > 7 { throw VigilError(.invalidParameter, "syslog frame length is not a number") }
+                return .needMoreData
+            }
+            guard let length = Int(String(decoding: view[view.startIndex..<space], as: UTF8.self)), length <= Self.maxFrame else {
+                throw VigilError(.invalidParameter, "syslog frame length is not a number up to \(Self.maxFrame)")
+            }
+            let header = space - view.startIndex + 1
+            guard buffer.readableBytes >= header + length else { return .needMoreData }
+            buffer.moveReaderIndex(forwardBy: header)
+            context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: length)!))
+            return .continue
+        }
+        let view = buffer.readableBytesView
+        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
+            if view.count > Self.maxFrame { throw VigilError(.invalidParameter, "syslog line longer than \(Self.maxFrame) bytes") }
+            return .needMoreData
+        }
+        var line = buffer.readSlice(length: newline - view.startIndex)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: line.readableBytes - 1)! }
+        context.fireChannelRead(wrapInboundOut(line))
+        return .continue
+    }
+}
