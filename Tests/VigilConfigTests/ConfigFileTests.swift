@@ -219,5 +219,6 @@ struct ExampleConfigTests {
         #expect(file.forwards.map(\.name) == ["siem"])
         #expect(file.forwards.first?.serviceNames == ["accounts", "apps"])
         #expect(file.forwards.first?.url == "syslog+tls://siem.internal:6514")
+        #expect(file.syslogListens == ["udp://127.0.0.1:5514", "tcp://127.0.0.1:5514"])
     }
 }
