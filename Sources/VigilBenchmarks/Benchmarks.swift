@@ -231,6 +231,34 @@ enum Benchmarks {
     /// A store holding `count` fixture events ending now: 1 per second of event time, 1,000 users, and a
     /// realistic share of app administration (about 1 event in 1,000 is an ACL change, 1 in 1,000 an app
     /// creation; the fixture's other app actions become reads). Reused when `folder` already holds it.
+    /// Offers `eventsPerSecond` in 1,000-event batches, at most 4 requests in flight, while `going()`; returns the
+    /// events the server stored.
+    static func offer(eventsPerSecond: Int, to server: LiveServer, end: Int64, while going: @escaping @Sendable () -> Bool) async -> Int {
+        let began = ContinuousClock.now
+        return await withTaskGroup(of: Int.self) { group -> Int in
+            var batch = 0
+            var inFlight = 0
+            var stored = 0
+            while going() {
+                let due = began + .milliseconds(Int64(batch) * 1_000_000 / Int64(eventsPerSecond))
+                if ContinuousClock.now < due { try? await Task.sleep(until: due) }
+                if inFlight == 4, let done = await group.next() {
+                    stored += done
+                    inFlight -= 1
+                }
+                let number = batch
+                group.addTask {
+                    let reply = try? await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: number, client: 0, end: end))
+                    return reply?.status == 200 ? 1000 : 0
+                }
+                inFlight += 1
+                batch += 1
+            }
+            for await done in group { stored += done }
+            return stored
+        }
+    }
+
     static func storedEvents(_ count: Int, folder: String?) async throws -> (path: String, end: Int64) {
         let path = try folder ?? TemporaryDirectory(prefix: "vigil-bench").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -104,28 +104,7 @@ enum DetectionBenchmark {
                 let end = businessHoursEnd()
                 let background = Task {
                     let began = ContinuousClock.now
-                    let stored = await withTaskGroup(of: Int.self) { group -> Int in
-                        var batch = 0
-                        var inFlight = 0
-                        var stored = 0
-                        while !Task.isCancelled {
-                            let due = began + .milliseconds(Int64(batch) * 1_000_000 / Int64(eventsPerSecond))
-                            if ContinuousClock.now < due { try? await Task.sleep(until: due) }
-                            if inFlight == 4, let done = await group.next() {
-                                stored += done
-                                inFlight -= 1
-                            }
-                            let number = batch
-                            group.addTask {
-                                let reply = try? await server.request(.POST, "/api/2.0/audit/events", body: Benchmarks.body(batch: number, client: 0, end: end))
-                                return reply?.status == 200 ? 1000 : 0
-                            }
-                            inFlight += 1
-                            batch += 1
-                        }
-                        for await done in group { stored += done }
-                        return stored
-                    }
+                    let stored = await Benchmarks.offer(eventsPerSecond: eventsPerSecond, to: server, end: end) { !Task.isCancelled }
                     return Double(stored) / (ContinuousClock.now - began).seconds
                 }
                 try await Task.sleep(for: .seconds(1))

@@ -43,14 +43,20 @@ struct SyslogSourceEndToEndTests {
             #expect(failed["response"]?["status_code"] == .number("401"))
             let sudo = try #require(events.first { $0["action_name"] == .string("sudo") })
             #expect(sudo["identity_metadata"]?["run_as"] == .string("root"))
-            // The same line again (a sender's retry): stored once.
-            try await logger(["-P", String(tcp), "-T", "--octet-count", "--rfc5424", "-t", "sudo",
-                              "   alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id"])
-            try await AppLogsTests.eventually(timeout: .seconds(10)) {
-                try await server.request(.GET, "/metrics").text.contains(#"vigil_syslog_messages_total{outcome="host_log"} 1"#)
+            // The same message twice (a sender's retry after a reconnect carries the same timestamp): stored once.
+            let line = "<38>1 2026-11-30T09:00:00.000Z web-1 sshd 811 - - Accepted publickey for deploy from 198.51.100.20 port 50022 ssh2"
+            for _ in 0..<2 {
+                let sent = try await ExternalCommand.run("/usr/bin/python3", ["-c", """
+                    import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), ("127.0.0.1", \(udp)))
+                    """, line])
+                #expect(sent.status == 0, "\(sent.stderr)")
+            }
+            try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                let text = try await server.request(.GET, "/metrics").text
+                return text.contains(#"vigil_syslog_messages_total{outcome="duplicate"} 1"#) && text.contains(#"vigil_syslog_messages_total{outcome="host_log"} 1"#)
             }
             let metrics = try await server.request(.GET, "/metrics").text
-            #expect(metrics.contains(#"vigil_syslog_messages_total{outcome="audit_event"} 3"#))
+            #expect(metrics.contains(#"vigil_syslog_messages_total{outcome="audit_event"} 4"#))
         }
     }
 }

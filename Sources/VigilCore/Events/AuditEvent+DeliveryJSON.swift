@@ -37,16 +37,10 @@ extension AuditEvent {
         member("serviceName", serviceName)
         member("actionName", actionName)
         member("requestId", requestID)
-        if let requestParams {
+        if requestParams != nil {
             separate()
             writer.key("requestParams")
-            writer.beginObject()
-            for (position, pair) in requestParams.enumerated() {
-                if position > 0 { writer.comma() }
-                writer.key(pair.key)
-                writer.string(pair.value)
-            }
-            writer.endObject()
+            writeRequestParams(into: &writer)
         }
         if let response {
             separate()

@@ -80,8 +80,8 @@ extension AuditEvent {
         return writer.string
     }
 
-    /// `request_params` as a JSON object of strings in stored (sorted) key order, or `null`.
-    private func writeRequestParams(into writer: inout JSONWriter) {
+    /// `request_params` as a JSON object of strings in stored (sorted) key order, or `null` (both file shapes).
+    func writeRequestParams(into writer: inout JSONWriter) {
         guard let requestParams else { return writer.null() }
         writer.beginObject()
         for (position, pair) in requestParams.enumerated() {
