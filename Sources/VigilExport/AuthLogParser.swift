@@ -69,16 +69,32 @@ public enum AuthLogParser {
         guard let separator = text.range(of: " : ") else { return nil }
         let user = text[..<separator.lowerBound].trimmingCharacters(in: .whitespaces)
         guard !user.isEmpty, !user.contains(" ") else { return nil }
+        // sudo writes the command's arguments as they are, so they may hold " ; KEY=…" themselves: COMMAND is the
+        // rest of the line after the first " ; COMMAND=" (or a leading "COMMAND="), the reason is only what comes
+        // before the first known key, and each other key's value is its last occurrence before COMMAND (USER comes
+        // after PWD, so a directory name holding " ; USER=…" does not decide it).
+        let body = text[separator.upperBound...]
+        let commandStart: Range<Substring.Index>
+        if body.hasPrefix("COMMAND=") {
+            commandStart = body.startIndex..<body.index(body.startIndex, offsetBy: "COMMAND=".count)
+        } else if let found = body.range(of: " ; COMMAND=") {
+            commandStart = found
+        } else {
+            return nil
+        }
+        let command = String(body[commandStart.upperBound...])
+        let keys: Set<String> = ["HOST", "TTY", "CHROOT", "PWD", "USER", "GROUP", "TSID", "ENV"]
         var reason: String?
         var fields: [String: String] = [:]
-        for part in text[separator.upperBound...].components(separatedBy: " ; ") {
-            if let equals = part.firstIndex(of: "="), part[..<equals].allSatisfy({ $0.isUppercase }) {
+        var seenKey = false
+        for part in body[..<commandStart.lowerBound].components(separatedBy: " ; ") where !part.isEmpty {
+            if let equals = part.firstIndex(of: "="), keys.contains(String(part[..<equals])) {
+                seenKey = true
                 fields[String(part[..<equals])] = String(part[part.index(after: equals)...])
-            } else if reason == nil {
-                reason = part
+            } else if !seenKey {
+                reason = reason.map { $0 + " ; " + part } ?? part
             }
         }
-        guard let command = fields["COMMAND"] else { return nil }
         let status: Int32
         switch reason {
         case nil: status = 200

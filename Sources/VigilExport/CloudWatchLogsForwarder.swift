@@ -10,7 +10,8 @@ import VigilStore
 /// Signature V4 (service `logs`). The group and stream are created on first use (already existing is fine). An
 /// event's `timestamp` is when Vigil received it (CloudWatch refuses events older than 14 days, and an imported
 /// history would be); its `message` is the event as table-shape JSON, `event_time` included. Batches are cut at
-/// 10,000 events and 1 MiB (message bytes + 26 each), in timestamp order.
+/// 10,000 events, 1 MiB (message bytes + 26 each) and 24 hours, in timestamp order. Events received more than 14
+/// days ago are left out (CloudWatch refuses them) and counted in `skippedOld`.
 public final class CloudWatchLogsForwarder: Forwarder {
     public let group: String
     public let stream: String
@@ -18,8 +19,10 @@ public final class CloudWatchLogsForwarder: Forwarder {
     let signer: SigV4
     let client: HTTPClient
     let created = Mutex(false)
+    /// Events left out because CloudWatch would refuse them as older than 14 days.
+    public let skippedOld = Mutex(0)
 
-    public init(group: String, stream: String, region: String, endpoint: String?, credentials: SigV4.Credentials, client: HTTPClient = .shared) {
+    public init(group: String, stream: String, region: String, endpoint: String?, credentials: SigV4.Credentials, client: HTTPClient = ExportHTTP.client) {
         self.group = group
         self.stream = stream
         self.endpoint = endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "https://logs.\(region).amazonaws.com"
@@ -38,7 +41,14 @@ public final class CloudWatchLogsForwarder: Forwarder {
             }
             created.withLock { $0 = true }
         }
-        for batch in Self.batches(events) {
+        // CloudWatch refuses events older than 14 days (a history delivered to a new destination has them): they are
+        // left out and logged rather than failing the batch for ever.
+        let oldest = Int64(Date().timeIntervalSince1970 * 1000) - 14 * 86_400_000 + 3_600_000
+        let recent = events.filter { $0.receivedMillis >= oldest }
+        if recent.count < events.count {
+            skippedOld.withLock { $0 += events.count - recent.count }
+        }
+        for batch in Self.batches(recent) {
             var writer = JSONWriter(reservingCapacity: 1 << 16)
             writer.rawBytes(#"{"logGroupName":"#); writer.string(group); writer.rawBytes(#","logStreamName":"#); writer.string(stream)
             writer.rawBytes(#","logEvents":["#)
@@ -53,13 +63,13 @@ public final class CloudWatchLogsForwarder: Forwarder {
                 if text.contains("ResourceNotFoundException") { created.withLock { $0 = false } }  // deleted meanwhile: create again
                 throw VigilError(.unavailable, "CloudWatch Logs PutLogEvents: HTTP \(status) \(Self.errorType(text))")
             }
-            if text.contains("rejectedLogEventsInfo") {
-                throw VigilError(.unavailable, "CloudWatch Logs rejected part of a batch: \(text.prefix(300))")
+            if text.contains("tooNewLogEventStartIndex") {
+                throw VigilError(.unavailable, "CloudWatch Logs rejected part of a batch as too new: \(text.prefix(300))")
             }
         }
     }
 
-    /// In timestamp order, at most 10,000 events and 1,048,576 bytes (message bytes + 26 per event) each.
+    /// In timestamp order, at most 10,000 events, 1,048,576 bytes (message bytes + 26 per event) and 24 hours each.
     static func batches(_ events: [StoredEvent]) -> [[(timestamp: Int64, message: [UInt8])]] {
         let items = events.map { (timestamp: $0.receivedMillis, message: $0.event.canonicalBytes()) }
             .enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element)
@@ -68,7 +78,7 @@ public final class CloudWatchLogsForwarder: Forwarder {
         var bytes = 0
         for item in items {
             let size = item.message.count + 26
-            if !current.isEmpty, current.count == 10_000 || bytes + size > 1_048_576 {
+            if !current.isEmpty, current.count == 10_000 || bytes + size > 1_048_576 || item.timestamp - current[0].timestamp >= 86_400_000 {
                 batches.append(current)
                 current = []
                 bytes = 0

@@ -91,7 +91,8 @@ public final class DeliveryService: Service, Sendable {
         }
         let head = try await store.headSeq()
         var next = state.deliveredSeq + 1
-        while next <= head, !Task.isCancelled {
+        // A stop does not wait for a backlog: the batch under way finishes, the rest waits for the next start.
+        while next <= head, !Task.isCancelled, !Task.isShuttingDownGracefully {
             let batch = next...min(head, next + Int64(configuration.batchEvents) - 1)
             try await store.plan(name: configuration.name, batch: batch)
             try await deliver(batch: batch)

@@ -190,7 +190,9 @@ public struct DeliveryVerifier: Sendable {
         report.newestEventMillis = records.map(\.newestEventMillis).max()
 
         // 4. Log files no digest lists: newer than the coverage is "not yet covered"; inside it, planted.
-        for key in objects where !DeliveryLayout.isDigestKey(key) && !key.hasSuffix(DeliveryLayout.signatureSuffix) && listed[key] == nil {
+        // A digest's .sig is expected only beside a digest: anywhere else (a partition folder Spark reads) it is planted.
+        let signatures = Set(digestKeys.map { $0 + DeliveryLayout.signatureSuffix })
+        for key in objects where !DeliveryLayout.isDigestKey(key) && !signatures.contains(key) && listed[key] == nil {
             let location = target.url(of: key)
             if let parsed = DeliveryLayout.parseLogKey(key) {
                 if parsed.batch.lowerBound >= next {
@@ -198,6 +200,13 @@ public struct DeliveryVerifier: Sendable {
                 } else {
                     report.lines.append(.init(kind: "Log file", location: location, problem: "not listed in any digest (an extra file)"))
                 }
+            } else if key.hasPrefix(DeliveryLayout.digestFolder + "/"), key.hasSuffix(".json" + DeliveryLayout.signatureSuffix) {
+                let digest = target.url(of: String(key.dropLast(DeliveryLayout.signatureSuffix.count)))
+                // Already named by the chain walk (the next digest's link to it).
+                guard !report.lines.contains(where: { $0.location == digest && $0.problem?.hasPrefix("not found") == true }) else { continue }
+                report.lines.append(.init(kind: "Digest file", location: target.url(of: String(key.dropLast(DeliveryLayout.signatureSuffix.count))),
+                                          problem: "not found, but its signature is there (a deleted digest)"))
+                report.digests += 1
             } else if !(key as NSString).lastPathComponent.hasPrefix(".") {
                 report.lines.append(.init(kind: "Object", location: location, problem: "not a file Vigil delivers (an extra object)"))
             }
@@ -235,6 +244,12 @@ public struct DeliveryVerifier: Sendable {
                 report.lines.append(.init(kind: "Checkpoint", location: "tree size \(checkpoint.size)", problem: "the delivered events do not produce its root"))
             }
             wanted[checkpoint.size] = nil
+        }
+        defer {
+            // A checkpoint the listed files do not reach yet (its events are in files a later digest will list).
+            for size in wanted.keys.sorted() {
+                report.lines.append(.init(kind: "Checkpoint", location: "tree size \(size)", note: "not reached by the listed files yet"))
+            }
         }
         for (batch, files) in batches where !wanted.isEmpty {
             var leaves = [MerkleHash?](repeating: nil, count: batch.count)

@@ -44,12 +44,22 @@ public final class ForwardService: Service, Sendable {
         try await database.pool.write { db in
             if let stored = try String.fetchOne(db, sql: "SELECT url FROM forward_destinations WHERE name = ?", arguments: [name]) {
                 guard stored == url else {
-                    throw VigilError(.invalidParameter, "forwarding \(name) sends to \(stored), not \(url): its cursor belongs there; give the new destination a new name")
+                    // Scheme and host only: a webhook URL's path or query often holds its token.
+                    throw VigilError(.invalidParameter, "forwarding \(name) sends to \(Self.redacted(stored)), not \(Self.redacted(url)): its cursor belongs there; give the new destination a new name")
                 }
                 return
             }
             try db.execute(sql: "INSERT INTO forward_destinations(name, url, created_time) VALUES (?, ?, ?)", arguments: [name, url, now])
         }
+    }
+
+    /// `scheme://host[:port]/…`: what a message may show of a URL.
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return "(a URL)" }
+        let rest = url[scheme.upperBound...]
+        let raw = rest.prefix { $0 != "/" && $0 != "?" }
+        let authority = raw.split(separator: "@").last ?? ""
+        return url[..<scheme.upperBound] + authority + (rest.count > raw.count ? "/…" : "")
     }
 
     public func run() async throws {

@@ -6,13 +6,20 @@ import NIOHTTP1
 import VigilCore
 import VigilStore
 
+/// The HTTP client of forwarding and S3: redirects are not followed (a 3xx would turn a POST into a GET without its
+/// body, and a 2xx to that would move the cursor past events never sent), so a 3xx fails like any non-2xx.
+public enum ExportHTTP {
+    public static let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(
+        redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60))))
+}
+
 /// One POST; any answer but 2xx (or a body the receiver uses to say no) fails the batch, which is then sent again.
 /// Errors name the host, never a token.
 struct HTTPPoster: Sendable {
     let client: HTTPClient
     let timeout: TimeAmount
 
-    init(client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    init(client: HTTPClient = ExportHTTP.client, timeout: TimeAmount = .seconds(30)) {
         self.client = client
         self.timeout = timeout
     }

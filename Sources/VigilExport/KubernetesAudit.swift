@@ -11,7 +11,7 @@ import VigilCore
 /// | `auditID`, `stage` | `event_id` `k8s-<auditID>-<stage>` (one request has an event per stage); `request_id` the auditID |
 /// | `user.username` | `user_identity.email` and `identity_metadata.run_by` |
 /// | `impersonatedUser.username` | `identity_metadata.run_as` |
-/// | `sourceIPs[0]` | `source_ip_address` (the first hop the API server saw; the list is in `request_params.source_ips`) |
+/// | `sourceIPs` (last) | `source_ip_address`: the connection's address (the ones before it come from headers the caller sets; the list is in `request_params.source_ips`) |
 /// | `userAgent` | `user_agent` |
 /// | `responseStatus.code`, `.message` (for ≥ 400), `.reason` | `response.status_code`, `.error_message`, `.result` |
 /// | `requestURI`, `verb`, `objectRef.*`, `stage`, `level`, `user.groups`, the authorization annotations | `request_params` (`request_uri`, `verb`, `resource`, `subresource`, `namespace`, `name`, `api_group`, `api_version`, `stage`, `level`, `groups`, `decision`, `reason`, `source_ips`) |
@@ -19,13 +19,17 @@ import VigilCore
 /// Request and response bodies (levels Request and RequestResponse) are not kept: an audit row says who did what,
 /// and a Secret's body must not land in the audit log.
 public enum KubernetesAudit {
-    /// The items of an `EventList` (or one `Event`), each as a table-shape object, or a problem per item that is
-    /// not an audit event (by index).
-    public static func tableEvents(_ body: JSONValue, workspaceID: String?, problems: inout [ValidationProblem]) -> [JSONValue] {
+    /// The items of an `EventList` (or one `Event`), each as a table-shape object with its index in the list, or a
+    /// problem per item that is not an audit event (by index). `structural` is set when the body as a whole is not
+    /// an audit event list (nothing in it can be kept).
+    public static func tableEvents(_ body: JSONValue, workspaceID: String?, problems: inout [ValidationProblem], structural: inout Bool)
+        -> [(index: Int, value: JSONValue)]
+    {
         let items: [JSONValue]
         if case .string(let kind)? = body["kind"], kind == "EventList" {
             guard case .array(let list)? = body["items"] else {
                 problems.append(.init(index: 0, field: "items", reason: .wrongType, detail: "an EventList needs an items array"))
+                structural = true
                 return []
             }
             items = list
@@ -33,15 +37,17 @@ public enum KubernetesAudit {
             items = [body]
         } else {
             problems.append(.init(index: 0, field: "", reason: .notAnObject, detail: "want an audit.k8s.io/v1 EventList or Event"))
+            structural = true
             return []
         }
         if case .string(let version)? = body["apiVersion"], version != "audit.k8s.io/v1" {
             problems.append(.init(index: 0, field: "apiVersion", reason: .wrongType, detail: "got \(version), want audit.k8s.io/v1 (--audit-webhook-version)"))
+            structural = true
             return []
         }
-        var events: [JSONValue] = []
+        var events: [(index: Int, value: JSONValue)] = []
         for (index, item) in items.enumerated() {
-            if let event = tableEvent(item, index: index, workspaceID: workspaceID, problems: &problems) { events.append(event) }
+            if let event = tableEvent(item, index: index, workspaceID: workspaceID, problems: &problems) { events.append((index, event)) }
         }
         return events
     }
@@ -103,7 +109,9 @@ public enum KubernetesAudit {
             members.append(JSONMember("identity_metadata", .object(
                 [("run_by", user), ("run_as", impersonated)].compactMap { key, value in value.map { JSONMember(key, .string($0)) } })))
         }
-        if let first = sourceIPs.first { members.append(JSONMember("source_ip_address", .string(first))) }
+        // The API server lists X-Forwarded-For and X-Real-Ip first and the connection's address last: only the last
+        // one is not the caller's to choose.
+        if let last = sourceIPs.last { members.append(JSONMember("source_ip_address", .string(last))) }
         if let agent = text(item["userAgent"]) { members.append(JSONMember("user_agent", .string(agent))) }
         if let code {
             var response = [JSONMember("status_code", .number(String(code)))]

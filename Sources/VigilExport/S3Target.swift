@@ -50,7 +50,7 @@ public struct S3Target: DeliveryTarget {
     public let partSize: Int
     let timeout: TimeAmount
 
-    public init(location: S3Location, credentials: SigV4.Credentials, partSize: Int = 8 << 20, client: HTTPClient = .shared,
+    public init(location: S3Location, credentials: SigV4.Credentials, partSize: Int = 8 << 20, client: HTTPClient = ExportHTTP.client,
                 timeout: TimeAmount = .seconds(60)) {
         self.location = location
         signer = SigV4(credentials: credentials, region: location.region, service: "s3")

@@ -49,7 +49,9 @@ public struct SyslogForwarder: Forwarder {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let tls {
-                            let name = serverName.first?.isNumber == true ? nil : serverName  // no SNI for an IP address
+                            // No SNI for an IP address (v4 or v6); the certificate is then checked against the address.
+                            let isAddress = (try? SocketAddress(ipAddress: serverName, port: 0)) != nil
+                            let name = isAddress ? nil : serverName
                             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                         }
                     }
@@ -60,12 +62,35 @@ public struct SyslogForwarder: Forwarder {
         }
         var buffer = channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.count + 8 })
         for message in messages { buffer.writeBytes(SyslogFormat.frame(message)) }
+        let plain = transport == .tcp
+        let frames = buffer
         do {
-            try await channel.writeAndFlush(buffer).get()
-            try await channel.close().get()
+            // Bounded: a receiver that accepts and stops reading fails the batch instead of holding it (and a stop).
+            try await Self.within(.seconds(30)) {
+                try await channel.writeAndFlush(frames).get()
+                if plain {
+                    // Half-close, then give the receiver a moment to read to the end and close its side: a receiver
+                    // that closes on EOF (rsyslog does) has then read the whole batch.
+                    try await channel.close(mode: .output).get()
+                    _ = try? await Self.within(.seconds(5)) { try await channel.closeFuture.get() }
+                }
+            }
+            try? await channel.close().get()
         } catch {
             try? await channel.close().get()
             throw VigilError(.unavailable, "syslog \(transport.rawValue)://\(host):\(port): the send failed: \(error)")
+        }
+    }
+
+    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw VigilError(.unavailable, "no progress within \(limit)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
         }
     }
 

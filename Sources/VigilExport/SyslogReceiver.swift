@@ -69,7 +69,7 @@ public final class SyslogReceiver: Service, Sendable {
 
     public func run() async throws {
         var channels: [Channel] = []
-        let receiver = Inbound { [weak self] line in self?.receive(line) }
+        let receiver = Inbound { [weak self] line, sender in self?.receive(line, sender: sender) }
         for listen in listens {
             let channel: Channel
             switch listen.transport {
@@ -102,9 +102,9 @@ public final class SyslogReceiver: Service, Sendable {
         await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
     }
 
-    /// Called on an event loop for each message received.
-    func receive(_ line: String) {
-        guard let prepared = handle(line) else { return }
+    /// Called on an event loop for each message received; `sender` is the address it came from.
+    func receive(_ line: String, sender: String?) {
+        guard let prepared = handle(line, sender: sender) else { return }
         let kept = pending.withLock { queue -> Bool in
             guard queue.count < Self.maxPending else { return false }
             queue.append(prepared)
@@ -114,16 +114,21 @@ public final class SyslogReceiver: Service, Sendable {
     }
 
     /// One line: an audit event to commit, or nil (a host line, or a line that is not syslog).
-    func handle(_ line: String) -> PreparedEvent? {
+    func handle(_ line: String, sender: String? = nil) -> PreparedEvent? {
         let now = clock.nowMillis()
         counters.withLock { $0.messages += 1 }
         guard let message = SyslogParser.parse(line, receivedMillis: now) else {
             counters.withLock { $0.unparsable += 1 }
             return nil
         }
-        guard let event = AuthLogParser.event(message, workspaceID: workspaceID) else {
+        guard var event = AuthLogParser.event(message, workspaceID: workspaceID) else {
             counters.withLock { $0.hostLines += 1 }
             return nil
+        }
+        // The host a message names is the sender's claim; the address it came from is recorded beside it.
+        if let sender {
+            event.requestParams = ((event.requestParams ?? []) + [(key: "sender", value: sender)])
+                .sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
         }
         // The ingest API's own validation, on the event as a producer would have sent it.
         var writer = JSONWriter()
@@ -170,8 +175,8 @@ public final class SyslogReceiver: Service, Sendable {
     }
 
     final class Inbound: Sendable {
-        let deliver: @Sendable (String) -> Void
-        init(_ deliver: @escaping @Sendable (String) -> Void) { self.deliver = deliver }
+        let deliver: @Sendable (String, String?) -> Void
+        init(_ deliver: @escaping @Sendable (String, String?) -> Void) { self.deliver = deliver }
     }
 
     final class DatagramHandler: ChannelInboundHandler, Sendable {
@@ -179,9 +184,10 @@ public final class SyslogReceiver: Service, Sendable {
         let receiver: Inbound
         init(receiver: Inbound) { self.receiver = receiver }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var buffer = unwrapInboundIn(data).data
+            let envelope = unwrapInboundIn(data)
+            var buffer = envelope.data
             if let text = buffer.readString(length: buffer.readableBytes) {
-                receiver.deliver(text.hasSuffix("\n") ? String(text.dropLast()) : text)
+                receiver.deliver(text.hasSuffix("\n") ? String(text.dropLast()) : text, envelope.remoteAddress.ipAddress)
             }
         }
     }
@@ -192,7 +198,14 @@ public final class SyslogReceiver: Service, Sendable {
         init(receiver: Inbound) { self.receiver = receiver }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
-            if let text = buffer.readString(length: buffer.readableBytes) { receiver.deliver(text) }
+            if let text = buffer.readString(length: buffer.readableBytes) { receiver.deliver(text, context.remoteAddress?.ipAddress) }
+        }
+
+        /// A frame that cannot be read (a bad length, a line over 64 KiB) ends the connection, so the sender sees it
+        /// and reconnects, instead of writing on into a decoder that has given up.
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            receiver.deliver("", nil)  // counted as unparsable
+            context.close(promise: nil)
         }
     }
 }

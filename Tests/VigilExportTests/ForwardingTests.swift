@@ -97,6 +97,8 @@ struct ForwardFormatTests {
         big.requestParams = [("pad", String(repeating: "x", count: 400_000))]
         let heavy = (0..<5).map { StoredEvent(seq: Int64($0), event: big, receivedMillis: 1) }
         #expect(CloudWatchLogsForwarder.batches(heavy).map(\.count) == [2, 2, 1])
+        let spread = (0..<3).map { StoredEvent(seq: Int64($0), event: Self.event, receivedMillis: Int64($0) * 50_000_000) }
+        #expect(CloudWatchLogsForwarder.batches(spread).map(\.count) == [2, 1], "cut at 24 hours")
         #expect(CloudWatchLogsForwarder.errorType(#"{"__type":"com.amazon#ResourceNotFoundException:x","message":"gone"}"#) == "ResourceNotFoundException: gone")
     }
 }
@@ -148,6 +150,9 @@ struct ForwardServiceTests {
         let moved = ForwardService(configuration: ForwardConfiguration(name: "siem", url: "https://other.example"), forwarder: receiver,
                                    database: fixture.database, clock: fixture.clock, logger: Logger(label: "t"))
         await #expect(throws: VigilError.self) { try await moved.prepare() }
+        #expect(ForwardService.redacted("https://hooks.example:8443/services/T0/B0/secret?token=x") == "https://hooks.example:8443/…")
+        #expect(ForwardService.redacted("https://user:pw@siem.example") == "https://siem.example")
+        #expect(ForwardService.redacted("nonsense") == "(a URL)")
         let metrics = await ForwardMetrics.text([again])
         #expect(metrics.contains(#"vigil_forward_lag_events{destination="siem"} 0"#))
     }

@@ -12,7 +12,9 @@ struct KubernetesAuditTests {
     func goldenMapping() throws {
         let body = try JSONParser.parse(Array(try Data(contentsOf: Self.golden.appendingPathComponent("kubernetes-eventlist.json"))))
         var problems: [ValidationProblem] = []
-        let rows = KubernetesAudit.tableEvents(body, workspaceID: "7", problems: &problems)
+        var structural = false
+        let rows = KubernetesAudit.tableEvents(body, workspaceID: "7", problems: &problems, structural: &structural).map(\.value)
+        #expect(!structural)
         #expect(problems.isEmpty, "\(problems)")
         let expected = try String(contentsOf: Self.golden.appendingPathComponent("kubernetes-eventlist.expected.ndjson"), encoding: .utf8)
             .split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
@@ -31,7 +33,8 @@ struct KubernetesAuditTests {
     func refusals() throws {
         func problems(_ text: String) throws -> [ValidationProblem] {
             var found: [ValidationProblem] = []
-            _ = KubernetesAudit.tableEvents(try JSONParser.parse(text), workspaceID: nil, problems: &found)
+            var structural = false
+            _ = KubernetesAudit.tableEvents(try JSONParser.parse(text), workspaceID: nil, problems: &found, structural: &structural)
             return found
         }
         #expect(try problems("[1]").first?.reason == .notAnObject)

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import NIOCore
+import NIOEmbedded
 import VigilCore
 @testable import VigilExport
 
@@ -88,6 +90,18 @@ struct SyslogSourceTests {
         #expect(event("<85>Nov 22 16:55:25 localhost sudo[931]: pam_unix(sudo:session): session opened for user root(uid=0) by mael(uid=1000)") == nil)
     }
 
+    @Test("sudo injection: arguments holding ' ; COMMAND=', ' ; USER=' or ' ; x' change neither the command, the target user nor the outcome")
+    func sudoInjection() throws {
+        let command = try #require(event("<85>Nov 22 16:55:25 h sudo[1]:    mael : TTY=pts/0 ; PWD=/home/mael ; USER=root ; COMMAND=/usr/bin/less /etc/shadow ; COMMAND=/bin/true"))
+        #expect(command.requestParams?.contains { $0 == ("command", "/usr/bin/less /etc/shadow ; COMMAND=/bin/true") } == true)
+        let user = try #require(event("<85>Nov 22 16:55:25 h sudo[1]:    mael : TTY=pts/0 ; PWD=/home/mael ; USER=root ; COMMAND=/bin/id ; USER=nobody"))
+        #expect(user.identityMetadata?.runAs == "root")
+        let reason = try #require(event("<85>Nov 22 16:55:25 h sudo[1]:    mael : TTY=pts/0 ; PWD=/home/mael ; USER=root ; COMMAND=/bin/id ; x"))
+        #expect(reason.response?.statusCode == 200 && reason.response?.errorMessage == nil)
+        let directory = try #require(event("<85>Nov 22 16:55:25 h sudo[1]:    mael : TTY=pts/0 ; PWD=/tmp/a ; USER=nobody ; USER=root ; COMMAND=/bin/id"))
+        #expect(directory.identityMetadata?.runAs == "root")
+    }
+
     @Test("listen addresses: udp:// or tcp:// with a port; anything else is refused")
     func listens() throws {
         let udp = try SyslogReceiver.Listen("udp://0.0.0.0:5514")
@@ -96,5 +110,30 @@ struct SyslogSourceTests {
         for bad in ["5514", "http://x:1", "udp://x", "tcp://x:99999"] {
             #expect(throws: VigilError.self, "\(bad)") { try SyslogReceiver.Listen(bad) }
         }
+    }
+}
+
+/// RFC 6587 framing on a TCP stream, through the decoder in a channel pipeline.
+struct SyslogFramingTests {
+    func frames(_ chunks: [String]) throws -> [String] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(SyslogFrameDecoder()))
+        for chunk in chunks { try channel.writeInbound(ByteBuffer(string: chunk)) }
+        var out: [String] = []
+        while var frame = try channel.readInbound(as: ByteBuffer.self) { out.append(frame.readString(length: frame.readableBytes) ?? "") }
+        return out
+    }
+
+    @Test("octet-counted and newline frames on one stream, split anywhere; lengths count bytes; CR LF is one end")
+    func framing() throws {
+        #expect(try frames(["12 <13>1 - é -", "5 <1>ab", "<13>plain line\r\n<14>next\n"]) == ["<13>1 - é -", "<1>ab", "<13>plain line", "<14>next"])
+        #expect(try frames(["7 <13>", "1 x"]) == ["<13>1 x"])
+        #expect(try frames(["<13>no end yet"]) == [])
+    }
+
+    @Test("a length that is not a number, or a frame over 64 KiB, is an error (the connection is closed)")
+    func refusals() {
+        #expect(throws: (any Error).self) { try frames(["99999999 x"]) }
+        #expect(throws: (any Error).self) { try frames(["12345678x"]) }
+        #expect(throws: (any Error).self) { try frames(["<13>" + String(repeating: "x", count: 70_000)]) }
     }
 }

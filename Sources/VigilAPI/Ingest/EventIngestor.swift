@@ -27,20 +27,23 @@ struct EventIngestor: Sendable {
                                 userAgent: userAgent, context: context)
     }
 
-    /// Events a source mapped to the table shape (`values`, each the item at its index), validated as a producer's
-    /// are, all or nothing.
-    func ingest(tableEvents values: [JSONValue], count: Int, problems: [ValidationProblem], route: APIRoute, userAgent: String?,
-                context: VigilRequestContext) async throws -> Result {
+    /// Events a source mapped to the table shape (each with its index in what the source sent), validated as a
+    /// producer's are. A source that cannot resend what was refused (the Kubernetes API server drops a batch it
+    /// got a 4xx for) keeps the valid events: the invalid ones are left out, and named in `refused`.
+    func ingest(tableEvents values: [(index: Int, value: JSONValue)], count: Int, problems: [ValidationProblem], route: APIRoute,
+                userAgent: String?, context: VigilRequestContext) async throws -> (result: Result, refused: [ValidationProblem]) {
         let now = clock.nowMillis()
-        var problems = problems
+        var refused = problems
         var events: [AuditEvent] = []
-        for (index, value) in values.enumerated() {
-            if let event = decoder.decode(value, index: index, nowMillis: now, problems: &problems) { events.append(event) }
+        for (index, value) in values {
+            if let event = decoder.decode(value, index: index, nowMillis: now, problems: &refused) { events.append(event) }
         }
-        if count == 0, problems.isEmpty {
-            problems.append(.init(index: 0, field: "", reason: .emptyRequest, detail: "no events"))
+        if count == 0 {
+            throw VigilError(.validationFailed, "no events", problems: [.init(index: 0, field: "", reason: .emptyRequest, detail: "no events")])
         }
-        return try await submit(events, count: count, problems: problems, now: now, route: route, userAgent: userAgent, context: context)
+        if !refused.isEmpty { metrics.countRejections(refused, counter: metrics.rejectedCounter) }
+        if events.isEmpty { return (Result(events: []), refused) }
+        return (try await submit(events, count: count, problems: [], now: now, route: route, userAgent: userAgent, context: context), refused)
     }
 
     private func submit(_ events: [AuditEvent], count: Int, problems: [ValidationProblem], now: Int64, route: APIRoute, userAgent: String?,

@@ -61,6 +61,7 @@ struct ImportDatabricksDeliveryCommand: AsyncParsableCommand {
                 skipped += 1
                 continue
             }
+            let problemsBefore = problems.count
             let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
                 .filter { !$0.element.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") } }
             for start in stride(from: 0, to: lines.count, by: batchSize) {
@@ -86,7 +87,7 @@ struct ImportDatabricksDeliveryCommand: AsyncParsableCommand {
                 }
             }
             // Recorded only when every line was accepted: a file with refusals is tried again next time.
-            if problems.isEmpty {
+            if problems.count == problemsBefore {
                 done[key] = hash
                 try ImportState.save(done, to: statePath, source: target.displayURL)
             }
