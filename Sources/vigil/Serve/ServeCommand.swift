@@ -16,13 +16,13 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             On first start Vigil creates the user 'admin' and a token and writes the token to <data-dir>/admin-token \
             (mode 0600; it is never printed). Set VIGIL_ADMIN_TOKEN to choose the token instead. \
-            --config names a YAML file with delivery: and forwarding: entries (docs/vigil.example.yaml); flags set everything else. \
+            --config names a YAML file with delivery:, forwarding: and sources: entries (docs/vigil.example.yaml); flags set everything else. \
             Environment: VIGIL_CONFIG, VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN, VIGIL_PUBLIC_URL. \
             SIGTERM or SIGINT stop the server after in-flight requests and queued events are written.
             """
     )
 
-    @Option(name: .customLong("config"), help: "YAML configuration file for delivery and forwarding (env VIGIL_CONFIG); see docs/vigil.example.yaml.")
+    @Option(name: .customLong("config"), help: "YAML configuration file for delivery, forwarding and sources (env VIGIL_CONFIG); see docs/vigil.example.yaml.")
     var configFile: String? = ProcessInfo.processInfo.environment["VIGIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
 
     @Option(name: .customLong("syslog-listen"), help: "Receive syslog (RFC 5424/3164; sshd and sudo logins become audit events): udp://host:port or tcp://host:port; repeatable (env VIGIL_SYSLOG_LISTEN, comma-separated).")
