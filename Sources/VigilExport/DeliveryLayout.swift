@@ -56,9 +56,5 @@ public enum DeliveryLayout {
     }
 
     /// `20261203T101500Z`: the digest's end time in its name, as CloudTrail names digests.
-    static func compactTime(_ millis: Int64) -> String {
-        let text = Timestamp.formatRFC3339(millis: millis)  // 2026-12-03T10:15:00.000Z
-        let digits = text.prefix(19).filter { $0 != "-" && $0 != ":" }
-        return digits + "Z"
-    }
+    static func compactTime(_ millis: Int64) -> String { Timestamp.formatBasic(millis: millis) }
 }

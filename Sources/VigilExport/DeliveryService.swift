@@ -89,7 +89,7 @@ public final class DeliveryService: Service, Sendable {
             try await deliver(batch: pending)
             state.deliveredSeq = pending.upperBound
         }
-        let head = try await store.headSeq()
+        let head = try await events.count() - 1
         var next = state.deliveredSeq + 1
         // A stop does not wait for a backlog: the batch under way finishes, the rest waits for the next start.
         while next <= head, !Task.isCancelled, !Task.isShuttingDownGracefully {
@@ -154,7 +154,7 @@ public final class DeliveryService: Service, Sendable {
     /// The lag now: events committed but not delivered, and the age of the oldest of them.
     public func lag() async throws -> (events: Int64, seconds: Double) {
         guard let state = try await store.state(name: configuration.name) else { return (0, 0) }
-        let head = try await store.headSeq()
+        let head = try await events.count() - 1
         let waiting = max(0, head - state.deliveredSeq)
         guard waiting > 0, let oldest = try await events.events(seqs: (state.deliveredSeq + 1)...(state.deliveredSeq + 1)).first else { return (0, 0) }
         return (waiting, max(0, Double(clock.nowMillis() - oldest.receivedMillis) / 1000))

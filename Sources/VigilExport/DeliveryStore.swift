@@ -62,11 +62,6 @@ public struct DeliveryStore: Sendable {
         }
     }
 
-    /// The highest committed seq, or -1.
-    public func headSeq() async throws -> Int64 {
-        try await database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_events") ?? -1 }
-    }
-
     /// Records the batch about to be uploaded.
     public func plan(name: String, batch: ClosedRange<Int64>) async throws {
         try await database.pool.write { db in

@@ -98,7 +98,7 @@ public final class ForwardService: Service, Sendable {
     @discardableResult
     public func forwardBatch() async throws -> Bool {
         let cursor = try await cursor()
-        let head = try await DeliveryStore(database: database).headSeq()
+        let head = try await events.count() - 1
         guard head > cursor else { return false }
         let range = (cursor + 1)...min(head, cursor + Int64(configuration.batchEvents))
         let batch = try await events.events(seqs: range).filter { configuration.filter.matches($0.event) }
@@ -119,7 +119,7 @@ public final class ForwardService: Service, Sendable {
     /// Events committed and not yet forwarded (or skipped), and the age of the oldest of them.
     public func lag() async throws -> (events: Int64, seconds: Double) {
         let cursor = try await cursor()
-        let head = try await DeliveryStore(database: database).headSeq()
+        let head = try await events.count() - 1
         guard head > cursor, let oldest = try await events.events(seqs: (cursor + 1)...(cursor + 1)).first else { return (0, 0) }
         return (head - cursor, max(0, Double(clock.nowMillis() - oldest.receivedMillis) / 1000))
     }

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -76,10 +75,7 @@ public struct WebhookForwarder: Forwarder {
     }
 
     public static func signature(secret: String, timestamp: String, body: [UInt8]) -> String {
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8)))
-        mac.update(data: Array((timestamp + ".").utf8))
-        mac.update(data: body)
-        return Hex.encode(mac.finalize())
+        WebhookSignature.hex(secret: secret, timestamp: timestamp, body: body)
     }
 }
 

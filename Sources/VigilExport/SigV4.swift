@@ -102,8 +102,6 @@ public struct SigV4: Sendable {
 
     /// `20150830T123600Z`
     public static func amzDate(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let text = Timestamp.formatRFC3339(millis: millis)  // 2015-08-30T12:36:00.000Z
-        return text.prefix(19).filter { $0 != "-" && $0 != ":" } + "Z"
+        Timestamp.formatBasic(millis: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
     }
 }

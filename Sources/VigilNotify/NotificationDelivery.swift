@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -78,10 +77,7 @@ public struct NotificationDelivery: Sendable {
     /// `X-Vigil-Signature`: hex HMAC-SHA256 with the destination's signing secret over `<timestamp>.<body>`, so a
     /// receiver can check both who sent it and that it is fresh.
     public static func signature(secret: String, timestamp: String, body: [UInt8]) -> String {
-        var mac = HMAC<SHA256>(key: SymmetricKey(data: Array(secret.utf8)))
-        mac.update(data: Array((timestamp + ".").utf8))
-        mac.update(data: body)
-        return mac.finalize().map { String(format: "%02x", $0) }.joined()
+        WebhookSignature.hex(secret: secret, timestamp: timestamp, body: body)
     }
 
     func post(_ url: String, body: [UInt8], headers: [(String, String)], slack: Bool, client: HTTPClient) async -> DeliveryOutcome {

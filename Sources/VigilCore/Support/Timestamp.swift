@@ -78,6 +78,11 @@ public enum Timestamp {
     }
 
     /// The UTC calendar date `yyyy-MM-dd` containing the instant (Databricks' `event_date`).
+    /// `20150830T123600Z`: the ISO 8601 basic format to the second (SigV4's `x-amz-date`, digest file names).
+    public static func formatBasic(millis: Int64) -> String {
+        formatRFC3339(millis: millis).prefix(19).filter { $0 != "-" && $0 != ":" } + "Z"
+    }
+
     public static func formatDate(millis: Int64) -> String {
         var bytes: [UInt8] = []
         appendDate(millis: millis, to: &bytes)
