@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "VigilExport",
             dependencies: [
-                "VigilCore", "VigilLedger", "VigilStore",
+                "VigilCore", "VigilLedger", "VigilStore", "VigilLogs",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -166,6 +166,7 @@ public enum APIRouter {
             recorder: dependencies.recorder, metrics: dependencies.metrics, clock: dependencies.clock)
         AuditEventsController(ingestor: ingestor, events: EventStore(database: dependencies.database), ledger: ledger).register(on: router)
         KubernetesSourceController(ingestor: ingestor, metrics: dependencies.metrics, workspaceID: dependencies.recorder.workspaceID).register(on: router)
+        HostLogsController(store: HostLogStore(database: dependencies.logs.database)).register(on: router)
         NodeTimelineController(
             decoder: NodeTimelineDecoder(limits: dependencies.limits), store: NodeTimelineStore(database: dependencies.database),
             metrics: dependencies.metrics, clock: dependencies.clock

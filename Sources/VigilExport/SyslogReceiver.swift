@@ -5,13 +5,15 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import VigilCore
+import VigilLogs
 import VigilStore
 
 /// The syslog source (`--syslog-listen udp://0.0.0.0:5514`, `tcp://…`): receives RFC 5424 and RFC 3164 messages over
 /// UDP (one per datagram) and TCP (octet-counted or newline-framed, told apart by the first byte), turns sshd and
 /// sudo authentication lines into audit events (`AuthLogParser`), and commits them through the same validation
-/// and sequencer as the ingest API, in batches (at most 500 events or 100 ms). Other lines are host log lines:
-/// counted, not kept (storing them is not built yet).
+/// and sequencer as the ingest API, every 100 ms. Other lines are host log lines, kept in `logs.sqlite`
+/// (`HostLogStore`, read at `GET /api/2.0/vigil/host-logs`) with the app logs' retention. Both queues are bounded
+/// (`maxPending` each): what arrives past them is counted as refused, never waited for (UDP senders cannot be slowed).
 public final class SyslogReceiver: Service, Sendable {
     public struct Listen: Sendable, Equatable {
         public enum Transport: String, Sendable, CaseIterable { case udp, tcp }
@@ -52,13 +54,19 @@ public final class SyslogReceiver: Service, Sendable {
     let counters = Mutex(Counters())
     /// Audit events parsed and waiting for the next commit (every 100 ms); bounded, past it counted as refused.
     let pending = Mutex<[PreparedEvent]>([])
+    /// Host log lines waiting for the next commit; bounded like `pending`.
+    let pendingHostLines = Mutex<[HostLogLine]>([])
+    let hostLogs: HostLogStore?
     static let maxPending = 100_000
     /// The ports bound, once listening (port 0 picks one).
     public let boundPorts = Mutex<[Int]>([])
 
-    public init(listens: [Listen], sequencer: Sequencer, limits: IngestLimits, workspaceID: String?, clock: any WallClock, logger: Logger) {
+    /// Without `hostLogs`, lines that are not authentication events are counted as `host_log` but not kept.
+    public init(listens: [Listen], sequencer: Sequencer, hostLogs: HostLogStore?, limits: IngestLimits, workspaceID: String?,
+                clock: any WallClock, logger: Logger) {
         self.listens = listens
         self.sequencer = sequencer
+        self.hostLogs = hostLogs
         decoder = EventDecoder(limits: limits)
         self.workspaceID = workspaceID
         self.clock = clock
@@ -96,25 +104,51 @@ public final class SyslogReceiver: Service, Sendable {
         }
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
-            await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
+            await flush()
         }
         for channel in channels { try? await channel.close().get() }
+        await flush()
+    }
+
+    /// Commits what the queues hold.
+    func flush() async {
         await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
+        await store(pendingHostLines.withLock { taken in defer { taken.removeAll() }; return taken })
     }
 
     /// Called on an event loop for each message received; `sender` is the address it came from.
     func receive(_ line: String, sender: String?) {
-        guard let prepared = handle(line, sender: sender) else { return }
-        let kept = pending.withLock { queue -> Bool in
-            guard queue.count < Self.maxPending else { return false }
-            queue.append(prepared)
-            return true
+        let kept: Bool
+        switch handle(line, sender: sender) {
+        case nil: return
+        case .auditEvent(let prepared):
+            kept = pending.withLock { queue -> Bool in
+                guard queue.count < Self.maxPending else { return false }
+                queue.append(prepared)
+                return true
+            }
+        case .hostLine(let hostLine):
+            guard hostLogs != nil else {
+                counters.withLock { $0.hostLines += 1 }
+                return
+            }
+            kept = pendingHostLines.withLock { queue -> Bool in
+                guard queue.count < Self.maxPending else { return false }
+                queue.append(hostLine)
+                return true
+            }
         }
         if !kept { counters.withLock { $0.refused += 1 } }
     }
 
-    /// One line: an audit event to commit, or nil (a host line, or a line that is not syslog).
-    func handle(_ line: String, sender: String? = nil) -> PreparedEvent? {
+    /// What one received message becomes.
+    enum Outcome {
+        case auditEvent(PreparedEvent)
+        case hostLine(HostLogLine)
+    }
+
+    /// One line: an audit event to commit, a host line to keep, or nil (not syslog, or an auth line refused).
+    func handle(_ line: String, sender: String? = nil) -> Outcome? {
         let now = clock.nowMillis()
         counters.withLock { $0.messages += 1 }
         guard let message = SyslogParser.parse(line, receivedMillis: now) else {
@@ -122,8 +156,9 @@ public final class SyslogReceiver: Service, Sendable {
             return nil
         }
         guard var event = AuthLogParser.event(message, workspaceID: workspaceID) else {
-            counters.withLock { $0.hostLines += 1 }
-            return nil
+            return .hostLine(HostLogLine(
+                timestampMillis: message.timestampMillis, receivedMillis: now, host: message.hostname, appName: message.appName,
+                procID: message.procID, facility: message.facility, severity: message.severity, message: message.message, sender: sender))
         }
         // The host a message names is the sender's claim; the address it came from is recorded beside it.
         if let sender {
@@ -139,7 +174,18 @@ public final class SyslogReceiver: Service, Sendable {
             logger.warning("Syslog auth line refused", metadata: ["problems": "\(problems.map { $0.description(item: "line") })"])
             return nil
         }
-        return PreparedEvent(checked, receivedMillis: now)
+        return .auditEvent(PreparedEvent(checked, receivedMillis: now))
+    }
+
+    func store(_ lines: [HostLogLine]) async {
+        guard !lines.isEmpty, let hostLogs else { return }
+        do {
+            try await hostLogs.append(lines)
+            counters.withLock { $0.hostLines += Int64(lines.count) }
+        } catch {
+            counters.withLock { $0.refused += Int64(lines.count) }
+            logger.error("Syslog host log lines not stored", metadata: ["error": "\(error)", "lines": "\(lines.count)"])
+        }
     }
 
     func commit(_ events: [PreparedEvent]) async {
@@ -166,7 +212,7 @@ public final class SyslogReceiver: Service, Sendable {
     public static func metricsText(_ receiver: SyslogReceiver?) -> String {
         guard let receiver else { return "" }
         let stats = receiver.stats
-        var out = "# HELP vigil_syslog_messages_total Syslog messages received, by outcome: audit_event (an sshd or sudo authentication line stored), duplicate, host_log (any other line; counted, not kept), unparsable, refused.\n# TYPE vigil_syslog_messages_total counter\n"
+        var out = "# HELP vigil_syslog_messages_total Syslog messages received, by outcome: audit_event (an sshd or sudo authentication line stored), duplicate, host_log (any other line, kept as a host log line), unparsable, refused (past a full queue, or not stored).\n# TYPE vigil_syslog_messages_total counter\n"
         for (outcome, value) in [("audit_event", stats.auditEvents), ("duplicate", stats.duplicates), ("host_log", stats.hostLines),
                                  ("unparsable", stats.unparsable), ("refused", stats.refused)] {
             out += "vigil_syslog_messages_total{outcome=\"\(outcome)\"} \(value)\n"

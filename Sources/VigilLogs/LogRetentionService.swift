@@ -2,8 +2,9 @@ import Logging
 import ServiceLifecycle
 import VigilCore
 
-/// Deletes app log lines past the retention and the lines of deleted apps, every `interval`, in small
-/// transactions (`LogStore.sweep`), so a large clean-up never holds the log writer for long.
+/// Deletes app log lines past the retention and the lines of deleted apps, and host log lines (syslog) past the
+/// same retention, every `interval`, in small transactions (`LogStore.sweep`, `HostLogStore.sweep`), so a large
+/// clean-up never holds the log writer for long.
 public struct LogRetentionService: Service {
     public let store: LogStore
     public let retentionMillis: Int64
@@ -13,16 +14,19 @@ public struct LogRetentionService: Service {
     public let liveApps: @Sendable () async throws -> [Int64: Int64?]
     /// Called with the number of lines each sweep deleted (metrics).
     public let swept: @Sendable (Int) -> Void
+    /// Called with the number of host log lines each sweep deleted.
+    public let hostSwept: @Sendable (Int) -> Void
     public let logger: Logger
 
     public init(store: LogStore, retentionMillis: Int64, interval: Duration, clock: any WallClock,
-                liveApps: @escaping @Sendable () async throws -> [Int64: Int64?], swept: @escaping @Sendable (Int) -> Void, logger: Logger) {
+                liveApps: @escaping @Sendable () async throws -> [Int64: Int64?], swept: @escaping @Sendable (Int) -> Void, hostSwept: @escaping @Sendable (Int) -> Void = { _ in }, logger: Logger) {
         self.store = store
         self.retentionMillis = retentionMillis
         self.interval = interval
         self.clock = clock
         self.liveApps = liveApps
         self.swept = swept
+        self.hostSwept = hostSwept
         self.logger = logger
     }
 
@@ -33,7 +37,7 @@ public struct LogRetentionService: Service {
         }
     }
 
-    /// One pass; returns the lines deleted.
+    /// One pass; returns the lines deleted (app and host).
     @discardableResult
     public func sweepOnce() async throws -> Int {
         do {
@@ -42,10 +46,14 @@ public struct LogRetentionService: Service {
             let cutoffs = try await liveApps().mapValues { own in own.map { now - $0 } }
             let deleted = try await store.sweep(keys: keys, defaultCutoff: now - retentionMillis, cutoffs: cutoffs)
             swept(deleted)
-            if deleted > 0 { logger.debug("App log lines deleted by retention", metadata: ["lines": "\(deleted)"]) }
-            return deleted
+            let hostDeleted = try await HostLogStore(database: store.database).sweep(before: now - retentionMillis)
+            hostSwept(hostDeleted)
+            if deleted + hostDeleted > 0 {
+                logger.debug("Log lines deleted by retention", metadata: ["app_lines": "\(deleted)", "host_lines": "\(hostDeleted)"])
+            }
+            return deleted + hostDeleted
         } catch {
-            logger.warning("App log retention sweep failed; it is retried at the next interval", metadata: ["error": "\(error)"])
+            logger.warning("Log retention sweep failed; it is retried at the next interval", metadata: ["error": "\(error)"])
             return 0
         }
     }

@@ -13,7 +13,7 @@ struct VigilCommand: AsyncParsableCommand {
             ServeCommand.self, EventsCommand.self, NodeTimelineCommand.self, SQLCommand.self, TokensCommand.self, UsersCommand.self, ServicePrincipalsCommand.self,
             GroupsCommand.self, PermissionsCommand.self, AccessCommand.self, VerifyCommand.self, LedgerCommand.self, AppsCommand.self,
             RunCommand.self, AgentCommand.self, ClustersCommand.self, JobCommand.self, JobsCommand.self, DetectionsCommand.self, AlertsCommand.self,
-            DeliveryCommand.self, ImportCommand.self,
+            DeliveryCommand.self, ImportCommand.self, HostLogsCommand.self,
         ]
     )
 }

@@ -64,6 +64,7 @@ struct AccessControlTests {
     static let categories: [String: String] = [
         "GET /health": "open", "GET /.well-known/databricks-config": "open",
         "POST /api/2.0/audit/events": "ingest", "POST /api/2.0/vigil/compute/node-timeline": "ingest", "POST /api/2.0/vigil/sources/kubernetes": "ingest",
+        "GET /api/2.0/vigil/host-logs": "readAll",
         "GET /api/2.0/audit/events": "read", "GET /api/2.0/audit/events/{event_id}": "read",
         "POST /api/2.0/sql/statements": "read",
         "GET /api/2.0/sql/statements/{statement_id}": "own", "GET /api/2.0/sql/statements/{statement_id}/result/chunks/{chunk_index}": "own",

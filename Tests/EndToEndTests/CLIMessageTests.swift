@@ -38,7 +38,7 @@ struct CLIMessageTests {
         Case(arguments: ["evnts", "list"], environment: offline, status: 2, stderr: "vigil: unknown command 'evnts'; did you mean 'vigil events'?\n"),
         Case(arguments: ["events", "lsit"], environment: offline, status: 2, stderr: "vigil: unknown command 'lsit'; did you mean 'vigil events list'?\n"),
         Case(arguments: ["frobnicate"], environment: offline, status: 2,
-             stderr: "vigil: unknown command 'frobnicate' for 'vigil'; commands: serve, events, node-timeline, sql, tokens, users, service-principals, groups, permissions, access, verify, ledger, apps, run, agent, clusters, job, jobs, detections, alerts, delivery, import\n"),
+             stderr: "vigil: unknown command 'frobnicate' for 'vigil'; commands: serve, events, node-timeline, sql, tokens, users, service-principals, groups, permissions, access, verify, ledger, apps, run, agent, clusters, job, jobs, detections, alerts, delivery, import, host-logs\n"),
     ]
 
     @Test("each problem is one line with the right exit status", arguments: cases)

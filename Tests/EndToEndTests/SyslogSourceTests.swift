@@ -8,7 +8,7 @@ import VigilTesting
 /// The syslog source against a real sender: util-linux `logger` over UDP (RFC 3164) and TCP (RFC 5424, octet-counted).
 @Suite("Syslog source")
 struct SyslogSourceEndToEndTests {
-    @Test("sshd and sudo lines sent by logger become audit events; other lines are counted as host logs; a resent line is stored once")
+    @Test("sshd and sudo lines sent by logger become audit events; other lines are kept as host logs; a resent line is stored once")
     func logins() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/logger") else {
             Issue.record("util-linux logger is missing (apt-get install bsdutils)")
@@ -57,6 +57,72 @@ struct SyslogSourceEndToEndTests {
             }
             let metrics = try await server.request(.GET, "/metrics").text
             #expect(metrics.contains(#"vigil_syslog_messages_total{outcome="audit_event"} 4"#))
+            // The cron line is a host log line, with what logger sent and the address it came from.
+            guard case .array(let hostLines)? = try await server.request(.GET, "/api/2.0/vigil/host-logs").json()["lines"] else {
+                Issue.record("no host lines")
+                return
+            }
+            #expect(hostLines.count == 1)
+            #expect(hostLines.first?["app_name"] == .string("cron"))
+            #expect(hostLines.first?["message"] == .string("(root) CMD (run-parts /etc/cron.hourly)"))
+            #expect(hostLines.first?["severity"] == .string("notice") && hostLines.first?["facility"] == .string("user"))
+            #expect(hostLines.first?["sender"] == .string("127.0.0.1"))
+        }
+    }
+
+    @Test("host log lines: filtered by host, app, severity, text and time through the API and `vigil host-logs`; bad filters are 400s naming the parameter")
+    func hostLogs() async throws {
+        var configuration = VigilConfiguration()
+        configuration.syslogListens = [try .init("udp://127.0.0.1:0")]
+        try await LiveServer.run(configuration: configuration) { server in
+            let receiver = try #require(server.application.syslog)
+            try await AppLogsTests.eventually(timeout: .seconds(10)) { receiver.boundPorts.withLock { $0.count } == 1 }
+            let udp = receiver.boundPorts.withLock { $0[0] }
+            let lines = [
+                "<30>1 2026-12-01T10:00:00Z web-1 systemd 1 - - Started nginx.service.",
+                "<2>1 2026-12-01T10:00:01Z web-1 kernel - - - Out of memory: Killed process 4242 (java)",
+                "<27>1 2026-12-01T10:00:02Z db-1 postgres 77 - - FATAL:  the database system is starting up \u{1B}[31m",
+                "<12>Dec  1 10:00:03 db-1 backup[9]: backup of /var/lib done",
+            ]
+            let sent = try await ExternalCommand.run("/usr/bin/python3", ["-c", """
+                import socket, sys
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                for line in sys.argv[1:]: s.sendto(line.encode(), ("127.0.0.1", \(udp)))
+                """] + lines)
+            #expect(sent.status == 0, "\(sent.stderr)")
+            try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                try await server.request(.GET, "/metrics").text.contains(#"vigil_syslog_messages_total{outcome="host_log"} 4"#)
+            }
+            func messages(_ query: String) async throws -> [String] {
+                guard case .array(let items)? = try await server.request(.GET, "/api/2.0/vigil/host-logs" + query).json()["lines"] else { return [] }
+                return items.compactMap { if case .string(let text)? = $0["message"] { text } else { nil } }
+            }
+            #expect(try await messages("?host=db-1").count == 2)
+            #expect(try await messages("?app_name=kernel") == ["Out of memory: Killed process 4242 (java)"])
+            #expect(try await messages("?severity=err").count == 2, "err and worse: the backup's warning is left out")
+            #expect(try await messages("?severity=warning").count == 3)
+            #expect(try await messages("?search=NGINX") == ["Started nginx.service."])
+            #expect(try await messages("?start_time=2026-12-01T10:00:01Z&end_time=2026-12-01T10:00:02Z").count == 1)
+            let two = try await server.request(.GET, "/api/2.0/vigil/host-logs?limit=2").json()
+            #expect(two["has_more"] == .bool(true))
+            for (query, named) in [("?severity=loud", "severity"), ("?limit=0", "limit"), ("?limit=10001", "limit"), ("?colour=red", "colour"),
+                                   ("?start_time=yesterday", "start_time"), ("?host=", "host"),
+                                   ("?start_time=2026-12-01T10:00:02Z&end_time=2026-12-01T10:00:01Z", "end_time")] {
+                let refused = try await server.request(.GET, "/api/2.0/vigil/host-logs" + query)
+                #expect(refused.status == 400, "\(query)")
+                #expect(refused.text.contains(named), "\(query): \(refused.text)")
+            }
+            // The CLI prints them oldest first as syslog-like lines, control characters escaped.
+            let environment = ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": server.adminToken]
+            let shown = try await CommandRunner.run(["host-logs", "--hostname", "db-1"], environment: environment)
+            #expect(shown.status == 0, "\(shown.stderr)")
+            let printed = shown.stdout.split(separator: "\n").map(String.init)
+            #expect(printed.count == 2)
+            #expect(printed.first?.hasPrefix("2026-12-01T10:00:02") == true && printed.first?.contains("db-1 postgres[77] err: FATAL:") == true)
+            #expect(shown.stdout.unicodeScalars.contains("\u{1B}") == false, "the escape character is shown escaped")
+            #expect(printed.last?.contains("backup[9] warning: backup of /var/lib done") == true)
+            let bad = try await CommandRunner.run(["host-logs", "--limit", "0"], environment: environment)
+            #expect(bad.status != 0 && bad.stderr.contains("--limit"))
         }
     }
 }

@@ -41,6 +41,7 @@ public enum RouteTable {
         APIRoute(.get, "/.well-known/databricks-config", .open, "vigil", "hostMetadata"),
         APIRoute(.post, "/api/2.0/audit/events", .ingest, "vigil", "ingestAuditEvents"),
         APIRoute(.post, "/api/2.0/vigil/sources/kubernetes", .ingest, "vigil", "ingestKubernetesAudit"),
+        APIRoute(.get, "/api/2.0/vigil/host-logs", .readWholeAuditLog, "vigil", "listHostLogs"),
         APIRoute(.get, "/api/2.0/audit/events", .readAuditLog, "vigil", "listAuditEvents"),
         APIRoute(.get, "/api/2.0/audit/events/{event_id}", .readAuditLog, "vigil", "getAuditEvent"),
         APIRoute(.post, "/api/2.0/vigil/compute/node-timeline", .ingest, "vigil", "ingestNodeTimeline"),

@@ -3,7 +3,7 @@ import GRDB
 import VigilCore
 import VigilStore
 
-/// `logs.sqlite` in the data folder: app log lines, apart from the audit ledger (`vigil.sqlite`), with a writer of
+/// `logs.sqlite` in the data folder: app log lines and host log lines (syslog), apart from the audit ledger (`vigil.sqlite`), with a writer of
 /// its own, so a flood of log lines never waits on, or delays, audit ingest.
 ///
 /// WAL with `synchronous=NORMAL`: a commit is not fsync'd, so a line acknowledged survives a crash of Vigil (the
@@ -64,6 +64,27 @@ public final class LogDatabase: Sendable {
                     lines INTEGER NOT NULL,
                     PRIMARY KEY (app_key, batch_key)
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("002_host_log_lines") { db in
+            // Lines a host sent to the syslog source that are not authentication events. `ts` is the message's own
+            // time (the receive time when it had none), `received` when Vigil got it; `host` is what the message
+            // claims, `sender` the address it came from.
+            try db.execute(sql: """
+                CREATE TABLE host_log_lines (
+                    id INTEGER PRIMARY KEY,
+                    ts INTEGER NOT NULL,
+                    received INTEGER NOT NULL,
+                    host TEXT,
+                    app_name TEXT,
+                    proc_id TEXT,
+                    facility INTEGER NOT NULL,
+                    severity INTEGER NOT NULL,
+                    message TEXT NOT NULL,
+                    sender TEXT
+                );
+                CREATE INDEX host_log_lines_ts ON host_log_lines(ts);
+                CREATE INDEX host_log_lines_host_ts ON host_log_lines(host, ts);
                 """)
         }
         return migrator

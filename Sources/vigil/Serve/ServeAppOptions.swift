@@ -11,7 +11,7 @@ struct ServeAppOptions: ParsableArguments {
 
     var publicURL: String? { publicURLOption ?? ProcessInfo.processInfo.environment["VIGIL_PUBLIC_URL"] }
 
-    @Option(name: .customLong("app-log-retention"), help: "How long app log lines are kept unless an app sets its own: a number with s, m, h or d (default 7d).")
+    @Option(name: .customLong("app-log-retention"), help: "How long app log lines (unless an app sets its own) and host log lines (syslog) are kept: a number with s, m, h or d (default 7d).")
     var retention: String = "7d"
 
     @Option(name: .customLong("app-log-rate"), help: "Lines per second each app may ship, sustained; past it pushes get 429 with Retry-After (0 = no limit).")
