@@ -57,13 +57,18 @@ public struct DeliverySection: Sendable, Equatable {
 /// problem refuses the start. `${NAME}` in a value is replaced by the environment variable NAME (for secrets,
 /// which then never sit in the file); an unset one is a problem, and values are never echoed in messages.
 ///
-/// The file holds `delivery:`, `forwarding:` and `sources:` (the syslog receiver; the Kubernetes source is an API
-/// endpoint and needs no configuration). Flags and `VIGIL_*` variables set everything else and keep precedence over the file.
+/// The file holds `delivery:`, `forwarding:`, `metrics:`, `sources:` (the syslog receiver; the Kubernetes source is an
+/// API endpoint and needs no configuration) and `notifications:`. Flags and `VIGIL_*` variables set everything else,
+/// and where both set a value (the syslog listen addresses, the notification defaults) the flag or variable wins.
 public struct ConfigFile: Sendable, Equatable {
     public var deliveries: [DeliverySection] = []
     public var forwards: [ForwardSection] = []
     /// `sources: syslog: listen: [udp://0.0.0.0:5514, tcp://0.0.0.0:5514]`
     public var syslogListens: [String] = []
+    /// `metrics:`: CloudWatch metrics destinations for Vigil's own figures.
+    public var metrics: [MetricsSection] = []
+    /// `notifications:`: defaults for alert notifications (the `--notify-*` and `--smtp-*` flags win).
+    public var notifications = NotificationsSection()
 
     public init(deliveries: [DeliverySection] = [], forwards: [ForwardSection] = [], syslogListens: [String] = []) {
         self.deliveries = deliveries
@@ -107,8 +112,10 @@ public struct ConfigFile: Sendable, Equatable {
                 case "delivery": file.deliveries = reader.deliveries(value)
                 case "forwarding": file.forwards = reader.forwards(value)
                 case "sources": file.syslogListens = reader.sources(value)
+                case "metrics": file.metrics = reader.metrics(value)
+                case "notifications": file.notifications = reader.notifications(value)
                 default:
-                    reader.fail(value, key, "is not a known section (want delivery, forwarding or sources)")
+                    reader.fail(value, key, "is not a known section (want delivery, forwarding, sources, metrics or notifications)")
                 }
             }
         }

@@ -15,9 +15,7 @@ import VigilStore
 public final class CloudWatchLogsForwarder: Forwarder {
     public let group: String
     public let stream: String
-    let endpoint: String
-    let signer: SigV4
-    let client: HTTPClient
+    let api: AWSJSONClient
     let created = Mutex(false)
     /// Events left out because CloudWatch would refuse them as older than 14 days.
     public let skippedOld = Mutex(0)
@@ -25,9 +23,10 @@ public final class CloudWatchLogsForwarder: Forwarder {
     public init(group: String, stream: String, region: String, endpoint: String?, credentials: SigV4.Credentials, client: HTTPClient = ExportHTTP.client) {
         self.group = group
         self.stream = stream
-        self.endpoint = endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "https://logs.\(region).amazonaws.com"
-        signer = SigV4(credentials: credentials, region: region, service: "logs")
-        self.client = client
+        api = AWSJSONClient(
+            endpoint: endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "https://logs.\(region).amazonaws.com",
+            signer: SigV4(credentials: credentials, region: region, service: "logs"), targetPrefix: "Logs_20140328",
+            contentType: "application/x-amz-json-1.1", what: "CloudWatch Logs", client: client)
     }
 
     public func send(_ events: [StoredEvent]) async throws {
@@ -91,32 +90,10 @@ public final class CloudWatchLogsForwarder: Forwarder {
     }
 
     func call(_ operation: String, body: [UInt8]) async throws -> (Int, String) {
-        guard let components = URLComponents(string: endpoint), let host = components.host else {
-            throw VigilError(.invalidParameter, "CloudWatch endpoint \(endpoint) is not a URL")
-        }
-        let hostHeader = host + (components.port.map { ":\($0)" } ?? "")
-        let payloadHash = Hex.encode(SHA256.hash(data: body))
-        var headers = [("Host", hostHeader), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "Logs_20140328.\(operation)")]
-        headers += signer.sign(method: "POST", path: "/", query: [], headers: headers, payloadHash: payloadHash, date: Date())
-        var request = HTTPClientRequest(url: endpoint + "/")
-        request.method = .POST
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
-        do { response = try await client.execute(request, timeout: .seconds(30)) } catch {
-            throw VigilError(.unavailable, "CloudWatch Logs \(operation): \(host) did not answer: \(type(of: error))")
-        }
-        var collected = try await response.body.collect(upTo: 1 << 20)
-        return (Int(response.status.code), collected.readString(length: collected.readableBytes) ?? "")
+        try await api.call(operation, body: body)
     }
 
-    /// `__type` without its namespace, and the message.
-    static func errorType(_ text: String) -> String {
-        guard let value = try? JSONParser.parse(Array(text.utf8)), case .string(let type)? = value["__type"] else { return String(text.prefix(200)) }
-        let name = type.split(separator: "#").last.map { String($0.split(separator: ":").first ?? "") } ?? type
-        if case .string(let message)? = value["message"] ?? value["Message"] { return "\(name): \(message)" }
-        return name
-    }
+    static func errorType(_ text: String) -> String { AWSJSONClient.errorType(text) }
 
     static func quoted(_ text: String) -> String {
         var writer = JSONWriter()

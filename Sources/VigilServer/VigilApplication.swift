@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import VigilAlerts
 import VigilAPI
 import HummingbirdWebSocket
@@ -41,6 +42,8 @@ public struct VigilApplication: Sendable {
     public let forwards: [ForwardService]
     /// The syslog source, when it listens anywhere.
     public let syslog: SyslogReceiver?
+    /// Publishers of Vigil's own figures to CloudWatch metrics.
+    public let metricPublishers: [CloudWatchMetricsPublisher]
     let dependencies: APIDependencies
     let clock: any WallClock
     let logger: Logger
@@ -121,14 +124,38 @@ public struct VigilApplication: Sendable {
         }
         sequencer.onCommit { [detections = dependencies.detections] in detections.enqueue($0) }
         dependencies.logStream = configuration.logStream
+        // The publishers read /metrics as the metric alarms do, each with a baseline of its own for counters.
+        let sampler = dependencies.metricAlarms.store.sampler
+        let metricPublishers = configuration.metricPublishers.map { entry in
+            CloudWatchMetricsPublisher(configuration: entry, readings: Self.figures(from: sampler, names: entry.include), clock: clock, logger: logger)
+        }
+        self.metricPublishers = metricPublishers
         dependencies.extraMetrics = { [deliveries, forwards, syslog] in
             await DeliveryMetrics.text(deliveries) + ForwardMetrics.text(forwards) + SyslogReceiver.metricsText(syslog)
+                + CloudWatchMetricsPublisher.metricsText(metricPublishers)
         }
         dependencies.servesTLS = tls != nil
         dependencies.gate = UnauthenticatedGate(limits: configuration.unauthenticated)
         let connections = connections
         dependencies.openConnections = { connections.openConnections }
         self.dependencies = dependencies
+    }
+
+    /// The figures of the series named, from `/metrics`: gauges as read, counters (and histogram parts) as their
+    /// increase since the last committed read; the publisher starts with the process, so before its first read
+    /// every counter stood at 0.
+    static func figures(from sampler: VigilMetricSampler, names: Set<String>) -> MetricReadings {
+        let baseline = Mutex(VigilMetricSampler.Previous(countingFromZero: names))
+        return { names in
+            guard let exposition = try await sampler.exposition() else { return ([], {}) }
+            var next = baseline.withLock { $0 }
+            let readings = VigilMetricSampler.readings(exposition, names: names, previous: &next)
+            let figures = readings.compactMap { sample, value in
+                value.map { MetricFigure(name: sample.name, dimensions: sample.labels.map { .init($0.name, $0.value) }, value: $0,
+                                         unit: exposition.isCumulative(sample.name) ? "Count" : "None") }
+            }
+            return (figures, { [next] in baseline.withLock { $0 = next } })
+        }
     }
 
     /// The number of leaves (events) in the ledger now.
@@ -195,6 +222,7 @@ public struct VigilApplication: Sendable {
         ]
         services += deliveries.map { $0 as any Service }
         services += forwards.map { $0 as any Service }
+        services += metricPublishers.map { $0 as any Service }
         if let syslog { services.append(syslog) }
         if let tls { services.append(TLSReloadService(certificates: tls, logger: logger)) }
         return Application(

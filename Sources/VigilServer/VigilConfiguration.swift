@@ -64,6 +64,8 @@ public struct VigilConfiguration: Sendable {
     public var deliveries: [DeliveryConfiguration] = []
     /// Where the audit log is forwarded (the configuration file's `forwarding:` entries).
     public var forwards: [ForwardConfiguration] = []
+    /// Where Vigil's own figures are published (the configuration file's `metrics:` entries).
+    public var metricPublishers: [CloudWatchMetricsPublisher.Configuration] = []
     /// Where the syslog source listens (`--syslog-listen`, `sources: syslog: listen:`): `udp://host:port`, `tcp://host:port`.
     public var syslogListens: [SyslogReceiver.Listen] = []
 

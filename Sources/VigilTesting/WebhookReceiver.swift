@@ -13,6 +13,8 @@ public final class WebhookReceiver: Sendable {
         public var path: String
         public var headers: [String: String]
         public var body: [UInt8]
+        /// The status it was answered with.
+        public var status: Int
         public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
@@ -47,19 +49,23 @@ public final class WebhookReceiver: Sendable {
                                         _ body: @Sendable (WebhookReceiver) async throws -> T) async throws -> T {
         let receiver = WebhookReceiver(script: script, fallback: fallback)
         let router = Router()
-        router.post("**") { request, _ -> Response in
+        // "**" matches every path but the root, where AWS's JSON protocols post.
+        let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             var request = request
             let bytes = try await request.collectBody(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let reply = receiver.state.withLock { state -> Reply in
-                state.received.append(Received(path: request.uri.path, headers: headers, body: Array(bytes.readableBytesView)))
-                return state.script.isEmpty ? receiver.fallback : state.script.removeFirst()
+                let reply = state.script.isEmpty ? receiver.fallback : state.script.removeFirst()
+                state.received.append(Received(path: request.uri.path, headers: headers, body: Array(bytes.readableBytesView), status: reply.status))
+                return reply
             }
             var fields = HTTPFields()
             for (name, value) in reply.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
             return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
         }
+        router.post("**", use: handle)
+        router.post("/", use: handle)
         var logger = Logger(label: "webhook-receiver")
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

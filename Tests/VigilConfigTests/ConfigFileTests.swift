@@ -79,7 +79,7 @@ struct ConfigFileTests {
             "vigil.yaml:12: delivery[4].colour: is not a delivery key (want name, url, interval, digest_interval, batch_events, and for s3:// endpoint, region, addressing, access_key_id, secret_access_key, session_token, part_size_mb)",
             "vigil.yaml:13: delivery[4].batch_events: want a whole number from 1 to 1000000",
             "vigil.yaml:15: forwarding[0].url: is required",
-            "vigil.yaml:16: extra: is not a known section (want delivery, forwarding or sources)",
+            "vigil.yaml:16: extra: is not a known section (want delivery, forwarding, sources, metrics or notifications)",
         ])
     }
 
@@ -195,6 +195,95 @@ struct ConfigFileTests {
         ])
     }
 
+    @Test("metrics entries: the namespace from the URL, interval, include list, credentials from ${ENV} or AWS_*; defaults")
+    func metrics() throws {
+        let file = try ConfigFile.parse("""
+            metrics:
+              - name: cw
+                url: cloudwatch-metrics://Vigil/Prod
+                interval: 30s
+                include: [vigil_ingest_events_accepted_total, vigil_forward_lag_seconds]
+                region: eu-west-1
+                endpoint: http://127.0.0.1:5000
+                access_key_id: ${KEY}
+                secret_access_key: ${SECRET}
+              - name: plain
+                url: cloudwatch-metrics://Vigil
+            """, path: "vigil.yaml", environment: ["KEY": "AKID", "SECRET": "s", "AWS_ACCESS_KEY_ID": "env-key", "AWS_SECRET_ACCESS_KEY": "env-secret"])
+        #expect(file.metrics.count == 2)
+        let first = file.metrics[0]
+        #expect(first.namespace == "Vigil/Prod" && first.intervalMillis == 30_000 && first.region == "eu-west-1")
+        #expect(first.include == ["vigil_ingest_events_accepted_total", "vigil_forward_lag_seconds"])
+        #expect(first.accessKeyID == "AKID" && first.secretAccessKey == "s" && first.endpoint == "http://127.0.0.1:5000")
+        let second = file.metrics[1]
+        #expect(second.intervalMillis == 60_000 && second.include == nil && second.accessKeyID == "env-key" && second.region == nil)
+    }
+
+    @Test("metrics refusals: a URL that is not cloudwatch-metrics://, a bad namespace, an interval under 1s, bad names, no credentials")
+    func metricsRefusals() {
+        #expect(problems("""
+            metrics:
+              - name: a
+                url: prometheus://x
+              - name: b
+                url: cloudwatch-metrics://AWS/EC2
+              - name: c
+                url: cloudwatch-metrics://a:b
+                interval: 500ms
+              - name: d
+                url: cloudwatch-metrics://Vigil
+                include: [ok_name, "bad name"]
+                colour: red
+              - url: cloudwatch-metrics://Vigil
+              - name: f
+                url: cloudwatch-metrics://Vigil
+            """, environment: ["AWS_ACCESS_KEY_ID": "k"]) == [
+            "vigil.yaml:3: metrics[0].url: want cloudwatch-metrics://NAMESPACE (the only metrics destination so far)",
+            "vigil.yaml:5: metrics[1].url: namespaces starting AWS/ are AWS's own",
+            "vigil.yaml:7: metrics[2].url: the namespace must be 1 to 255 printable ASCII characters without ':'",
+            "vigil.yaml:8: metrics[2].interval: want at least 1s (CloudWatch's finest resolution)",
+            "vigil.yaml:11: metrics[3].include: want a list of Vigil's metric names, as GET /metrics shows them (vigil_ingest_events_accepted_total)",
+            "vigil.yaml:12: metrics[3].colour: is not a metrics key (want name, url, interval, include, region, endpoint, access_key_id, secret_access_key, session_token)",
+            "vigil.yaml:13: metrics[4].name: is required",
+            "vigil.yaml:14: metrics[5].access_key_id: a CloudWatch metrics destination needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set",
+        ])
+        #expect(problems("metrics: {name: a}\n") == ["vigil.yaml:1: metrics: must be a list of destinations (- name: …, url: cloudwatch-metrics://NAMESPACE)"])
+    }
+
+    @Test("notifications: level defaults, grouping, SMTP with a ${ENV} password; every wrong key and value named")
+    func notifications() throws {
+        let file = try ConfigFile.parse("""
+            notifications:
+              defaults: {high: [oncall], critical: [oncall, pager]}
+              group_by: alertname
+              group_wait: 0
+              group_interval: 5m
+              smtp: {server: "smtp.internal:587", tls: starttls, username: vigil, password: "${PW}", from: vigil@example.com}
+            """, path: "vigil.yaml", environment: ["PW": "secret"])
+        let section = file.notifications
+        #expect(section.defaults == ["high": ["oncall"], "critical": ["oncall", "pager"]])
+        #expect(section.groupBy == "alertname" && section.groupWait == "0" && section.groupInterval == "5m" && section.repeatInterval == nil)
+        #expect(section.smtp.server == "smtp.internal:587" && section.smtp.tls == "starttls" && section.smtp.password == "secret")
+        #expect(section.smtp.from == "vigil@example.com" && section.smtp.caCertificate == nil)
+        #expect(problems("""
+            notifications:
+              defaults: {urgent: [a], high: []}
+              group_by: []
+              group_wait: soon
+              smtp: {tls: maybe, ca_cert: /nonexistent/ca.pem, port: 25}
+              colour: red
+            """) == [
+            "vigil.yaml:2: notifications.defaults.urgent: is not a level (want informational, low, medium, high, critical)",
+            "vigil.yaml:2: notifications.defaults.high: names no destination",
+            "vigil.yaml:3: notifications.group_by: want label names such as [alertname, severity], or '...'",
+            "vigil.yaml:4: notifications.group_wait: want 0 or a duration such as 30s, 5m or 4h",
+            "vigil.yaml:5: notifications.smtp.tls: want none, auto, starttls or tls",
+            "vigil.yaml:5: notifications.smtp.ca_cert: /nonexistent/ca.pem is not a readable file",
+            "vigil.yaml:5: notifications.smtp.port: is not an smtp key (want server, tls, username, password, ca_cert, from)",
+            "vigil.yaml:6: notifications.colour: is not a notifications key (want defaults, group_by, group_wait, group_interval, repeat_interval, smtp)",
+        ])
+    }
+
     @Test("a secret from the environment is never echoed in a problem")
     func secretsNotEchoed() {
         let found = problems("delivery:\n  - name: a\n    url: ${URL}\n", environment: ["URL": "s3cr3t-value"])
@@ -205,7 +294,7 @@ struct ConfigFileTests {
 
 /// The commented example in docs/ is a working file.
 struct ExampleConfigTests {
-    @Test("docs/vigil.example.yaml parses: one delivery and one forwarding entry, as commented")
+    @Test("docs/vigil.example.yaml parses: one delivery, forwarding and metrics entry, notification defaults, as commented")
     func example() throws {
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/vigil.example.yaml")
@@ -213,12 +302,15 @@ struct ExampleConfigTests {
         try "test".write(to: ca, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: ca) }
         let text = try String(contentsOf: docs, encoding: .utf8).replacingOccurrences(of: "/etc/vigil/siem-ca.pem", with: ca.path)
-        let file = try ConfigFile.parse(text, path: "vigil.example.yaml", environment: [:])
+        let file = try ConfigFile.parse(text, path: "vigil.example.yaml", environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"])
         #expect(file.deliveries.map(\.name) == ["lake"])
         #expect(file.deliveries.first?.digestIntervalMillis == 3_600_000)
         #expect(file.forwards.map(\.name) == ["siem"])
         #expect(file.forwards.first?.serviceNames == ["accounts", "apps"])
         #expect(file.forwards.first?.url == "syslog+tls://siem.internal:6514")
         #expect(file.syslogListens == ["udp://127.0.0.1:5514", "tcp://127.0.0.1:5514"])
+        #expect(file.metrics.map(\.namespace) == ["Vigil"] && file.metrics.first?.include?.count == 3)
+        #expect(file.notifications.defaults == ["high": ["oncall-slack"], "critical": ["oncall-slack", "pager"]])
+        #expect(file.notifications.groupBy == "alertname" && file.notifications.groupWait == "30s" && file.notifications.repeatInterval == "4h")
     }
 }

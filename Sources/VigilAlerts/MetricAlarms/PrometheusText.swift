@@ -1,3 +1,4 @@
+import VigilCore
 import VigilNotify
 
 /// Reads the Prometheus text exposition format (0.0.4), the shape of Vigil's own `/metrics`, so metric alarms can
@@ -122,10 +123,7 @@ public enum PrometheusText {
     }
 
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    public static func isMetricName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || first == "_" || first == ":" else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == ":") }
-    }
+    public static func isMetricName(_ name: String) -> Bool { MetricName.isValid(name) }
 
     /// A label value as the text format writes it: backslash, double quote and line feed escaped, scalar by scalar
     /// (a `Character` may join a quote with a combining mark, or CR with LF); other control characters, which the

@@ -45,6 +45,11 @@ public final class VigilMetricSampler: Sendable {
         var values: [String: Double] = [:]
         var names: Set<String> = []
         public init() {}
+        /// For a reader that starts with the process: its counters were 0 at the start, so a first reading of
+        /// `names` is its increase since then (rather than unknown).
+        public init(countingFromZero names: Set<String>) {
+            self.names = names
+        }
     }
 
     /// What to store for each series named in `names`: a gauge's reading, a counter's increase. A counter's first

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
+import VigilConfig
 import VigilCore
 import VigilLogs
 import VigilNotify
 import VigilServer
 
 /// `vigil serve`'s settings for alerts: the SMTP relay email destinations use, the destinations each rule level
-/// notifies when its rule names none, and when a detection alert resolves.
+/// notifies when its rule names none, and when a detection alert resolves. Each notification setting is taken from
+/// its flag, else its `VIGIL_*` variable, else the configuration file's `notifications:` section, else the default.
 struct ServeAlertOptions: ParsableArguments {
     @Option(name: .customLong("smtp-server"), help: "The SMTP relay for email destinations, host or host:port (env VIGIL_SMTP_SERVER; port 25, 465 with --smtp-tls tls).")
     var smtpServerOption: String?
@@ -27,16 +29,16 @@ struct ServeAlertOptions: ParsableArguments {
     var notifyDefaultOptions: [String] = []
 
     @Option(name: .customLong("notify-group-by"), help: "Label names whose values put alerts in one notification (Alertmanager's group_by), e.g. alertname or alertname,severity; '...' (the default) sends each alert alone.")
-    var groupBy: String = "..."
+    var groupByOption: String?
 
-    @Option(name: .customLong("notify-group-wait"), help: "How long a new group waits for more alerts before its first notification (Alertmanager's group_wait): 0 or a number with s, m, h or d.")
-    var groupWait: String = "0"
+    @Option(name: .customLong("notify-group-wait"), help: "How long a new group waits for more alerts before its first notification (Alertmanager's group_wait): 0 (the default) or a number with s, m, h or d.")
+    var groupWaitOption: String?
 
-    @Option(name: .customLong("notify-group-interval"), help: "How long after a group's notification the next one about its changes may go (group_interval): 0 or a number with s, m, h or d.")
-    var groupInterval: String = "0"
+    @Option(name: .customLong("notify-group-interval"), help: "How long after a group's notification the next one about its changes may go (group_interval): 0 (the default) or a number with s, m, h or d.")
+    var groupIntervalOption: String?
 
-    @Option(name: .customLong("notify-repeat-interval"), help: "How often an alert still TRIGGERED is notified again (repeat_interval); 0 never repeats.")
-    var repeatInterval: String = "4h"
+    @Option(name: .customLong("notify-repeat-interval"), help: "How often an alert still TRIGGERED is notified again (repeat_interval; default 4h); 0 never repeats.")
+    var repeatIntervalOption: String?
 
     @Option(name: .customLong("detection-alert-limit"), help: "At most this many alerts per detection rule per minute (a burst of that many, then an even rate); firings past it are counted in vigil_detection_alerts_suppressed_total and logged; 0 = no limit.")
     var detectionAlertLimit: Int = 600
@@ -45,14 +47,15 @@ struct ServeAlertOptions: ParsableArguments {
     var resolveAfter: String = "15m"
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
-    var smtpServer: String? { smtpServerOption ?? environment["VIGIL_SMTP_SERVER"] }
-    var smtpFrom: String { smtpFromOption ?? environment["VIGIL_SMTP_FROM"] ?? "vigil@localhost.localdomain" }
-    var smtpTLS: String { smtpTLSOption ?? environment["VIGIL_SMTP_TLS"] ?? "auto" }
-    var smtpUsername: String? { smtpUsernameOption ?? environment["VIGIL_SMTP_USERNAME"] }
-    var smtpCA: String? { smtpCAOption ?? environment["VIGIL_SMTP_CA_CERT"] }
 
-    /// The relay's settings, each problem named by its flag.
-    func smtp() throws -> SMTPSettings? {
+    /// The relay's settings, each problem named by its flag; `file` fills what no flag or variable sets.
+    func smtp(_ file: NotificationsSection.SMTP = .init()) throws -> SMTPSettings? {
+        let smtpServer = smtpServerOption ?? environment["VIGIL_SMTP_SERVER"] ?? file.server
+        let smtpFrom = smtpFromOption ?? environment["VIGIL_SMTP_FROM"] ?? file.from ?? "vigil@localhost.localdomain"
+        let smtpTLS = smtpTLSOption ?? environment["VIGIL_SMTP_TLS"] ?? file.tls ?? "auto"
+        let smtpUsername = smtpUsernameOption ?? environment["VIGIL_SMTP_USERNAME"] ?? file.username
+        let smtpCA = smtpCAOption ?? environment["VIGIL_SMTP_CA_CERT"] ?? file.caCertificate
+        let password = environment["VIGIL_SMTP_PASSWORD"] ?? file.password
         guard let smtpServer else {
             if smtpUsername != nil || smtpCAOption != nil || smtpTLSOption != nil {
                 throw ValidationError("--smtp-tls, --smtp-username and --smtp-ca-cert need --smtp-server")
@@ -66,8 +69,8 @@ struct ServeAlertOptions: ParsableArguments {
         do { settings = try SMTPSettings.parse(server: smtpServer, from: smtpFrom, security: security) } catch let error as VigilError { throw ValidationError(error.message) }
         if let username = smtpUsername {
             guard security != .none else { throw ValidationError("--smtp-username needs TLS: with --smtp-tls none the password would cross the network in clear") }
-            guard let password = environment["VIGIL_SMTP_PASSWORD"], !password.isEmpty else {
-                throw ValidationError("--smtp-username is set but VIGIL_SMTP_PASSWORD is not (the password is read from the environment only)")
+            guard let password, !password.isEmpty else {
+                throw ValidationError("--smtp-username is set but VIGIL_SMTP_PASSWORD is not (the password is read from the environment, or the configuration file's smtp.password as ${NAME})")
             }
             settings.username = username
             settings.password = password
@@ -79,8 +82,11 @@ struct ServeAlertOptions: ParsableArguments {
         }
         return settings
     }
-    var notifyDefaults: [String] {
-        notifyDefaultOptions.isEmpty ? (environment["VIGIL_NOTIFY_DEFAULTS"] ?? "").split(separator: ";").map(String.init) : notifyDefaultOptions
+    /// The flags' entries, else the variable's, else the file's (one source wins whole: they are not merged).
+    func notifyDefaults(_ file: NotificationsSection = .init()) -> [String] {
+        if !notifyDefaultOptions.isEmpty { return notifyDefaultOptions }
+        if let variable = environment["VIGIL_NOTIFY_DEFAULTS"], !variable.isEmpty { return variable.split(separator: ";").map(String.init) }
+        return file.defaults.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: ","))" }
     }
 
     static let levels = ["informational", "low", "medium", "high", "critical"]
@@ -109,18 +115,21 @@ struct ServeAlertOptions: ParsableArguments {
         return millis
     }
 
-    func grouping() throws -> NotificationGrouping {
+    func grouping(_ file: NotificationsSection = .init()) throws -> NotificationGrouping {
         let groupBy: [String]?
-        do { groupBy = try NotificationGrouping.parseGroupBy(self.groupBy) } catch let error as VigilError { throw ValidationError("--notify-group-by: \(error.message)") }
+        do { groupBy = try NotificationGrouping.parseGroupBy(groupByOption ?? file.groupBy ?? "...") } catch let error as VigilError {
+            throw ValidationError("--notify-group-by: \(error.message)")
+        }
         return NotificationGrouping(
-            groupBy: groupBy, groupWaitMillis: try Self.interval(groupWait, flag: "notify-group-wait"),
-            groupIntervalMillis: try Self.interval(groupInterval, flag: "notify-group-interval"),
-            repeatIntervalMillis: try Self.interval(repeatInterval, flag: "notify-repeat-interval"))
+            groupBy: groupBy, groupWaitMillis: try Self.interval(groupWaitOption ?? file.groupWait ?? "0", flag: "notify-group-wait"),
+            groupIntervalMillis: try Self.interval(groupIntervalOption ?? file.groupInterval ?? "0", flag: "notify-group-interval"),
+            repeatIntervalMillis: try Self.interval(repeatIntervalOption ?? file.repeatInterval ?? "4h", flag: "notify-repeat-interval"))
     }
 
+    /// The flags on their own. The SMTP settings are checked in `apply`, with the configuration file's values (a flag
+    /// such as --smtp-tls may complete the file's server).
     func validate() throws {
-        _ = try smtp()
-        _ = try Self.routing(notifyDefaults)
+        _ = try Self.routing(notifyDefaults())
         _ = try grouping()
         guard detectionAlertLimit >= 0 else { throw ValidationError("--detection-alert-limit must be 0 (no limit) or a positive number of alerts per rule per minute") }
         guard RetentionPeriod.millis(resolveAfter) != nil else {
@@ -128,10 +137,12 @@ struct ServeAlertOptions: ParsableArguments {
         }
     }
 
-    func apply(to configuration: inout VigilConfiguration) {
-        configuration.notifications.smtp = try? smtp()
-        configuration.notifications.routing = (try? Self.routing(notifyDefaults)) ?? NotificationRouting()
-        if let grouping = try? grouping() { configuration.notifications.routing.grouping = grouping }
+    /// Sets the notification settings from the flags, the variables and `file`; a problem that only the file's values
+    /// cause (a server without a port, a username without a password) is thrown here.
+    func apply(to configuration: inout VigilConfiguration, file: NotificationsSection = .init()) throws {
+        configuration.notifications.smtp = try smtp(file.smtp)
+        configuration.notifications.routing = try Self.routing(notifyDefaults(file))
+        configuration.notifications.routing.grouping = try grouping(file)
         if let millis = RetentionPeriod.millis(resolveAfter) { configuration.detections.resolveAfter = .milliseconds(millis) }
         configuration.detections.maxAlertsPerRulePerMinute = detectionAlertLimit
     }

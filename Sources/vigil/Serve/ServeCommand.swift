@@ -16,13 +16,14 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             On first start Vigil creates the user 'admin' and a token and writes the token to <data-dir>/admin-token \
             (mode 0600; it is never printed). Set VIGIL_ADMIN_TOKEN to choose the token instead. \
-            --config names a YAML file with delivery:, forwarding: and sources: entries (docs/vigil.example.yaml); flags set everything else. \
+            --config names a YAML file with delivery:, forwarding:, metrics:, sources: and notifications: sections (docs/vigil.example.yaml); \
+            flags set everything else, and a flag or VIGIL_* variable wins over the file where both set a value. \
             Environment: VIGIL_CONFIG, VIGIL_DATA_DIR, VIGIL_LISTEN_HOST, VIGIL_PORT, VIGIL_LOG_LEVEL, VIGIL_ADMIN_TOKEN, VIGIL_PUBLIC_URL. \
             SIGTERM or SIGINT stop the server after in-flight requests and queued events are written.
             """
     )
 
-    @Option(name: .customLong("config"), help: "YAML configuration file for delivery, forwarding and sources (env VIGIL_CONFIG); see docs/vigil.example.yaml.")
+    @Option(name: .customLong("config"), help: "YAML configuration file for delivery, forwarding, CloudWatch metrics, sources and notification defaults (env VIGIL_CONFIG); see docs/vigil.example.yaml.")
     var configFile: String? = ProcessInfo.processInfo.environment["VIGIL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
 
     @Option(name: .customLong("syslog-listen"), help: "Receive syslog (RFC 5424/3164; sshd and sudo logins become audit events): udp://host:port or tcp://host:port; repeatable (env VIGIL_SYSLOG_LISTEN, comma-separated).")
@@ -94,13 +95,16 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         var configuration = VigilConfiguration(dataDirectory: dataDirectory, host: host, port: port, logLevel: level)
+        var notifications = NotificationsSection()
         if let configFile {
             // Every problem in the file, each with its line, and no start.
             do {
                 let file = try ConfigFile.load(path: configFile)
                 configuration.deliveries = file.deliveries.map(DeliveryConfiguration.init)
                 configuration.forwards = file.forwards.map(ForwardConfiguration.init)
+                configuration.metricPublishers = file.metrics.map(CloudWatchMetricsPublisher.Configuration.init)
                 configuration.syslogListens = try file.syslogListens.map(SyslogReceiver.Listen.init)
+                notifications = file.notifications
             } catch let error as ConfigFile.Failure {
                 throw CLIFailure("the configuration file has problems:\n" + error.problems.joined(separator: "\n"))
             }
@@ -119,7 +123,10 @@ struct ServeCommand: AsyncParsableCommand {
         sql.apply(to: &configuration)
         transport.apply(to: &configuration)
         apps.apply(to: &configuration)
-        alerts.apply(to: &configuration)
+        do { try alerts.apply(to: &configuration, file: notifications) } catch let error as ValidationError where notifications != NotificationsSection() {
+            // The flags alone were checked before: the file's values (or their mix with the flags) are at fault.
+            throw CLIFailure("the notification settings (flags over the configuration file's notifications:) have a problem: \(error.message)")
+        }
         FileLimit.raiseForConnections(configuration.connections.maxConnections)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {
             configuration.adminToken = Secret(token)
@@ -198,5 +205,18 @@ extension ForwardConfiguration {
         if let key = section.accessKeyID, let secret = section.secretAccessKey {
             credentials = .init(accessKeyID: key, secretAccessKey: secret, sessionToken: section.sessionToken)
         }
+    }
+}
+
+extension CloudWatchMetricsPublisher.Configuration {
+    /// The configuration file's entry, as the publisher runs it (the file checked that credentials are present).
+    init(_ section: MetricsSection) {
+        self.init(name: section.name, namespace: section.namespace,
+                  include: Set(section.include ?? Self.defaultInclude),
+                  credentials: .init(accessKeyID: section.accessKeyID ?? "", secretAccessKey: section.secretAccessKey ?? "",
+                                     sessionToken: section.sessionToken))
+        intervalMillis = section.intervalMillis
+        region = section.region ?? "us-east-1"
+        endpoint = section.endpoint
     }
 }
