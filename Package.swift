@@ -208,12 +208,14 @@ let package = Package(
         .testTarget(name: "VigilNotifyTests", dependencies: [
             "VigilNotify", "VigilCore", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "VigilConfigTests", dependencies: ["VigilConfig"]),
         .testTarget(name: "VigilExportTests", dependencies: [
             "VigilExport", "VigilCore", "VigilLedger", "VigilStore", "VigilTesting", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "VigilLogsTests", dependencies: ["VigilLogs", "VigilCore", "VigilTesting"]),
         .testTarget(name: "VigilAgentTests", dependencies: ["VigilAgent", "VigilCore", "VigilTesting"]),

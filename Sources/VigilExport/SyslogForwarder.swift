@@ -13,6 +13,9 @@ public struct SyslogForwarder: Forwarder {
     public let port: Int
     public let hostname: String
     let tls: NIOSSLContext?
+    /// How long a TCP or TLS batch may take to be written: a receiver that accepts and stops reading fails the batch
+    /// (it is retried) instead of holding the destination, and a server stop, for ever.
+    var sendTimeout: Duration = .seconds(30)
 
     public init(transport: ForwardConfiguration.SyslogTransport, host: String, port: Int, hostname: String?, caCertificatePath: String?) throws {
         self.transport = transport
@@ -66,13 +69,13 @@ public struct SyslogForwarder: Forwarder {
         let frames = buffer
         do {
             // Bounded: a receiver that accepts and stops reading fails the batch instead of holding it (and a stop).
-            try await Self.within(.seconds(30)) {
+            try await Self.within(sendTimeout, onExpiry: { channel.close(promise: nil) }) {
                 try await channel.writeAndFlush(frames).get()
                 if plain {
                     // Half-close, then give the receiver a moment to read to the end and close its side: a receiver
                     // that closes on EOF (rsyslog does) has then read the whole batch.
                     try await channel.close(mode: .output).get()
-                    _ = try? await Self.within(.seconds(5)) { try await channel.closeFuture.get() }
+                    _ = try? await Self.within(.seconds(5), onExpiry: { channel.close(promise: nil) }) { try await channel.closeFuture.get() }
                 }
             }
             try? await channel.close().get()
@@ -82,11 +85,16 @@ public struct SyslogForwarder: Forwarder {
         }
     }
 
-    static func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs `body`, or throws once `limit` has passed. A task group waits for all its tasks, and a NIO future's
+    /// `get()` ignores cancellation, so `onExpiry` must make `body` end (closing the channel fails its pending
+    /// write); without it a receiver that stopped reading would hold the send for ever.
+    static func within<T: Sendable>(_ limit: Duration, onExpiry: @escaping @Sendable () -> Void,
+                                    _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: limit)
+                onExpiry()
                 throw VigilError(.unavailable, "no progress within \(limit)")
             }
             defer { group.cancelAll() }

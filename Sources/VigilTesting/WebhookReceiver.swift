@@ -6,11 +6,15 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// A real HTTP receiver on 127.0.0.1 for notification tests: it keeps every request it gets (path, headers, body)
+/// A real HTTP receiver on 127.0.0.1 for notification and export tests: it keeps every request it gets (method, path,
+/// query, headers, body; POST, PUT, GET and DELETE)
 /// and answers each with the next scripted reply (200 once the script runs out). Use `WebhookReceiver.run { ... }`.
 public final class WebhookReceiver: Sendable {
     public struct Received: Sendable {
+        public var method: String
         public var path: String
+        /// The raw query string, or nil.
+        public var query: String?
         public var headers: [String: String]
         public var body: [UInt8]
         /// The status it was answered with.
@@ -52,20 +56,23 @@ public final class WebhookReceiver: Sendable {
         // "**" matches every path but the root, where AWS's JSON protocols post.
         let handle: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             var request = request
-            let bytes = try await request.collectBody(upTo: 1 << 20)
+            let bytes = try await request.collectBody(upTo: 16 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let reply = receiver.state.withLock { state -> Reply in
                 let reply = state.script.isEmpty ? receiver.fallback : state.script.removeFirst()
-                state.received.append(Received(path: request.uri.path, headers: headers, body: Array(bytes.readableBytesView), status: reply.status))
+                state.received.append(Received(method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers,
+                                               body: Array(bytes.readableBytesView), status: reply.status))
                 return reply
             }
             var fields = HTTPFields()
             for (name, value) in reply.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
             return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
         }
-        router.post("**", use: handle)
-        router.post("/", use: handle)
+        for method in [HTTPRequest.Method.post, .put, .get, .delete] {
+            router.on("**", method: method, use: handle)
+            router.on("/", method: method, use: handle)
+        }
         var logger = Logger(label: "webhook-receiver")
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -1,3 +1,4 @@
+import NIOPosix
 import NIOSSL
 import Testing
 import VigilCore
@@ -81,6 +82,19 @@ struct SMTPClientTests {
         }
         #expect(failure?.permanent == false)
         #expect(failure?.description.contains("cannot connect to 127.0.0.1:\(port)") == true)
+    }
+
+    @Test("a relay that accepts and never greets is a retry once the timeout passes, not a send held for ever")
+    func silentRelay() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { server.close(promise: nil) }
+        var settings = SMTPSettings(host: "127.0.0.1", port: server.localAddress!.port!, from: "vigil@x.co")
+        settings.timeout = .seconds(1)
+        let started = ContinuousClock.now
+        let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
+        #expect(failure?.code == 421 && failure?.permanent == false)
+        #expect(failure?.description.contains("no answer within") == true, "\(failure?.description ?? "")")
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     /// A self-signed certificate for 127.0.0.1, the server's TLS context, and client settings that trust it.
