@@ -65,6 +65,8 @@ public struct ConfigFile: Sendable, Equatable {
     public var forwards: [ForwardSection] = []
     /// `sources: syslog: listen: [udp://0.0.0.0:5514, tcp://0.0.0.0:5514]`
     public var syslogListens: [String] = []
+    /// `sources: syslog: allow: [10.0.0.0/8, 192.0.2.7]`: the senders the syslog source takes; empty: any.
+    public var syslogAllow: [String] = []
     /// `metrics:`: CloudWatch metrics destinations for Vigil's own figures.
     public var metrics: [MetricsSection] = []
     /// `notifications:`: defaults for alert notifications (the `--notify-*` and `--smtp-*` flags win).
@@ -111,7 +113,7 @@ public struct ConfigFile: Sendable, Equatable {
                 switch key {
                 case "delivery": file.deliveries = reader.deliveries(value)
                 case "forwarding": file.forwards = reader.forwards(value)
-                case "sources": file.syslogListens = reader.sources(value)
+                case "sources": (file.syslogListens, file.syslogAllow) = reader.sources(value)
                 case "metrics": file.metrics = reader.metrics(value)
                 case "notifications": file.notifications = reader.notifications(value)
                 default:
@@ -425,17 +427,28 @@ struct ConfigReader {
         return result
     }
 
-    /// `sources: {syslog: {listen: [...]}}`; the Kubernetes source needs no entry (it is an endpoint).
-    mutating func sources(_ node: Node) -> [String] {
+    /// `sources: {syslog: {listen: [...], allow: [...]}}`; the Kubernetes source needs no entry (it is an endpoint).
+    mutating func sources(_ node: Node) -> (listens: [String], allow: [String]) {
         var listens: [String] = []
+        var allow: [String] = []
         for (key, value) in members(node, "sources") {
             guard key == "syslog" else {
                 fail(value, "sources.\(key)", "is not a source (want syslog; Kubernetes posts to /api/2.0/vigil/sources/kubernetes)")
                 continue
             }
             for (inner, listValue) in members(value, "sources.syslog") {
+                if inner == "allow" {
+                    for network in list(listValue, "sources.syslog.allow") ?? [] {
+                        if CIDR.entry(network) == nil {
+                            fail(listValue, "sources.syslog.allow", "\(network): want a network such as 10.0.0.0/8 or an address such as 192.0.2.7")
+                        } else {
+                            allow.append(network)
+                        }
+                    }
+                    continue
+                }
                 guard inner == "listen" else {
-                    fail(listValue, "sources.syslog.\(inner)", "is not a syslog key (want listen)")
+                    fail(listValue, "sources.syslog.\(inner)", "is not a syslog key (want listen or allow)")
                     continue
                 }
                 for address in list(listValue, "sources.syslog.listen") ?? [] {
@@ -447,6 +460,6 @@ struct ConfigReader {
                 }
             }
         }
-        return listens
+        return (listens, allow)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import Yams
 
 extension RuleReader {

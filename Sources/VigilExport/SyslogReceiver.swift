@@ -43,6 +43,8 @@ public final class SyslogReceiver: Service, Sendable {
         public var hostLines: Int64 = 0
         public var unparsable: Int64 = 0
         public var refused: Int64 = 0
+        /// Datagrams and TCP connections from an address outside the allow list.
+        public var denied: Int64 = 0
     }
 
     public let listens: [Listen]
@@ -60,11 +62,15 @@ public final class SyslogReceiver: Service, Sendable {
     static let maxPending = 100_000
     /// The ports bound, once listening (port 0 picks one).
     public let boundPorts = Mutex<[Int]>([])
+    /// The networks senders may be in; empty: any.
+    public let allow: [CIDR]
 
-    /// Without `hostLogs`, lines that are not authentication events are counted as `host_log` but not kept.
-    public init(listens: [Listen], sequencer: Sequencer, hostLogs: HostLogStore?, limits: IngestLimits, workspaceID: String?,
+    /// Without `hostLogs`, lines that are not authentication events are counted as `host_log` but not kept. With an
+    /// `allow` list, a datagram or TCP connection from any other address is dropped unread and counted as `denied`.
+    public init(listens: [Listen], allow: [CIDR] = [], sequencer: Sequencer, hostLogs: HostLogStore?, limits: IngestLimits, workspaceID: String?,
                 clock: any WallClock, logger: Logger) {
         self.listens = listens
+        self.allow = allow
         self.sequencer = sequencer
         self.hostLogs = hostLogs
         decoder = EventDecoder(limits: limits)
@@ -77,7 +83,8 @@ public final class SyslogReceiver: Service, Sendable {
 
     public func run() async throws {
         var channels: [Channel] = []
-        let receiver = Inbound { [weak self] line, sender in self?.receive(line, sender: sender) }
+        let receiver = Inbound(deliver: { [weak self] line, sender in self?.receive(line, sender: sender) },
+                               admit: { [weak self] sender in self?.admits(sender) ?? false })
         for listen in listens {
             let channel: Channel
             switch listen.transport {
@@ -91,7 +98,8 @@ public final class SyslogReceiver: Service, Sendable {
                 channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
                     .childChannelInitializer { child in
-                        child.eventLoop.makeCompletedFuture {
+                        guard receiver.admit(child.remoteAddress?.ipAddress) else { return child.close() }
+                        return child.eventLoop.makeCompletedFuture {
                             try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(SyslogFrameDecoder()))
                             try child.pipeline.syncOperations.addHandler(StreamHandler(receiver: receiver))
                         }
@@ -114,6 +122,17 @@ public final class SyslogReceiver: Service, Sendable {
     func flush() async {
         await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
         await store(pendingHostLines.withLock { taken in defer { taken.removeAll() }; return taken })
+    }
+
+    /// Whether `sender` may send: any address without an allow list; with one, an address inside it (an IPv4
+    /// address mapped into IPv6, as a dual-stack socket reports it, counts as the IPv4 address). Counts refusals.
+    func admits(_ sender: String?) -> Bool {
+        guard !allow.isEmpty else { return true }
+        var address = sender ?? ""
+        if address.lowercased().hasPrefix("::ffff:"), address.contains(".") { address = String(address.dropFirst(7)) }
+        if allow.contains(where: { $0.contains(address) }) { return true }
+        counters.withLock { $0.denied += 1 }
+        return false
     }
 
     /// Called on an event loop for each message received; `sender` is the address it came from.
@@ -212,9 +231,9 @@ public final class SyslogReceiver: Service, Sendable {
     public static func metricsText(_ receiver: SyslogReceiver?) -> String {
         guard let receiver else { return "" }
         let stats = receiver.stats
-        var out = "# HELP vigil_syslog_messages_total Syslog messages received, by outcome: audit_event (an sshd or sudo authentication line stored), duplicate, host_log (any other line, kept as a host log line), unparsable, refused (past a full queue, or not stored).\n# TYPE vigil_syslog_messages_total counter\n"
+        var out = "# HELP vigil_syslog_messages_total Syslog messages received, by outcome: audit_event (an sshd or sudo authentication line stored), duplicate, host_log (any other line, kept as a host log line), unparsable, refused (past a full queue, or not stored), denied (a datagram or TCP connection from outside the allow list).\n# TYPE vigil_syslog_messages_total counter\n"
         for (outcome, value) in [("audit_event", stats.auditEvents), ("duplicate", stats.duplicates), ("host_log", stats.hostLines),
-                                 ("unparsable", stats.unparsable), ("refused", stats.refused)] {
+                                 ("unparsable", stats.unparsable), ("refused", stats.refused), ("denied", stats.denied)] {
             out += "vigil_syslog_messages_total{outcome=\"\(outcome)\"} \(value)\n"
         }
         return out
@@ -222,7 +241,11 @@ public final class SyslogReceiver: Service, Sendable {
 
     final class Inbound: Sendable {
         let deliver: @Sendable (String, String?) -> Void
-        init(_ deliver: @escaping @Sendable (String, String?) -> Void) { self.deliver = deliver }
+        let admit: @Sendable (String?) -> Bool
+        init(deliver: @escaping @Sendable (String, String?) -> Void, admit: @escaping @Sendable (String?) -> Bool) {
+            self.deliver = deliver
+            self.admit = admit
+        }
     }
 
     final class DatagramHandler: ChannelInboundHandler, Sendable {
@@ -232,6 +255,7 @@ public final class SyslogReceiver: Service, Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
             var buffer = envelope.data
+            guard receiver.admit(envelope.remoteAddress.ipAddress) else { return }
             if let text = buffer.readString(length: buffer.readableBytes) {
                 receiver.deliver(text.hasSuffix("\n") ? String(text.dropLast()) : text, envelope.remoteAddress.ipAddress)
             }

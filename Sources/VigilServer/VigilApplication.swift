@@ -106,7 +106,7 @@ public struct VigilApplication: Sendable {
         }
         self.forwards = forwards
         syslog = configuration.syslogListens.isEmpty ? nil : SyslogReceiver(
-            listens: configuration.syslogListens, sequencer: sequencer, hostLogs: HostLogStore(database: logDatabase), limits: configuration.limits, workspaceID: configuration.workspaceID,
+            listens: configuration.syslogListens, allow: configuration.syslogAllow, sequencer: sequencer, hostLogs: HostLogStore(database: logDatabase), limits: configuration.limits, workspaceID: configuration.workspaceID,
             clock: clock, logger: logger)
         lifecycle = LifecycleLogger(sequencer: sequencer, ledger: LedgerStore(database: database), logger: logger)
         var dependencies = APIDependencies(

@@ -68,6 +68,8 @@ public struct VigilConfiguration: Sendable {
     public var metricPublishers: [CloudWatchMetricsPublisher.Configuration] = []
     /// Where the syslog source listens (`--syslog-listen`, `sources: syslog: listen:`): `udp://host:port`, `tcp://host:port`.
     public var syslogListens: [SyslogReceiver.Listen] = []
+    /// The senders the syslog source takes (`--syslog-allow`, `sources: syslog: allow:`); empty: any.
+    public var syslogAllow: [CIDR] = []
 
     public struct TLSFiles: Sendable {
         public var certificatePath: String

@@ -70,6 +70,39 @@ struct SyslogSourceEndToEndTests {
         }
     }
 
+    @Test("an allow list drops datagrams and TCP connections from other addresses unread (counted as denied) and takes those inside it")
+    func allowList() async throws {
+        for (allow, kept) in [("10.0.0.0/8", false), ("127.0.0.1", true)] {
+            var configuration = VigilConfiguration()
+            configuration.syslogListens = [try .init("udp://127.0.0.1:0"), try .init("tcp://127.0.0.1:0")]
+            configuration.syslogAllow = [try #require(CIDR.entry(allow))]
+            try await LiveServer.run(configuration: configuration) { server in
+                let receiver = try #require(server.application.syslog)
+                try await AppLogsTests.eventually(timeout: .seconds(10)) { receiver.boundPorts.withLock { $0.count } == 2 }
+                let (udp, tcp) = receiver.boundPorts.withLock { ($0[0], $0[1]) }
+                let line = "<38>1 2026-11-30T09:00:00Z web-1 sshd 811 - - Accepted publickey for deploy from 198.51.100.20 port 50022 ssh2"
+                let sent = try await ExternalCommand.run("/usr/bin/python3", ["-c", """
+                    import socket, sys
+                    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), ("127.0.0.1", \(udp)))
+                    t = socket.create_connection(("127.0.0.1", \(tcp)))
+                    try:
+                        t.sendall(b"<13>1 2026-11-30T09:00:01Z web-1 cron - - - tick\\n")
+                    except OSError:
+                        pass
+                    t.close()
+                    """, line])
+                #expect(sent.status == 0, "\(sent.stderr)")
+                try await AppLogsTests.eventually(timeout: .seconds(20)) {
+                    let stats = receiver.stats
+                    return kept ? stats.auditEvents == 1 && stats.hostLines == 1 : stats.denied == 2
+                }
+                let metrics = try await server.request(.GET, "/metrics").text
+                #expect(metrics.contains(#"vigil_syslog_messages_total{outcome="denied"} \#(kept ? 0 : 2)"#), "\(allow)")
+                #expect(receiver.stats.messages == (kept ? 2 : 0), "denied senders' lines are not read: \(allow)")
+            }
+        }
+    }
+
     @Test("host log lines: filtered by host, app, severity, text and time through the API and `vigil host-logs`; bad filters are 400s naming the parameter")
     func hostLogs() async throws {
         var configuration = VigilConfiguration()

@@ -191,7 +191,14 @@ struct ConfigFileTests {
         #expect(problems("sources:\n  kafka: {}\n  syslog:\n    listen: http://x:1\n    port: 1\n") == [
             "vigil.yaml:2: sources.kafka: is not a source (want syslog; Kubernetes posts to /api/2.0/vigil/sources/kubernetes)",
             "vigil.yaml:4: sources.syslog.listen: http://x:1: want udp://host:port or tcp://host:port",
-            "vigil.yaml:5: sources.syslog.port: is not a syslog key (want listen)",
+            "vigil.yaml:5: sources.syslog.port: is not a syslog key (want listen or allow)",
+        ])
+        let allowed = try ConfigFile.parse("sources:\n  syslog: {listen: [\"udp://0.0.0.0:5514\"], allow: [10.0.0.0/8, 192.0.2.7, \"2001:db8::/32\"]}\n",
+                                           path: "vigil.yaml", environment: [:])
+        #expect(allowed.syslogAllow == ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"])
+        #expect(problems("sources:\n  syslog:\n    allow: [10.0.0.0/33, web-1]\n") == [
+            "vigil.yaml:3: sources.syslog.allow: 10.0.0.0/33: want a network such as 10.0.0.0/8 or an address such as 192.0.2.7",
+            "vigil.yaml:3: sources.syslog.allow: web-1: want a network such as 10.0.0.0/8 or an address such as 192.0.2.7",
         ])
     }
 

@@ -29,6 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("syslog-listen"), help: "Receive syslog (RFC 5424/3164; sshd and sudo logins become audit events): udp://host:port or tcp://host:port; repeatable (env VIGIL_SYSLOG_LISTEN, comma-separated).")
     var syslogListen: [String] = (ProcessInfo.processInfo.environment["VIGIL_SYSLOG_LISTEN"] ?? "").split(separator: ",").map(String.init)
 
+    @Option(name: .customLong("syslog-allow"), help: "Take syslog only from this network or address (10.0.0.0/8, 192.0.2.7, 2001:db8::/32); repeatable; others are dropped unread and counted as denied (env VIGIL_SYSLOG_ALLOW, comma-separated; default: any sender).")
+    var syslogAllow: [String] = (ProcessInfo.processInfo.environment["VIGIL_SYSLOG_ALLOW"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+
     @Option(name: .customLong("data-dir"), help: "Data folder (env VIGIL_DATA_DIR).")
     var dataDirectory: String = ProcessInfo.processInfo.environment["VIGIL_DATA_DIR"] ?? "./vigil-data"
 
@@ -104,6 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
                 configuration.forwards = file.forwards.map(ForwardConfiguration.init)
                 configuration.metricPublishers = file.metrics.map(CloudWatchMetricsPublisher.Configuration.init)
                 configuration.syslogListens = try file.syslogListens.map(SyslogReceiver.Listen.init)
+                configuration.syslogAllow = file.syslogAllow.compactMap(CIDR.entry)
                 notifications = file.notifications
             } catch let error as ConfigFile.Failure {
                 throw CLIFailure("the configuration file has problems:\n" + error.problems.joined(separator: "\n"))
@@ -113,6 +117,14 @@ struct ServeCommand: AsyncParsableCommand {
         if !syslogListen.isEmpty {
             do { configuration.syslogListens = try syslogListen.map(SyslogReceiver.Listen.init) } catch let error as VigilError {
                 throw ValidationError("--syslog-listen \(error.message)")
+            }
+        }
+        if !syslogAllow.isEmpty {
+            configuration.syslogAllow = try syslogAllow.map { entry in
+                guard let network = CIDR.entry(entry) else {
+                    throw ValidationError("--syslog-allow \(entry): want a network such as 10.0.0.0/8 or an address such as 192.0.2.7")
+                }
+                return network
             }
         }
         configuration.limits = IngestLimits(

@@ -1,9 +1,9 @@
-/// An IPv4 or IPv6 network for the `cidr` modifier (`10.0.0.0/8`, `2001:db8::/32`).
-struct CIDR: Sendable, Equatable {
+/// An IPv4 or IPv6 network (`10.0.0.0/8`, `2001:db8::/32`): Sigma's `cidr` modifier, the syslog source's allow list.
+public struct CIDR: Sendable, Equatable {
     let network: [UInt8]
     let prefix: Int
 
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let bytes = Self.address(String(parts[0])), let prefix = Int(parts[1]),
               prefix >= 0, prefix <= bytes.count * 8
@@ -12,7 +12,12 @@ struct CIDR: Sendable, Equatable {
         self.prefix = prefix
     }
 
-    func contains(_ text: String) -> Bool {
+    /// An allow-list entry: a network (`10.0.0.0/8`) or one address (`192.0.2.7` is `/32`, `2001:db8::1` is `/128`).
+    public static func entry(_ text: String) -> CIDR? {
+        CIDR(text) ?? (text.contains("/") ? nil : CIDR(text + (text.contains(":") ? "/128" : "/32")))
+    }
+
+    public func contains(_ text: String) -> Bool {
         guard let bytes = Self.address(text), bytes.count == network.count else { return false }
         var left = prefix
         for index in 0..<bytes.count where left > 0 {
