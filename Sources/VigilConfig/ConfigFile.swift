@@ -268,11 +268,7 @@ struct ConfigReader {
                             fail(value, "\(prefix).batch_events", "want a whole number from 1 to 1000000")
                         }
                     }
-                case "endpoint":
-                    s3.endpoint = string(value, "\(prefix).endpoint")
-                    if let text = s3.endpoint, !(text.hasPrefix("http://") || text.hasPrefix("https://")) || URLComponents(string: text)?.host == nil {
-                        fail(value, "\(prefix).endpoint", "want an http:// or https:// URL with a host")
-                    }
+                case "endpoint": s3.endpoint = endpoint(value, "\(prefix).endpoint")
                 case "region": s3.region = string(value, "\(prefix).region")
                 case "addressing":
                     s3.addressing = string(value, "\(prefix).addressing")
@@ -290,18 +286,7 @@ struct ConfigReader {
                     fail(value, "\(prefix).\(key)", "is not a delivery key (want name, url, interval, digest_interval, batch_events, and for s3:// endpoint, region, addressing, access_key_id, secret_access_key, session_token, part_size_mb)")
                 }
             }
-            guard let name else {
-                fail(item, "\(prefix).name", "is required")
-                continue
-            }
-            guard DeliverySection.validName(name) else {
-                fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _")
-                continue
-            }
-            guard names.insert(name).inserted else {
-                fail(item, "\(prefix).name", "\(name) is used by an earlier entry; names must be unique")
-                continue
-            }
+            guard entryName(item, prefix, name, &names), let name else { continue }
             guard let url else {
                 if !sawURL { fail(item, "\(prefix).url", "is required") }
                 continue
@@ -310,10 +295,7 @@ struct ConfigReader {
             entry.name = name
             entry.url = url
             if url.hasPrefix("s3://") {
-                entry.accessKeyID = entry.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"]
-                entry.secretAccessKey = entry.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"]
-                entry.sessionToken = entry.sessionToken ?? environment["AWS_SESSION_TOKEN"]
-                entry.region = entry.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+                awsDefaults(&entry.accessKeyID, &entry.secretAccessKey, &entry.sessionToken, &entry.region)
                 if entry.accessKeyID == nil || entry.secretAccessKey == nil {
                     fail(item, "\(prefix).access_key_id", "an s3:// delivery needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set")
                     continue
@@ -335,6 +317,41 @@ struct ConfigReader {
         return string(node, key).map { [$0] }
     }
 
+    /// A list entry's `name:`: given, well-formed and not used by an earlier entry of the list (each refusal named).
+    mutating func entryName(_ item: Node, _ prefix: String, _ name: String?, _ names: inout Set<String>) -> Bool {
+        guard let name else {
+            fail(item, "\(prefix).name", "is required")
+            return false
+        }
+        guard DeliverySection.validName(name) else {
+            fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _")
+            return false
+        }
+        guard names.insert(name).inserted else {
+            fail(item, "\(prefix).name", "\(name) is used by an earlier entry; names must be unique")
+            return false
+        }
+        return true
+    }
+
+    /// An `endpoint:` value: an http:// or https:// URL with a host; nil (and a problem) otherwise.
+    mutating func endpoint(_ node: Node, _ field: String) -> String? {
+        guard let text = string(node, field) else { return nil }
+        guard text.hasPrefix("http://") || text.hasPrefix("https://"), URLComponents(string: text)?.host != nil else {
+            fail(node, field, "want an http:// or https:// URL with a host")
+            return nil
+        }
+        return text
+    }
+
+    /// AWS credentials and region from the `AWS_*` variables where the entry gives none, as the AWS SDKs take them.
+    func awsDefaults(_ accessKeyID: inout String?, _ secretAccessKey: inout String?, _ sessionToken: inout String?, _ region: inout String?) {
+        accessKeyID = accessKeyID ?? environment["AWS_ACCESS_KEY_ID"]
+        secretAccessKey = secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"]
+        sessionToken = sessionToken ?? environment["AWS_SESSION_TOKEN"]
+        region = region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+    }
+
     mutating func forwards(_ node: Node) -> [ForwardSection] {
         guard case .sequence(let items) = node else {
             fail(node, "forwarding", "must be a list of destinations (- name: …, url: …)")
@@ -345,13 +362,13 @@ struct ConfigReader {
         for (index, item) in items.enumerated() {
             let prefix = "forwarding[\(index)]"
             var entry = ForwardSection(name: "", url: "")
-            var sawName = false, sawURL = false, valid = true
+            var name: String?
+            var sawURL = false, valid = true
             for (key, value) in members(item, prefix) {
                 let field = "\(prefix).\(key)"
                 switch key {
                 case "name":
-                    sawName = true
-                    entry.name = string(value, field) ?? ""
+                    name = string(value, field)
                 case "url":
                     sawURL = true
                     entry.url = string(value, field) ?? ""
@@ -391,11 +408,8 @@ struct ConfigReader {
                 case "signing_secret": entry.signingSecret = string(value, field)
                 case "region": entry.region = string(value, field)
                 case "endpoint":
-                    entry.endpoint = string(value, field)
-                    if let text = entry.endpoint, !(text.hasPrefix("http://") || text.hasPrefix("https://")) || URLComponents(string: text)?.host == nil {
-                        fail(value, field, "want an http:// or https:// URL with a host")
-                        valid = false
-                    }
+                    entry.endpoint = endpoint(value, field)
+                    if entry.endpoint == nil { valid = false }
                 case "access_key_id": entry.accessKeyID = string(value, field)
                 case "secret_access_key": entry.secretAccessKey = string(value, field)
                 case "session_token": entry.sessionToken = string(value, field)
@@ -404,19 +418,14 @@ struct ConfigReader {
                     valid = false
                 }
             }
-            if !sawName { fail(item, "\(prefix).name", "is required"); valid = false }
-            else if !DeliverySection.validName(entry.name) { fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _"); valid = false }
-            else if !names.insert(entry.name).inserted { fail(item, "\(prefix).name", "\(entry.name) is used by an earlier entry; names must be unique"); valid = false }
+            if entryName(item, prefix, name, &names), let name { entry.name = name } else { valid = false }
             if !sawURL { fail(item, "\(prefix).url", "is required"); valid = false }
             if entry.url.hasPrefix("splunk-hec+"), entry.token == nil {
                 fail(item, "\(prefix).token", "a Splunk HEC destination needs token (as ${NAME})")
                 valid = false
             }
             if entry.url.hasPrefix("cloudwatch-logs://") {
-                entry.accessKeyID = entry.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"]
-                entry.secretAccessKey = entry.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"]
-                entry.sessionToken = entry.sessionToken ?? environment["AWS_SESSION_TOKEN"]
-                entry.region = entry.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+                awsDefaults(&entry.accessKeyID, &entry.secretAccessKey, &entry.sessionToken, &entry.region)
                 if entry.accessKeyID == nil || entry.secretAccessKey == nil {
                     fail(item, "\(prefix).access_key_id", "a CloudWatch Logs destination needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set")
                     valid = false

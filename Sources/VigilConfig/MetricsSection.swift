@@ -58,13 +58,13 @@ extension ConfigReader {
         for (index, item) in items.enumerated() {
             let prefix = "metrics[\(index)]"
             var entry = MetricsSection(name: "", url: "")
-            var sawName = false, sawURL = false, valid = true
+            var name: String?
+            var sawURL = false, valid = true
             for (key, value) in members(item, prefix) {
                 let field = "\(prefix).\(key)"
                 switch key {
                 case "name":
-                    sawName = true
-                    entry.name = string(value, field) ?? ""
+                    name = string(value, field)
                 case "url":
                     sawURL = true
                     entry.url = string(value, field) ?? ""
@@ -93,11 +93,8 @@ extension ConfigReader {
                     }
                 case "region": entry.region = string(value, field)
                 case "endpoint":
-                    entry.endpoint = string(value, field)
-                    if let text = entry.endpoint, !(text.hasPrefix("http://") || text.hasPrefix("https://")) || URLComponents(string: text)?.host == nil {
-                        fail(value, field, "want an http:// or https:// URL with a host")
-                        valid = false
-                    }
+                    entry.endpoint = endpoint(value, field)
+                    if entry.endpoint == nil { valid = false }
                 case "access_key_id": entry.accessKeyID = string(value, field)
                 case "secret_access_key": entry.secretAccessKey = string(value, field)
                 case "session_token": entry.sessionToken = string(value, field)
@@ -106,14 +103,9 @@ extension ConfigReader {
                     valid = false
                 }
             }
-            if !sawName { fail(item, "\(prefix).name", "is required"); valid = false }
-            else if !DeliverySection.validName(entry.name) { fail(item, "\(prefix).name", "want 1 to 64 characters from A-Z, a-z, 0-9, - and _"); valid = false }
-            else if !names.insert(entry.name).inserted { fail(item, "\(prefix).name", "\(entry.name) is used by an earlier entry; names must be unique"); valid = false }
+            if entryName(item, prefix, name, &names), let name { entry.name = name } else { valid = false }
             if !sawURL { fail(item, "\(prefix).url", "is required"); valid = false }
-            entry.accessKeyID = entry.accessKeyID ?? environment["AWS_ACCESS_KEY_ID"]
-            entry.secretAccessKey = entry.secretAccessKey ?? environment["AWS_SECRET_ACCESS_KEY"]
-            entry.sessionToken = entry.sessionToken ?? environment["AWS_SESSION_TOKEN"]
-            entry.region = entry.region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+            awsDefaults(&entry.accessKeyID, &entry.secretAccessKey, &entry.sessionToken, &entry.region)
             if valid, entry.accessKeyID == nil || entry.secretAccessKey == nil {
                 fail(item, "\(prefix).access_key_id", "a CloudWatch metrics destination needs access_key_id and secret_access_key (as ${NAME}), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set")
                 valid = false
