@@ -29,11 +29,12 @@ struct SyslogSendTests {
         } catch let error as VigilError {
             #expect(error.message.contains("syslog tcp://127.0.0.1:") && error.message.contains("the send failed"), "\(error.message)")
         }
-        // The bound, not the batch, decides: far less than the minutes an unbounded write would wait.
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // The bound, not the batch, decides (an unbounded write waits for ever). Generous: the full suite on two
+        // cores was seen to run a 5 s wait 12 s late.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
-    @Test("a receiver that reads everything but never closes its side: the batch counts as sent after the 5 s wait, well within the bound")
+    @Test("a receiver that reads everything but never closes its side: the batch counts as sent after the 5 s wait, not failed by the bound")
     func receiverNeverCloses() async throws {
         // Reads (and drops) every byte, and keeps the connection open after the sender's half-close.
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -41,10 +42,10 @@ struct SyslogSendTests {
             .bind(host: "127.0.0.1", port: 0).get()
         defer { server.close(promise: nil) }
         var forwarder = try SyslogForwarder(transport: .tcp, host: "127.0.0.1", port: server.localAddress!.port!, hostname: nil, caCertificatePath: nil)
-        forwarder.sendTimeout = .seconds(20)
-        let started = ContinuousClock.now
+        // Far above the 5 s wait: had the wait not ended by itself, this bound would close the channel and the send
+        // would throw.
+        forwarder.sendTimeout = .seconds(120)
         try await forwarder.send([StoredEvent(seq: 0, event: EventFixtures.event(0, endMillis: 1_796_000_000_000), receivedMillis: 0)])
-        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test("a receiver that is not listening fails the batch at once, naming the destination")

@@ -94,7 +94,7 @@ struct SMTPClientTests {
         let failure = await Self.failure { try await SMTPClient.send(settings, to: ["a@x.co"], subject: "s", body: "b") }
         #expect(failure?.code == 421 && failure?.permanent == false)
         #expect(failure?.description.contains("no answer within") == true, "\(failure?.description ?? "")")
-        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(ContinuousClock.now - started < .seconds(60), "the timeout ended the send")
     }
 
     /// A self-signed certificate for 127.0.0.1, the server's TLS context, and client settings that trust it.
