@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import Yams
 
 /// `notifications:`: the defaults alert notifications use, as the `--notify-*` and `--smtp-*` flags set them. A
@@ -62,8 +63,9 @@ extension ConfigReader {
                 }
             case "group_wait", "group_interval", "repeat_interval":
                 guard let text = string(value, field) else { continue }
-                guard text == "0" || (ConfigFile.durationMillis(text) ?? 0) > 0 else {
-                    fail(value, field, "want 0 or a duration such as 30s, 5m or 4h")
+                // The flags' spelling, checked by the same parser (a bare number or ms would pass here and fail there).
+                guard text == "0" || RetentionPeriod.millis(text) != nil else {
+                    fail(value, field, "want 0 or a number with s, m, h or d, such as 30s, 5m or 4h")
                     continue
                 }
                 switch key {

@@ -22,19 +22,23 @@ public struct MetricFigure: Sendable, Equatable {
     public var value: Double
     /// `Count` for counters (increases), `None` for gauges.
     public var unit: String
+    /// The series' identity (`name{label="value"}`): what `commit` is told was published.
+    public var series: String
 
-    public init(name: String, dimensions: [Dimension], value: Double, unit: String) {
+    public init(name: String, dimensions: [Dimension], value: Double, unit: String, series: String? = nil) {
         self.name = name
         self.dimensions = dimensions
         self.value = value
         self.unit = unit
+        self.series = series ?? name + dimensions.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
     }
 }
 
-/// What the publisher reads each period: the figures of the series named, and a `commit` to call once they are
-/// published, so that a failed publication leaves the counters' baseline where it was and the next period's
-/// increase covers both (nothing is lost to a CloudWatch outage, it arrives late).
-public typealias MetricReadings = @Sendable (Set<String>) async throws -> (figures: [MetricFigure], commit: @Sendable () -> Void)
+/// What the publisher reads each period: the figures of the series named, and a `commit` to call with the series
+/// each accepted request held, so that only those counters' baseline moves. A refused request leaves its series'
+/// baseline where it was and the next period's increase covers both: nothing is lost to a CloudWatch outage, and
+/// nothing is counted twice when one request of several fails.
+public typealias MetricReadings = @Sendable (Set<String>) async throws -> (figures: [MetricFigure], commit: @Sendable (Set<String>) -> Void)
 
 /// CloudWatch metrics for Vigil's own figures (reference interop-formats.md §3.2): every `interval`, the series
 /// named in `include` are read from `/metrics` and sent with `PutMetricData` (JSON 1.0, what current SDKs send,
@@ -122,7 +126,8 @@ public final class CloudWatchMetricsPublisher: Service, Sendable {
     @discardableResult
     public func publishOnce() async throws -> Int {
         let (figures, commit) = try await readings(configuration.include)
-        let present = Set(figures.map(\.name))
+        // A histogram or summary named by its family is published as its `_count` and `_sum`.
+        let present = Set(figures.flatMap { [$0.name, String($0.name.dropLast(6)), String($0.name.dropLast(4))] })
         let newlyMissing = missingWarned.withLock { warned -> [String] in
             let missing = configuration.include.subtracting(present).subtracting(warned)
             warned.formUnion(missing)
@@ -144,9 +149,9 @@ public final class CloudWatchMetricsPublisher: Service, Sendable {
                 throw VigilError(.unavailable, "CloudWatch PutMetricData: HTTP \(status) \(AWSJSONClient.errorType(text))")
             }
             sent += chunk.count
+            commit(Set(chunk.map(\.series)))
             counters.withLock { $0.figures += Int64(chunk.count) }
         }
-        commit()
         counters.withLock { $0.lastSuccessMillis = clock.nowMillis() }
         return sent
     }

@@ -13,9 +13,11 @@ public struct SyslogForwarder: Forwarder {
     public let port: Int
     public let hostname: String
     let tls: NIOSSLContext?
-    /// How long a TCP or TLS batch may take to be written: a receiver that accepts and stops reading fails the batch
-    /// (it is retried) instead of holding the destination, and a server stop, for ever.
+    /// How long a TCP or TLS batch may take to be written: `sendTimeout`, plus a second for each `minimumRate` bytes
+    /// of the batch (so a large batch over a slow link is not failed for ever). A receiver that accepts and stops
+    /// reading fails the batch (it is retried) instead of holding the destination, and a server stop, for ever.
     var sendTimeout: Duration = .seconds(30)
+    var minimumRate = 64 << 10
 
     public init(transport: ForwardConfiguration.SyslogTransport, host: String, port: Int, hostname: String?, caCertificatePath: String?) throws {
         self.transport = transport
@@ -67,9 +69,10 @@ public struct SyslogForwarder: Forwarder {
         for message in messages { buffer.writeBytes(SyslogFormat.frame(message)) }
         let plain = transport == .tcp
         let frames = buffer
+        let limit = sendTimeout + .seconds(frames.readableBytes / max(minimumRate, 1))
         do {
             // Bounded: a receiver that accepts and stops reading fails the batch instead of holding it (and a stop).
-            try await Self.within(sendTimeout, onExpiry: { channel.close(promise: nil) }) {
+            try await Self.within(limit, onExpiry: { channel.close(promise: nil) }) {
                 try await channel.writeAndFlush(frames).get()
                 if plain {
                     // Half-close, then give the receiver a moment to read to the end and close its side: a receiver
@@ -95,7 +98,7 @@ public struct SyslogForwarder: Forwarder {
             group.addTask {
                 try await Task.sleep(for: limit)
                 onExpiry()
-                throw VigilError(.unavailable, "no progress within \(limit)")
+                throw VigilError(.unavailable, "not done within \(limit)")
             }
             defer { group.cancelAll() }
             return try await group.next()!

@@ -13,7 +13,8 @@ import VigilStore
 /// sudo authentication lines into audit events (`AuthLogParser`), and commits them through the same validation
 /// and sequencer as the ingest API, every 100 ms. Other lines are host log lines, kept in `logs.sqlite`
 /// (`HostLogStore`, read at `GET /api/2.0/vigil/host-logs`) with the app logs' retention. Both queues are bounded
-/// (`maxPending` each): what arrives past them is counted as refused, never waited for (UDP senders cannot be slowed).
+/// (`maxPending` each, host lines also by bytes): what arrives past them is counted as refused, never waited for (UDP
+/// senders cannot be slowed).
 public final class SyslogReceiver: Service, Sendable {
     public struct Listen: Sendable, Equatable {
         public enum Transport: String, Sendable, CaseIterable { case udp, tcp }
@@ -56,8 +57,12 @@ public final class SyslogReceiver: Service, Sendable {
     let counters = Mutex(Counters())
     /// Audit events parsed and waiting for the next commit (every 100 ms); bounded, past it counted as refused.
     let pending = Mutex<[PreparedEvent]>([])
-    /// Host log lines waiting for the next commit; bounded like `pending`.
-    let pendingHostLines = Mutex<[HostLogLine]>([])
+    /// Host log lines waiting for the next commit, and their message bytes: bounded by count like `pending`, and by
+    /// `maxPendingHostBytes`.
+    let pendingHostLines = Mutex<(lines: [HostLogLine], bytes: Int)>(([], 0))
+    static let maxPendingHostBytes = 64 << 20
+    /// A host line's message is cut past this many bytes (a TCP frame may hold 64 KiB).
+    static let maxHostLineBytes = 8192
     let hostLogs: HostLogStore?
     static let maxPending = 100_000
     /// The ports bound, once listening (port 0 picks one).
@@ -121,24 +126,28 @@ public final class SyslogReceiver: Service, Sendable {
     /// Commits what the queues hold.
     func flush() async {
         await commit(pending.withLock { taken in defer { taken.removeAll() }; return taken })
-        await store(pendingHostLines.withLock { taken in defer { taken.removeAll() }; return taken })
+        await store(pendingHostLines.withLock { taken in defer { taken = ([], 0) }; return taken.lines })
     }
 
     /// Whether `sender` may send: any address without an allow list; with one, an address inside it (an IPv4
     /// address mapped into IPv6, as a dual-stack socket reports it, counts as the IPv4 address). Counts refusals.
     func admits(_ sender: String?) -> Bool {
         guard !allow.isEmpty else { return true }
-        var address = sender ?? ""
-        if address.lowercased().hasPrefix("::ffff:"), address.contains(".") { address = String(address.dropFirst(7)) }
+        let address = Self.plainAddress(sender ?? "")
         if allow.contains(where: { $0.contains(address) }) { return true }
         counters.withLock { $0.denied += 1 }
         return false
     }
 
+    /// An IPv4 address as a dual-stack socket reports it (`::ffff:10.1.2.3`) as plain IPv4; others as they are.
+    static func plainAddress(_ address: String) -> String {
+        address.lowercased().hasPrefix("::ffff:") && address.contains(".") ? String(address.dropFirst(7)) : address
+    }
+
     /// Called on an event loop for each message received; `sender` is the address it came from.
     func receive(_ line: String, sender: String?) {
         let kept: Bool
-        switch handle(line, sender: sender) {
+        switch handle(line, sender: sender.map(Self.plainAddress)) {
         case nil: return
         case .auditEvent(let prepared):
             kept = pending.withLock { queue -> Bool in
@@ -152,8 +161,10 @@ public final class SyslogReceiver: Service, Sendable {
                 return
             }
             kept = pendingHostLines.withLock { queue -> Bool in
-                guard queue.count < Self.maxPending else { return false }
-                queue.append(hostLine)
+                let size = hostLine.message.utf8.count
+                guard queue.lines.count < Self.maxPending, queue.bytes + size <= Self.maxPendingHostBytes else { return false }
+                queue.lines.append(hostLine)
+                queue.bytes += size
                 return true
             }
         }
@@ -175,9 +186,16 @@ public final class SyslogReceiver: Service, Sendable {
             return nil
         }
         guard var event = AuthLogParser.event(message, workspaceID: workspaceID) else {
+            // A time ahead of the clock (past ingest's allowed skew) is the receive time: a sender's clock must not
+            // put a line above every real one. The message is cut at `maxHostLineBytes`.
+            let time = message.timestampMillis > now + decoder.limits.maxFutureSkewMillis ? now : message.timestampMillis
+            var text = message.message
+            if text.utf8.count > Self.maxHostLineBytes {
+                text = String(decoding: text.utf8.prefix(Self.maxHostLineBytes - 8), as: UTF8.self) + "…[cut]"
+            }
             return .hostLine(HostLogLine(
-                timestampMillis: message.timestampMillis, receivedMillis: now, host: message.hostname, appName: message.appName,
-                procID: message.procID, facility: message.facility, severity: message.severity, message: message.message, sender: sender))
+                timestampMillis: time, receivedMillis: now, host: message.hostname, appName: message.appName,
+                procID: message.procID, facility: message.facility, severity: message.severity, message: text, sender: sender))
         }
         // The host a message names is the sender's claim; the address it came from is recorded beside it.
         if let sender {

@@ -46,7 +46,7 @@ public struct LogRetentionService: Service {
             let cutoffs = try await liveApps().mapValues { own in own.map { now - $0 } }
             let deleted = try await store.sweep(keys: keys, defaultCutoff: now - retentionMillis, cutoffs: cutoffs)
             swept(deleted)
-            let hostDeleted = try await HostLogStore(database: store.database).sweep(before: now - retentionMillis)
+            let hostDeleted = try await HostLogStore(database: store.database).sweep(receivedBefore: now - retentionMillis)
             hostSwept(hostDeleted)
             if deleted + hostDeleted > 0 {
                 logger.debug("Log lines deleted by retention", metadata: ["app_lines": "\(deleted)", "host_lines": "\(hostDeleted)"])

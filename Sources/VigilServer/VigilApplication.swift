@@ -145,16 +145,19 @@ public struct VigilApplication: Sendable {
     /// increase since the last committed read; the publisher starts with the process, so before its first read
     /// every counter stood at 0.
     static func figures(from sampler: VigilMetricSampler, names: Set<String>) -> MetricReadings {
-        let baseline = Mutex(VigilMetricSampler.Previous(countingFromZero: names))
-        return { names in
-            guard let exposition = try await sampler.exposition() else { return ([], {}) }
+        // A histogram or summary named by its family is read as its `_count` and `_sum`.
+        let expanded = names.union(names.map { $0 + "_count" }).union(names.map { $0 + "_sum" })
+        let baseline = Mutex(VigilMetricSampler.Previous(countingFromZero: expanded))
+        return { requested in
+            guard let exposition = try await sampler.exposition() else { return ([], { _ in }) }
             var next = baseline.withLock { $0 }
-            let readings = VigilMetricSampler.readings(exposition, names: names, previous: &next)
+            let wanted = requested.union(requested.filter { ["histogram", "summary"].contains(exposition.types[$0]) }.flatMap { [$0 + "_count", $0 + "_sum"] })
+            let readings = VigilMetricSampler.readings(exposition, names: wanted, previous: &next)
             let figures = readings.compactMap { sample, value in
                 value.map { MetricFigure(name: sample.name, dimensions: sample.labels.map { .init($0.name, $0.value) }, value: $0,
-                                         unit: exposition.isCumulative(sample.name) ? "Count" : "None") }
+                                         unit: exposition.isCumulative(sample.name) ? "Count" : "None", series: sample.key) }
             }
-            return (figures, { [next] in baseline.withLock { $0 = next } })
+            return (figures, { [next] published in baseline.withLock { $0.adopt(published, from: next) } })
         }
     }
 
@@ -212,7 +215,7 @@ public struct VigilApplication: Sendable {
             LogRetentionService(
                 store: dependencies.logs, retentionMillis: configuration.logLimits.retentionMillis, interval: configuration.logRetentionInterval,
                 clock: clock, liveApps: { [database] in try await AppStore(database: database).retentions() },
-                swept: { [metrics] in metrics.appLogs.deleted($0) }, logger: logger),
+                swept: { [metrics] in metrics.appLogs.deleted($0) }, hostSwept: { [metrics] in metrics.appLogs.hostDeleted($0) }, logger: logger),
             ClusterMonitorService(
                 store: dependencies.clusters, jobs: dependencies.jobs, interval: configuration.clusterCheckInterval,
                 runsLost: { [metrics] runs in runs.forEach(metrics.jobRunEnded) }, logger: logger),

@@ -116,6 +116,8 @@ struct SyslogSourceEndToEndTests {
                 "<2>1 2026-12-01T10:00:01Z web-1 kernel - - - Out of memory: Killed process 4242 (java)",
                 "<27>1 2026-12-01T10:00:02Z db-1 postgres 77 - - FATAL:  the database system is starting up \u{1B}[31m",
                 "<12>Dec  1 10:00:03 db-1 backup[9]: backup of /var/lib done",
+                "<14>1 9999-12-31T23:59:59Z edge-1 clock - - - from the far future",
+                "<14>1 2026-12-01T10:00:05Z edge-1 big - - - " + String(repeating: "y", count: 20_000),
             ]
             let sent = try await ExternalCommand.run("/usr/bin/python3", ["-c", """
                 import socket, sys
@@ -124,8 +126,16 @@ struct SyslogSourceEndToEndTests {
                 """] + lines)
             #expect(sent.status == 0, "\(sent.stderr)")
             try await AppLogsTests.eventually(timeout: .seconds(20)) {
-                try await server.request(.GET, "/metrics").text.contains(#"vigil_syslog_messages_total{outcome="host_log"} 4"#)
+                try await server.request(.GET, "/metrics").text.contains(#"vigil_syslog_messages_total{outcome="host_log"} 6"#)
             }
+            // A time far ahead of the clock becomes the receive time; a long message is cut at 8 KiB.
+            let edge = try await server.request(.GET, "/api/2.0/vigil/host-logs?host=edge-1").json()
+            guard case .array(let edgeLines)? = edge["lines"] else { Issue.record("\(edge)"); return }
+            let future = try #require(edgeLines.first { $0["app_name"] == .string("clock") })
+            let year = String(Timestamp.formatRFC3339(millis: Int64(Date().timeIntervalSince1970 * 1000)).prefix(4))
+            if case .string(let time)? = future["timestamp"] { #expect(time.hasPrefix(year), "\(time)") } else { Issue.record("no timestamp") }
+            let big = try #require(edgeLines.first { $0["app_name"] == .string("big") })
+            if case .string(let text)? = big["message"] { #expect(text.hasSuffix("…[cut]") && text.utf8.count <= 8192) } else { Issue.record("no message") }
             func messages(_ query: String) async throws -> [String] {
                 guard case .array(let items)? = try await server.request(.GET, "/api/2.0/vigil/host-logs" + query).json()["lines"] else { return [] }
                 return items.compactMap { if case .string(let text)? = $0["message"] { text } else { nil } }

@@ -277,17 +277,21 @@ struct ConfigFileTests {
               defaults: {urgent: [a], high: []}
               group_by: []
               group_wait: soon
+              group_interval: 30
+              repeat_interval: 1500ms
               smtp: {tls: maybe, ca_cert: /nonexistent/ca.pem, port: 25}
               colour: red
             """) == [
             "vigil.yaml:2: notifications.defaults.urgent: is not a level (want informational, low, medium, high, critical)",
             "vigil.yaml:2: notifications.defaults.high: names no destination",
             "vigil.yaml:3: notifications.group_by: want label names such as [alertname, severity], or '...'",
-            "vigil.yaml:4: notifications.group_wait: want 0 or a duration such as 30s, 5m or 4h",
-            "vigil.yaml:5: notifications.smtp.tls: want none, auto, starttls or tls",
-            "vigil.yaml:5: notifications.smtp.ca_cert: /nonexistent/ca.pem is not a readable file",
-            "vigil.yaml:5: notifications.smtp.port: is not an smtp key (want server, tls, username, password, ca_cert, from)",
-            "vigil.yaml:6: notifications.colour: is not a notifications key (want defaults, group_by, group_wait, group_interval, repeat_interval, smtp)",
+            "vigil.yaml:4: notifications.group_wait: want 0 or a number with s, m, h or d, such as 30s, 5m or 4h",
+            "vigil.yaml:5: notifications.group_interval: want 0 or a number with s, m, h or d, such as 30s, 5m or 4h",
+            "vigil.yaml:6: notifications.repeat_interval: want 0 or a number with s, m, h or d, such as 30s, 5m or 4h",
+            "vigil.yaml:7: notifications.smtp.tls: want none, auto, starttls or tls",
+            "vigil.yaml:7: notifications.smtp.ca_cert: /nonexistent/ca.pem is not a readable file",
+            "vigil.yaml:7: notifications.smtp.port: is not an smtp key (want server, tls, username, password, ca_cert, from)",
+            "vigil.yaml:8: notifications.colour: is not a notifications key (want defaults, group_by, group_wait, group_interval, repeat_interval, smtp)",
         ])
     }
 

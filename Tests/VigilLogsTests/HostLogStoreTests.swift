@@ -59,13 +59,30 @@ struct HostLogStoreTests {
         }
     }
 
-    @Test("the retention sweep deletes lines older than the cutoff, in batches, and keeps the rest")
+    @Test("the retention sweep deletes lines received before the cutoff, in batches, whatever time they claim; appends of over 1,000 lines are stored whole")
     func sweep() async throws {
         try await withStore { store, _ in
-            try await store.append((0..<25).map { Self.line(Int64($0), "line \($0)") })
-            #expect(try await store.sweep(before: 20, batch: 7) == 20)
+            // Received at 5 to 29 (the helper's receive time is its time + 5); one claims the year 9999.
+            var lines = (0..<25).map { Self.line(Int64($0), "line \($0)") }
+            lines[0].timestampMillis = 253_402_300_799_000
+            try await store.append(lines)
+            #expect(try await store.sweep(receivedBefore: 25, batch: 7) == 20)
             #expect(try await store.count() == 5)
-            #expect(try await store.sweep(before: 20) == 0)
+            #expect(try await store.sweep(receivedBefore: 25) == 0)
+            try await store.append((0..<2500).map { Self.line(1000 + Int64($0), "bulk") })
+            #expect(try await store.count() == 2505)
+        }
+    }
+
+    @Test("an answer stops at 16 MiB of messages and says more matched")
+    func answerBytes() async throws {
+        try await withStore { store, _ in
+            let big = String(repeating: "x", count: 1 << 20)
+            try await store.append((0..<20).map { Self.line(Int64($0), big) })
+            var query = HostLogQuery()
+            query.limit = 100
+            let answer = try await store.lines(query)
+            #expect(answer.lines.count == 16 && answer.more)
         }
     }
 

@@ -8,6 +8,7 @@ public final class AppLogMetrics: Sendable {
     let linesDuplicate: Counter
     let pushesLimited: Counter
     let linesDeleted: Counter
+    let hostLinesDeleted: Counter
     let followers: Gauge
     private let registry: PrometheusCollectorRegistry
 
@@ -22,6 +23,8 @@ public final class AppLogMetrics: Sendable {
             descriptor: VigilMetrics.name("vigil_app_log_pushes_limited_total", "App log pushes refused with 429 by the per-app rate (--app-log-rate)."))
         linesDeleted = registry.makeCounter(
             descriptor: VigilMetrics.name("vigil_app_log_lines_deleted_total", "App log lines deleted by retention or with their app."))
+        hostLinesDeleted = registry.makeCounter(
+            descriptor: VigilMetrics.name("vigil_host_log_lines_deleted_total", "Host log lines (syslog) deleted by retention."))
         followers = registry.makeGauge(descriptor: VigilMetrics.name("vigil_app_log_followers", "Live followers of app logs (/logz/stream)."))
         for reason in ValidationReason.allCases { _ = rejected(reason) }
         _ = followerDropped("too_slow")
@@ -47,4 +50,5 @@ public final class AppLogMetrics: Sendable {
     }
 
     public func deleted(_ count: Int) { linesDeleted.increment(by: Int64(count)) }
+    public func hostDeleted(_ count: Int) { hostLinesDeleted.increment(by: Int64(count)) }
 }

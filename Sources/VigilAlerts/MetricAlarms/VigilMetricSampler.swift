@@ -50,6 +50,13 @@ public final class VigilMetricSampler: Sendable {
         public init(countingFromZero names: Set<String>) {
             self.names = names
         }
+
+        /// Takes `next`'s reading for the series in `keys` (those a reader has now used), keeping the rest.
+        public mutating func adopt(_ keys: Set<String>, from next: Previous) {
+            for key in keys {
+                if let value = next.values[key] { values[key] = value }
+            }
+        }
     }
 
     /// What to store for each series named in `names`: a gauge's reading, a counter's increase. A counter's first

@@ -69,8 +69,8 @@ public struct HostLogQuery: Sendable, Equatable {
     public init() {}
 }
 
-/// Host log lines in `logs.sqlite` (table `host_log_lines`): appended a batch at a time, read newest first, deleted
-/// by age with the app log retention.
+/// Host log lines in `logs.sqlite` (table `host_log_lines`): appended in transactions of at most 1,000 lines (so app
+/// log ingest never waits long for the writer), read newest first, deleted by receive time with the app log retention.
 public struct HostLogStore: Sendable {
     public let database: LogDatabase
 
@@ -78,22 +78,28 @@ public struct HostLogStore: Sendable {
         self.database = database
     }
 
-    /// Stores `lines` in one transaction.
+    /// Stores `lines`, 1,000 a transaction.
     public func append(_ lines: [HostLogLine]) async throws {
-        guard !lines.isEmpty else { return }
-        try await database.pool.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO host_log_lines(ts, received, host, app_name, proc_id, facility, severity, message, sender)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for line in lines {
-                try statement.execute(arguments: [line.timestampMillis, line.receivedMillis, line.host, line.appName, line.procID,
-                                                  line.facility, line.severity, line.message, line.sender])
+        for start in stride(from: 0, to: lines.count, by: 1000) {
+            let chunk = lines[start..<min(start + 1000, lines.count)]
+            try await database.pool.write { db in
+                let statement = try db.cachedStatement(sql: """
+                    INSERT INTO host_log_lines(ts, received, host, app_name, proc_id, facility, severity, message, sender)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for line in chunk {
+                    try statement.execute(arguments: [line.timestampMillis, line.receivedMillis, line.host, line.appName, line.procID,
+                                                      line.facility, line.severity, line.message, line.sender])
+                }
             }
         }
     }
 
-    /// The newest `query.limit` lines that match, newest first (by time, then arrival), and whether more matched.
+    /// Most message bytes one read answers with; past it the answer stops early and says more matched.
+    public static let maxAnswerBytes = 16 << 20
+
+    /// The newest `query.limit` lines that match, newest first (by time, then arrival), and whether more matched (or
+    /// the answer reached `maxAnswerBytes` of messages).
     public func lines(_ query: HostLogQuery) async throws -> (lines: [HostLogLine], more: Bool) {
         guard query.limit > 0 else { return ([], false) }
         return try await database.pool.read { db in
@@ -128,12 +134,17 @@ public struct HostLogStore: Sendable {
                 SELECT ts, received, host, app_name, proc_id, facility, severity, message, sender FROM host_log_lines
                 \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY ts DESC, id DESC LIMIT ?
                 """, arguments: arguments)
-            let lines = rows.prefix(query.limit).map { row in
-                HostLogLine(timestampMillis: row["ts"], receivedMillis: row["received"], host: row["host"], appName: row["app_name"],
-                            procID: row["proc_id"], facility: row["facility"], severity: row["severity"], message: row["message"],
-                            sender: row["sender"])
+            var lines: [HostLogLine] = []
+            var bytes = 0
+            for row in rows.prefix(query.limit) {
+                let line = HostLogLine(
+                    timestampMillis: row["ts"], receivedMillis: row["received"], host: row["host"], appName: row["app_name"],
+                    procID: row["proc_id"], facility: row["facility"], severity: row["severity"], message: row["message"], sender: row["sender"])
+                bytes += line.message.utf8.count
+                if bytes > Self.maxAnswerBytes, !lines.isEmpty { return (lines, true) }
+                lines.append(line)
             }
-            return (Array(lines), rows.count > query.limit)
+            return (lines, rows.count > query.limit)
         }
     }
 
@@ -142,13 +153,13 @@ public struct HostLogStore: Sendable {
         try await database.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM host_log_lines") ?? 0 }
     }
 
-    /// Deletes lines whose time is before `cutoff` (as app log lines are: by their own time, on its index), at most
-    /// `batch` a transaction; returns how many.
-    public func sweep(before cutoff: Int64, batch: Int = 10_000) async throws -> Int {
+    /// Deletes lines received before `cutoff` (the receive time, never the time a sender claims: a line dated in
+    /// the far future would otherwise stay for ever), at most `batch` a transaction; returns how many.
+    public func sweep(receivedBefore cutoff: Int64, batch: Int = 10_000) async throws -> Int {
         var deleted = 0
         while true {
             let count = try await database.pool.write { db in
-                try db.execute(sql: "DELETE FROM host_log_lines WHERE id IN (SELECT id FROM host_log_lines WHERE ts < ? ORDER BY ts LIMIT ?)",
+                try db.execute(sql: "DELETE FROM host_log_lines WHERE id IN (SELECT id FROM host_log_lines WHERE received < ? ORDER BY received LIMIT ?)",
                                arguments: [cutoff, batch])
                 return db.changesCount
             }

@@ -68,8 +68,9 @@ public final class LogDatabase: Sendable {
         }
         migrator.registerMigration("002_host_log_lines") { db in
             // Lines a host sent to the syslog source that are not authentication events. `ts` is the message's own
-            // time (the receive time when it had none), `received` when Vigil got it; `host` is what the message
-            // claims, `sender` the address it came from.
+            // time (the receive time when it had none or claimed the future), `received` when Vigil got it, which
+            // retention goes by (a sender's clock decides nothing); `host` is what the message claims, `sender` the
+            // address it came from.
             try db.execute(sql: """
                 CREATE TABLE host_log_lines (
                     id INTEGER PRIMARY KEY,
@@ -85,6 +86,7 @@ public final class LogDatabase: Sendable {
                 );
                 CREATE INDEX host_log_lines_ts ON host_log_lines(ts);
                 CREATE INDEX host_log_lines_host_ts ON host_log_lines(host, ts);
+                CREATE INDEX host_log_lines_received ON host_log_lines(received);
                 """)
         }
         return migrator

@@ -48,40 +48,62 @@ struct ServeAlertOptions: ParsableArguments {
 
     var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    /// The relay's settings, each problem named by its flag; `file` fills what no flag or variable sets.
+    /// One SMTP setting: the flag's value, else the variable's, else the file's, with the name of where it came from
+    /// (`--smtp-tls`, `VIGIL_SMTP_TLS`, `notifications.smtp.tls`) for messages.
+    struct Setting {
+        var value: String?
+        var origin: String
+    }
+
+    func setting(_ option: String?, flag: String, variable: String, file: String?, key: String) -> Setting {
+        if let option { return Setting(value: option, origin: "--\(flag)") }
+        if let value = environment[variable] { return Setting(value: value, origin: variable) }
+        return Setting(value: file, origin: file == nil ? "--\(flag)" : "notifications.smtp.\(key)")
+    }
+
+    /// The relay's settings; `file` fills what no flag or variable sets, and each problem names where its value
+    /// came from.
     func smtp(_ file: NotificationsSection.SMTP = .init()) throws -> SMTPSettings? {
-        let smtpServer = smtpServerOption ?? environment["VIGIL_SMTP_SERVER"] ?? file.server
-        let smtpFrom = smtpFromOption ?? environment["VIGIL_SMTP_FROM"] ?? file.from ?? "vigil@localhost.localdomain"
-        let smtpTLS = smtpTLSOption ?? environment["VIGIL_SMTP_TLS"] ?? file.tls ?? "auto"
-        let smtpUsername = smtpUsernameOption ?? environment["VIGIL_SMTP_USERNAME"] ?? file.username
-        let smtpCA = smtpCAOption ?? environment["VIGIL_SMTP_CA_CERT"] ?? file.caCertificate
+        let server = setting(smtpServerOption, flag: "smtp-server", variable: "VIGIL_SMTP_SERVER", file: file.server, key: "server")
+        let from = setting(smtpFromOption, flag: "smtp-from", variable: "VIGIL_SMTP_FROM", file: file.from, key: "from")
+        let tls = setting(smtpTLSOption, flag: "smtp-tls", variable: "VIGIL_SMTP_TLS", file: file.tls, key: "tls")
+        let username = setting(smtpUsernameOption, flag: "smtp-username", variable: "VIGIL_SMTP_USERNAME", file: file.username, key: "username")
+        let ca = setting(smtpCAOption, flag: "smtp-ca-cert", variable: "VIGIL_SMTP_CA_CERT", file: file.caCertificate, key: "ca_cert")
         let password = environment["VIGIL_SMTP_PASSWORD"] ?? file.password
-        guard let smtpServer else {
-            if smtpUsername != nil || smtpCAOption != nil || smtpTLSOption != nil {
-                throw ValidationError("--smtp-tls, --smtp-username and --smtp-ca-cert need --smtp-server")
+        guard let smtpServer = server.value else {
+            let given = [tls, username, ca].filter { $0.value != nil }.map(\.origin)
+            if !given.isEmpty {
+                throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "needs" : "need") a relay: --smtp-server (or notifications.smtp.server)")
             }
             return nil
         }
+        let smtpTLS = tls.value ?? "auto"
         guard let security = SMTPSettings.Security(rawValue: smtpTLS) else {
-            throw ValidationError("--smtp-tls must be none, auto, starttls or tls; got '\(smtpTLS)'")
+            throw ValidationError("\(tls.origin) must be none, auto, starttls or tls; got '\(smtpTLS)'")
         }
         var settings: SMTPSettings
-        do { settings = try SMTPSettings.parse(server: smtpServer, from: smtpFrom, security: security) } catch let error as VigilError { throw ValidationError(error.message) }
-        if let username = smtpUsername {
-            guard security != .none else { throw ValidationError("--smtp-username needs TLS: with --smtp-tls none the password would cross the network in clear") }
-            guard let password, !password.isEmpty else {
-                throw ValidationError("--smtp-username is set but VIGIL_SMTP_PASSWORD is not (the password is read from the environment, or the configuration file's smtp.password as ${NAME})")
+        do { settings = try SMTPSettings.parse(server: smtpServer, from: from.value ?? "vigil@localhost.localdomain", security: security) } catch let error as VigilError {
+            throw ValidationError(error.message.replacingOccurrences(of: "--smtp-server", with: server.origin)
+                .replacingOccurrences(of: "--smtp-from", with: from.origin))
+        }
+        if let name = username.value {
+            guard security != .none else {
+                throw ValidationError("\(username.origin) needs TLS: with \(tls.origin) none the password would cross the network in clear")
             }
-            settings.username = username
+            guard let password, !password.isEmpty else {
+                throw ValidationError("\(username.origin) is set but VIGIL_SMTP_PASSWORD is not (the password is read from the environment, or the configuration file's notifications.smtp.password as ${NAME})")
+            }
+            settings.username = name
             settings.password = password
         }
-        if let smtpCA {
-            guard security != .none else { throw ValidationError("--smtp-ca-cert has no use with --smtp-tls none") }
-            guard FileManager.default.isReadableFile(atPath: smtpCA) else { throw ValidationError("--smtp-ca-cert \(smtpCA) cannot be read") }
-            settings.caCertificatePath = smtpCA
+        if let path = ca.value {
+            guard security != .none else { throw ValidationError("\(ca.origin) has no use with \(tls.origin) none") }
+            guard FileManager.default.isReadableFile(atPath: path) else { throw ValidationError("\(ca.origin) \(path) cannot be read") }
+            settings.caCertificatePath = path
         }
         return settings
     }
+
     /// The flags' entries, else the variable's, else the file's (one source wins whole: they are not merged).
     func notifyDefaults(_ file: NotificationsSection = .init()) -> [String] {
         if !notifyDefaultOptions.isEmpty { return notifyDefaultOptions }

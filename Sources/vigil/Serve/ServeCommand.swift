@@ -135,9 +135,9 @@ struct ServeCommand: AsyncParsableCommand {
         sql.apply(to: &configuration)
         transport.apply(to: &configuration)
         apps.apply(to: &configuration)
+        // Each message names where the faulty value came from: a flag, a VIGIL_* variable or notifications.* in the file.
         do { try alerts.apply(to: &configuration, file: notifications) } catch let error as ValidationError where notifications != NotificationsSection() {
-            // The flags alone were checked before: the file's values (or their mix with the flags) are at fault.
-            throw CLIFailure("the notification settings (flags over the configuration file's notifications:) have a problem: \(error.message)")
+            throw CLIFailure("the notification settings (flags and VIGIL_* variables over the configuration file's notifications:) have a problem: \(error.message)")
         }
         FileLimit.raiseForConnections(configuration.connections.maxConnections)
         if let token = ProcessInfo.processInfo.environment["VIGIL_ADMIN_TOKEN"], !token.isEmpty {

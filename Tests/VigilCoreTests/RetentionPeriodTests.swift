@@ -1,5 +1,5 @@
 import Testing
-import VigilLogs
+import VigilCore
 
 @Suite("Retention periods")
 struct RetentionPeriodTests {
