@@ -33,9 +33,9 @@ public final class CloudWatchLogsForwarder: Forwarder {
         if !created.withLock({ $0 }) {
             for (operation, body) in [("CreateLogGroup", #"{"logGroupName":\#(Self.quoted(group))}"#),
                                       ("CreateLogStream", #"{"logGroupName":\#(Self.quoted(group)),"logStreamName":\#(Self.quoted(stream))}"#)] {
-                let (status, text) = try await call(operation, body: Array(body.utf8))
+                let (status, text) = try await api.call(operation, body: Array(body.utf8))
                 guard (200..<300).contains(status) || text.contains("ResourceAlreadyExistsException") else {
-                    throw VigilError(.unavailable, "CloudWatch Logs \(operation): HTTP \(status) \(Self.errorType(text))")
+                    throw VigilError(.unavailable, "CloudWatch Logs \(operation): HTTP \(status) \(AWSJSONClient.errorType(text))")
                 }
             }
             created.withLock { $0 = true }
@@ -57,10 +57,10 @@ public final class CloudWatchLogsForwarder: Forwarder {
                 writer.string(String(decoding: item.message, as: UTF8.self)); writer.endObject()
             }
             writer.rawBytes("]}")
-            let (status, text) = try await call("PutLogEvents", body: writer.bytes)
+            let (status, text) = try await api.call("PutLogEvents", body: writer.bytes)
             guard (200..<300).contains(status) else {
                 if text.contains("ResourceNotFoundException") { created.withLock { $0 = false } }  // deleted meanwhile: create again
-                throw VigilError(.unavailable, "CloudWatch Logs PutLogEvents: HTTP \(status) \(Self.errorType(text))")
+                throw VigilError(.unavailable, "CloudWatch Logs PutLogEvents: HTTP \(status) \(AWSJSONClient.errorType(text))")
             }
             if text.contains("tooNewLogEventStartIndex") {
                 throw VigilError(.unavailable, "CloudWatch Logs rejected part of a batch as too new: \(text.prefix(300))")
@@ -88,12 +88,6 @@ public final class CloudWatchLogsForwarder: Forwarder {
         if !current.isEmpty { batches.append(current) }
         return batches
     }
-
-    func call(_ operation: String, body: [UInt8]) async throws -> (Int, String) {
-        try await api.call(operation, body: body)
-    }
-
-    static func errorType(_ text: String) -> String { AWSJSONClient.errorType(text) }
 
     static func quoted(_ text: String) -> String {
         var writer = JSONWriter()

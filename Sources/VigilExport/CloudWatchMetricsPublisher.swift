@@ -203,14 +203,12 @@ public final class CloudWatchMetricsPublisher: Service, Sendable {
     /// `/metrics` lines for the publishers.
     public static func metricsText(_ publishers: [CloudWatchMetricsPublisher]) -> String {
         guard !publishers.isEmpty else { return "" }
-        var out = "# HELP vigil_cloudwatch_metrics_figures_total Figures published to CloudWatch metrics.\n# TYPE vigil_cloudwatch_metrics_figures_total counter\n"
-        for publisher in publishers { out += "vigil_cloudwatch_metrics_figures_total{destination=\"\(publisher.configuration.name)\"} \(publisher.stats.figures)\n" }
-        out += "# HELP vigil_cloudwatch_metrics_failures_total PutMetricData requests refused or unanswered (their figures go with the next period).\n# TYPE vigil_cloudwatch_metrics_failures_total counter\n"
-        for publisher in publishers { out += "vigil_cloudwatch_metrics_failures_total{destination=\"\(publisher.configuration.name)\"} \(publisher.stats.failures)\n" }
-        out += "# HELP vigil_cloudwatch_metrics_last_success_timestamp_seconds When a period was last published whole (0: never).\n# TYPE vigil_cloudwatch_metrics_last_success_timestamp_seconds gauge\n"
-        for publisher in publishers {
-            out += "vigil_cloudwatch_metrics_last_success_timestamp_seconds{destination=\"\(publisher.configuration.name)\"} \(Double(publisher.stats.lastSuccessMillis ?? 0) / 1000)\n"
-        }
-        return out
+        var families = PerDestinationFamilies(rows: publishers.map { ($0.configuration.name, $0.stats) })
+        families.family("vigil_cloudwatch_metrics_figures_total", "counter", "Figures published to CloudWatch metrics.") { String($0.figures) }
+        families.family("vigil_cloudwatch_metrics_failures_total", "counter",
+                        "PutMetricData requests refused or unanswered (their figures go with the next period).") { String($0.failures) }
+        families.family("vigil_cloudwatch_metrics_last_success_timestamp_seconds", "gauge",
+                        "When a period was last published whole (0: never).") { String(Double($0.lastSuccessMillis ?? 0) / 1000) }
+        return families.out
     }
 }

@@ -45,7 +45,7 @@ struct VigilMetricSamplerTests {
         #expect(!exposition.isCumulative("vigil_sequencer_commit_duration_seconds"))
         #expect(exposition.names.contains("vigil_sequencer_commit_duration_seconds_sum"))
         #expect(!exposition.names.contains("broken"))
-        #expect(PrometheusText.isMetricName("a:b_c9") && !PrometheusText.isMetricName("9a") && !PrometheusText.isMetricName("a-b") && !PrometheusText.isMetricName(""))
+        #expect(MetricName.isValid("a:b_c9") && !MetricName.isValid("9a") && !MetricName.isValid("a-b") && !MetricName.isValid(""))
     }
 
     @Test("readings: a gauge as read; a counter's first reading has no increase, then the increase, and after a reset the new count")

@@ -99,7 +99,7 @@ struct ForwardFormatTests {
         #expect(CloudWatchLogsForwarder.batches(heavy).map(\.count) == [2, 2, 1])
         let spread = (0..<3).map { StoredEvent(seq: Int64($0), event: Self.event, receivedMillis: Int64($0) * 50_000_000) }
         #expect(CloudWatchLogsForwarder.batches(spread).map(\.count) == [2, 1], "cut at 24 hours")
-        #expect(CloudWatchLogsForwarder.errorType(#"{"__type":"com.amazon#ResourceNotFoundException:x","message":"gone"}"#) == "ResourceNotFoundException: gone")
+        #expect(AWSJSONClient.errorType(#"{"__type":"com.amazon#ResourceNotFoundException:x","message":"gone"}"#) == "ResourceNotFoundException: gone")
     }
 }
 

@@ -114,7 +114,7 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
                 throw VigilError(.invalidParameter, "an audit_events metric counts events: statistic SampleCount and no column")
             }
         case .vigilMetrics:
-            guard let metricName, PrometheusText.isMetricName(metricName), metricName.utf8.count <= 200 else {
+            guard let metricName, MetricName.isValid(metricName), metricName.utf8.count <= 200 else {
                 throw VigilError(.invalidParameter, "metric.name is required for vigil_metrics: a /metrics series name such as vigil_sequencer_queue_events")
             }
             guard column == nil else { throw VigilError(.invalidParameter, "metric.column is for node_timeline; vigil_metrics takes name") }
@@ -124,7 +124,7 @@ public struct MetricAlarmDefinition: Sendable, Equatable {
             guard case .object(let pairs) = given else { throw VigilError(.invalidParameter, "metric.filter must be an object of column: value") }
             for pair in pairs {
                 if source == .vigilMetrics {
-                    guard PrometheusText.isMetricName(pair.key), !pair.key.contains(":"), pair.key.utf8.count <= 100 else {
+                    guard MetricName.isValid(pair.key), !pair.key.contains(":"), pair.key.utf8.count <= 100 else {
                         throw VigilError(.invalidParameter, "metric.filter.\(pair.key.prefix(64)) is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)")
                     }
                 } else if filters[source]?[pair.key] == nil {

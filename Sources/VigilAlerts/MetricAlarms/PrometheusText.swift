@@ -73,7 +73,7 @@ public enum PrometheusText {
         var rest = line[...]
         let nameEnd = rest.firstIndex { $0 == "{" || $0 == " " } ?? rest.endIndex
         let name = String(rest[..<nameEnd])
-        guard isMetricName(name) else { return nil }
+        guard MetricName.isValid(name) else { return nil }
         rest = rest[nameEnd...]
         var labels: [Label] = []
         if rest.first == "{" {
@@ -123,7 +123,6 @@ public enum PrometheusText {
     }
 
     /// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    public static func isMetricName(_ name: String) -> Bool { MetricName.isValid(name) }
 
     /// A label value as the text format writes it: backslash, double quote and line feed escaped, scalar by scalar
     /// (a `Character` may join a quote with a combining mark, or CR with LF); other control characters, which the
