@@ -34,11 +34,12 @@ public struct MetricFigure: Sendable, Equatable {
     }
 }
 
-/// What the publisher reads each period: the figures of the series named, and a `commit` to call with the series
+/// What the publisher reads each period: the figures of its series (the reader is made for the entry's `include`),
+/// and a `commit` to call with the series
 /// each accepted request held, so that only those counters' baseline moves. A refused request leaves its series'
 /// baseline where it was and the next period's increase covers both: nothing is lost to a CloudWatch outage, and
 /// nothing is counted twice when one request of several fails.
-public typealias MetricReadings = @Sendable (Set<String>) async throws -> (figures: [MetricFigure], commit: @Sendable (Set<String>) -> Void)
+public typealias MetricReadings = @Sendable () async throws -> (figures: [MetricFigure], commit: @Sendable (Set<String>) -> Void)
 
 /// CloudWatch metrics for Vigil's own figures (reference interop-formats.md §3.2): every `interval`, the series
 /// named in `include` are read from `/metrics` and sent with `PutMetricData` (JSON 1.0, what current SDKs send,
@@ -125,11 +126,11 @@ public final class CloudWatchMetricsPublisher: Service, Sendable {
     /// request is refused or unanswered; the baseline is then kept for the next period.
     @discardableResult
     public func publishOnce() async throws -> Int {
-        let (figures, commit) = try await readings(configuration.include)
+        let (figures, commit) = try await readings()
         // A histogram or summary named by its family is published as its `_count` and `_sum`.
-        let present = Set(figures.flatMap { [$0.name, String($0.name.dropLast(6)), String($0.name.dropLast(4))] })
+        let present = Set(figures.map(\.name))
         let newlyMissing = missingWarned.withLock { warned -> [String] in
-            let missing = configuration.include.subtracting(present).subtracting(warned)
+            let missing = configuration.include.filter { !present.contains($0) && !present.contains($0 + "_count") }.subtracting(warned)
             warned.formUnion(missing)
             return missing.sorted()
         }

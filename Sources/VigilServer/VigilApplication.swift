@@ -148,10 +148,10 @@ public struct VigilApplication: Sendable {
         // A histogram or summary named by its family is read as its `_count` and `_sum`.
         let expanded = names.union(names.map { $0 + "_count" }).union(names.map { $0 + "_sum" })
         let baseline = Mutex(VigilMetricSampler.Previous(countingFromZero: expanded))
-        return { requested in
+        return {
             guard let exposition = try await sampler.exposition() else { return ([], { _ in }) }
             var next = baseline.withLock { $0 }
-            let wanted = requested.union(requested.filter { ["histogram", "summary"].contains(exposition.types[$0]) }.flatMap { [$0 + "_count", $0 + "_sum"] })
+            let wanted = names.union(names.filter { ["histogram", "summary"].contains(exposition.types[$0]) }.flatMap { [$0 + "_count", $0 + "_sum"] })
             let readings = VigilMetricSampler.readings(exposition, names: wanted, previous: &next)
             let figures = readings.compactMap { sample, value in
                 value.map { MetricFigure(name: sample.name, dimensions: sample.labels.map { .init($0.name, $0.value) }, value: $0,

@@ -39,7 +39,7 @@ struct CloudWatchMetricsTests {
             let figures = (0..<1001).map { MetricFigure(name: "m\($0)", dimensions: [], value: Double($0), unit: "None") }
                 + [MetricFigure(name: "inf", dimensions: [], value: .infinity, unit: "None")]
             let published = Mutex<[Set<String>]>([])
-            let publisher = Self.publisher(receiver.url) { _ in (figures, { keys in published.withLock { $0.append(keys) } }) }
+            let publisher = Self.publisher(receiver.url) { (figures, { keys in published.withLock { $0.append(keys) } }) }
             #expect(try await publisher.publishOnce() == 1001)
             let requests = receiver.received
             #expect(requests.count == 3)
@@ -61,7 +61,7 @@ struct CloudWatchMetricsTests {
         try await WebhookReceiver.run(script: [.init(200, "{}"), .init(500, #"{"__type":"InternalServiceFault"}"#)]) { receiver in
             let figures = (0..<700).map { MetricFigure(name: "c\($0)", dimensions: [], value: 1, unit: "Count") }
             let published = Mutex<Set<String>>([])
-            let publisher = Self.publisher(receiver.url) { _ in (figures, { keys in published.withLock { $0.formUnion(keys) } }) }
+            let publisher = Self.publisher(receiver.url) { (figures, { keys in published.withLock { $0.formUnion(keys) } }) }
             await #expect(throws: VigilError.self) { try await publisher.publishOnce() }
             let committed = published.withLock { $0 }
             #expect(committed == Set((0..<500).map { "c\($0)" }))
@@ -74,7 +74,7 @@ struct CloudWatchMetricsTests {
         try await WebhookReceiver.run(script: [.init(400, #"{"__type":"com.amazon.coral.validate#InvalidParameterValueException","message":"bad value"}"#)],
                                       fallback: .init(200, "{}")) { receiver in
             let commits = Mutex(0)
-            let publisher = Self.publisher(receiver.url) { _ in
+            let publisher = Self.publisher(receiver.url) {
                 ([MetricFigure(name: "vigil_ingest_events_accepted_total", dimensions: [], value: 3, unit: "Count")], { _ in commits.withLock { $0 += 1 } })
             }
             await #expect(throws: VigilError.self) { try await publisher.publishOnce() }
@@ -92,7 +92,7 @@ struct CloudWatchMetricsTests {
 
     @Test("an endpoint that does not answer is an error that names it, counted as a failure")
     func unreachable() async throws {
-        let publisher = Self.publisher("http://127.0.0.1:9") { _ in ([MetricFigure(name: "m", dimensions: [], value: 1, unit: "None")], { _ in }) }
+        let publisher = Self.publisher("http://127.0.0.1:9") { ([MetricFigure(name: "m", dimensions: [], value: 1, unit: "None")], { _ in }) }
         await #expect(throws: VigilError.self) { try await publisher.publishOnce() }
         #expect(publisher.stats.failures == 1)
     }
