@@ -62,6 +62,20 @@ struct ConfigServeTests {
         #expect(badFlag.status != 0 && badFlag.stderr.contains("--notify-group-wait"))
     }
 
+    @Test("bad --syslog-listen and --syslog-allow values refuse the start, naming the flag and the value", arguments: [
+        (["--syslog-listen", "http://0.0.0.0:514"], "--syslog-listen http://0.0.0.0:514: want udp://host:port or tcp://host:port"),
+        (["--syslog-listen", "udp://127.0.0.1:0", "--syslog-allow", "10.0.0.0/40"], "--syslog-allow 10.0.0.0/40: want a network such as 10.0.0.0/8"),
+        (["--syslog-listen", "udp://127.0.0.1:0", "--syslog-allow", "web-1"], "--syslog-allow web-1: want a network"),
+    ])
+    func syslogFlagRefusals(_ arguments: [String], _ message: String) async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let result = try await CommandRunner.run(["serve", "--data-dir", folder.file("data"), "--port", "0"] + arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("data")), "nothing started")
+    }
+
     @Test("a metrics: entry runs a CloudWatch publisher, visible in /metrics")
     func metricsSection() async throws {
         let folder = try TemporaryDirectory()

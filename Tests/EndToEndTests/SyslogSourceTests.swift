@@ -164,6 +164,14 @@ struct SyslogSourceEndToEndTests {
             #expect(printed.first?.hasPrefix("2026-12-01T10:00:02") == true && printed.first?.contains("db-1 postgres[77] err: FATAL:") == true)
             #expect(shown.stdout.unicodeScalars.contains("\u{1B}") == false, "the escape character is shown escaped")
             #expect(printed.last?.contains("backup[9] warning: backup of /var/lib done") == true)
+            // --output ndjson: one line object per line, oldest first; json: the answer; more than --limit: a note.
+            let ndjson = try await CommandRunner.run(["host-logs", "--hostname", "db-1", "--output", "ndjson"], environment: environment)
+            let objects = ndjson.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(Array($0.utf8)) }
+            #expect(objects.count == 2 && objects.first?["app_name"] == .string("postgres") && objects.last?["app_name"] == .string("backup"))
+            let json = try await CommandRunner.run(["host-logs", "--limit", "1", "--output", "json"], environment: environment)
+            #expect((try? JSONParser.parse(Array(json.stdout.utf8)))?["has_more"] == .bool(true), "\(json.stdout)")
+            let limited = try await CommandRunner.run(["host-logs", "--limit", "1"], environment: environment)
+            #expect(limited.status == 0 && limited.stderr.contains("older lines matched too"), "\(limited.stderr)")
             let bad = try await CommandRunner.run(["host-logs", "--limit", "0"], environment: environment)
             #expect(bad.status != 0 && bad.stderr.contains("--limit"))
         }
