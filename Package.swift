@@ -7,6 +7,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        // The node agent `vigil agent` becomes: small enough to run on every host (docs/monitoring.md).
+        .executable(name: "vigil-agent", targets: ["vigil-agent"]),
         .executable(name: "VigilBenchmarks", targets: ["VigilBenchmarks"]),
         .executable(name: "VigilFuzz", targets: ["VigilFuzz"]),
         .library(name: "VigilServer", targets: ["VigilServer"]),
@@ -75,12 +77,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Uses FoundationEssentials only (never Foundation): `vigil-agent` links it and must stay small.
         .target(
             name: "VigilAgent",
             dependencies: [
                 "VigilCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(name: "VigilLogHandler", dependencies: [.product(name: "Logging", package: "swift-log")]),
@@ -173,7 +181,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilServer", "VigilAPI", "VigilStore", "VigilLedger", "VigilAgent", "VigilLogs", "VigilMonitoring", "VigilDetection", "VigilNotify",
-                "VigilExport", "VigilConfig",
+                "VigilExport", "VigilConfig", "vigil-agent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -181,6 +189,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             plugins: ["BuildInfoPlugin"]
+        ),
+        .executableTarget(
+            name: "vigil-agent",
+            dependencies: ["VigilAgent", "VigilCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "VigilBenchmarks",

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// The pid signals are forwarded to (0: none, the command has ended). A global because a signal handler can reach
@@ -131,7 +138,7 @@ public final class ChildProcess: Sendable {
     public func waitForExitWithUsage() async -> Exit {
         await withCheckedContinuation { continuation in
             let pid = pid
-            Thread.detachNewThread {
+            DetachedThread.start {
                 var status: Int32 = 0
                 var usage = rusage()
                 while wait4(pid, &status, 0, &usage) < 0, errno == EINTR {}

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VigilCore
 
 #if canImport(Glibc)
@@ -116,7 +120,8 @@ extension NodeTimelineRow {
         if let driver { members.append(JSONMember("driver", .bool(driver))) }
         if let nodeType { members.append(JSONMember("node_type", .string(nodeType))) }
         func number(_ key: String, _ value: Double?) {
-            if let value { members.append(JSONMember(key, .number(String(format: "%.3f", value)))) }
+            // Three decimals, written by Swift (String(format:) is Foundation's, which the agent does without).
+            if let value, value.isFinite { members.append(JSONMember(key, .number(String((value * 1000).rounded() / 1000)))) }
         }
         number("cpu_user_percent", cpuUserPercent)
         number("cpu_system_percent", cpuSystemPercent)

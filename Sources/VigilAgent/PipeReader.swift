@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import VigilCore
 
@@ -44,7 +51,7 @@ public enum PipeReader {
                              clock: any WallClock, notify: @escaping @Sendable () -> Void) -> Handle {
         let reads = ReadHandoff(maxBytes: maxPendingBytes)
         let handle = Handle(reads: reads)
-        Thread.detachNewThread {
+        DetachedThread.start {
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             // A read of less than a quarter of the pipe is a short one (F_GETPIPE_SZ: the pipe may have stayed at
             // the system's default size).
@@ -66,7 +73,7 @@ public enum PipeReader {
             reads.end()
             handle.end()
         }
-        Thread.detachNewThread {
+        DetachedThread.start {
             Self.lowerThreadPriority()
             var splitter = LineSplitter(maxLineBytes: maxLineBytes)
             while let taken = reads.take() {
@@ -131,7 +138,7 @@ final class ReadHandoff: @unchecked Sendable {
         var bytes: [UInt8]
     }
 
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private let maxBytes: Int
     // Guarded by `condition`.
     private var reads: [Read] = []

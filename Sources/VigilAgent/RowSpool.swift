@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import VigilCore
 
 /// Node timeline rows not yet acknowledged by the server, oldest first: kept in memory and, with a file, on disk

@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import VigilCore
 
@@ -76,7 +83,7 @@ public final class ShipQueue: Sendable {
         try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var files: [SpoolFile] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) {
-            let path = (spoolDirectory as NSString).appendingPathComponent(name)
+            let path = spoolDirectory + "/" + name
             if name.hasSuffix(".tmp") {
                 try? FileManager.default.removeItem(atPath: path)  // a spill interrupted before its rename
                 continue
@@ -251,8 +258,9 @@ public final class ShipQueue: Sendable {
             return batch
         }) {
             guard state.spoolBytes + batch.body.count <= limits.maxSpoolBytes else { return }
-            let name = String(format: "%016d", state.nextSequence) + ".\(batch.lines).\(batch.key).ndjson"
-            let path = (spoolDirectory as NSString).appendingPathComponent(name)
+            let sequence = String(state.nextSequence)
+            let name = String(repeating: "0", count: max(0, 16 - sequence.count)) + sequence + ".\(batch.lines).\(batch.key).ndjson"
+            let path = spoolDirectory + "/" + name
             guard Self.write(batch.body, to: path) else { return }
             state.spool.append(SpoolFile(sequence: state.nextSequence, key: batch.key, lines: batch.lines, bytes: batch.body.count, path: path))
             state.nextSequence += 1

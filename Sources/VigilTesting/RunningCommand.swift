@@ -9,14 +9,15 @@ public final class RunningCommand: Sendable {
 
     public var processIdentifier: Int32 { process.processIdentifier }
 
-    public init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `program` is `vigil` or another executable built beside it (`vigil-agent`).
+    public init(_ arguments: [String], environment: [String: String] = [:], program: String = "vigil") throws {
         folder = try TemporaryDirectory(prefix: "vigil-running")
         var merged = ProcessInfo.processInfo.environment
         for key in ["VIGIL_HOST", "VIGIL_TOKEN", "DATABRICKS_HOST", "DATABRICKS_TOKEN"] { merged[key] = nil }
         merged.merge(environment) { $1 }
         process = try SpawnedProcess(
-            executable: try CommandRunner.vigilBinary().path, arguments: arguments, environment: merged, stdout: folder.file("out"),
-            stderr: folder.file("err"))
+            executable: try CommandRunner.vigilBinary().deletingLastPathComponent().appendingPathComponent(program).path, arguments: arguments,
+            environment: merged, stdout: folder.file("out"), stderr: folder.file("err"))
     }
 
     deinit {

@@ -301,10 +301,11 @@ struct ClustersAPITests {
     func eventPaging() async throws {
         try await LiveServer.run { server in
             let id = try await Self.create(server, #"{"cluster_name":"busy","num_workers":0}"#)
-            _ = try await Self.heartbeat(server, id, "drv", driver: true)
+            // A 60 s interval: a loaded machine taking 30 s over these 41 reports must not lose the driver meanwhile.
+            _ = try await Self.heartbeat(server, id, "drv", driver: true, interval: 60)
             for index in 0..<20 {
-                _ = try await Self.heartbeat(server, id, "w\(index)")
-                _ = try await Self.heartbeat(server, id, "w\(index)", leaving: true)
+                _ = try await Self.heartbeat(server, id, "w\(index)", interval: 60)
+                _ = try await Self.heartbeat(server, id, "w\(index)", leaving: true, interval: 60)
             }
             // CREATING, RUNNING, then per worker RESIZING + UPSIZE_COMPLETED on joining and RESIZING on leaving.
             let total = 2 + 20 * 3
@@ -382,18 +383,18 @@ struct ClustersAPITests {
         configuration.clusterCheckInterval = .milliseconds(100)
         try await LiveServer.run(configuration: configuration) { server in
             let environment = ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": server.adminToken]
-            // Two-second reports: a node is lost after three missed ones, so a loaded machine (a full parallel test run)
-            // delaying a live agent's report by a few seconds does not lose it too.
-            let driver = try RunningCommand(["agent", "--cluster-id", "lab", "--driver", "--interval", "2", "--instance-id", "drv", "--workers", "2"],
+            // Four-second reports: a node is lost after three missed ones (12 s), so a loaded machine (a full parallel
+            // test run) delaying a live agent's report by several seconds does not lose it too.
+            let driver = try RunningCommand(["agent", "--cluster-id", "lab", "--driver", "--interval", "4", "--instance-id", "drv", "--workers", "2"],
                                             environment: environment)
-            let killed = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "2", "--instance-id", "doomed"], environment: environment)
-            let stopped = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "2", "--instance-id", "polite"], environment: environment)
+            let killed = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "4", "--instance-id", "doomed"], environment: environment)
+            let stopped = try RunningCommand(["agent", "--cluster-id", "lab", "--interval", "4", "--instance-id", "polite"], environment: environment)
             try await AppLogsTests.eventually {
                 let cluster = try await server.request(.GET, "/api/2.1/clusters/get?cluster_id=lab").json()
                 guard case .array(let executors)? = cluster["executors"] else { return false }
                 return cluster["state"] == .string("RUNNING") && executors.count == 2
             }
-            // Rows arrive every two seconds from each node.
+            // Rows arrive every four seconds from each node.
             try await AppLogsTests.eventually {
                 (try await Self.sql(server, "SELECT count(DISTINCT instance_id) FROM system.compute.node_timeline WHERE cluster_id = 'lab'")).first == [.string("3")]
             }

@@ -252,7 +252,7 @@ extension SQLiteWriter {
         case .dateDiffDays:
             return "CAST(julianday(\(expression(args[0]))) - julianday(\(expression(args[1]))) AS INTEGER)"
         case .timestampDiffMilliseconds: return checkedArithmetic(op, args, width: 64)
-        case .dateTrunc: return call("spark_date_trunc", args)
+        case .dateTrunc: return dateTrunc(args)
         case .dateFormat: return call("spark_date_format", args)
         case .toDate: return call("spark_to_date", args)
         case .toTimestamp: return call("spark_to_timestamp", args)
@@ -320,6 +320,27 @@ extension SQLiteWriter {
             return "spark_to_json(\(expression(args[0])), \(arguments.bind(.text(args[0].type.description))))"
         }
     }
+
+    /// `date_trunc` to a fixed-length unit of a timestamp column, as integer arithmetic in SQLite: the floor of the
+    /// epoch milliseconds to a multiple of the unit (weeks start on Monday; 1970-01-01 was a Thursday). Timestamps
+    /// are UTC, so these units are plain multiples. A Swift call per row cost seconds over a month of one-minute
+    /// node_timeline rows. Values far from now (where the arithmetic could overflow) still go to spark_date_trunc,
+    /// as do other units (month, quarter, year) and computed arguments (written once, as elsewhere).
+    private func dateTrunc(_ args: [BoundExpression]) -> String {
+        guard case .literal(.text(let unit), _) = args[0], case .column = args[1],
+            let (width, offset) = Self.fixedTruncation[unit.uppercased()]
+        else { return call("spark_date_trunc", args) }
+        let value = expression(args[1])
+        let shifted = offset == 0 ? value : "(\(value) + \(offset))"
+        return "(CASE WHEN \(value) BETWEEN -4611686018427387904 AND 4611686018427387904 "
+            + "THEN \(value) - (((\(shifted) % \(width)) + \(width)) % \(width)) ELSE \(call("spark_date_trunc", args)) END)"
+    }
+
+    /// Units of one length: (milliseconds, shift of the epoch to a unit's start).
+    static let fixedTruncation: [String: (Int64, Int64)] = [
+        "WEEK": (604_800_000, 259_200_000), "DAY": (86_400_000, 0), "DD": (86_400_000, 0), "HOUR": (3_600_000, 0),
+        "MINUTE": (60_000, 0), "SECOND": (1_000, 0), "MILLISECOND": (1, 0),
+    ]
 
     private func cast(_ value: BoundExpression, to type: SparkType) -> String {
         let from = value.type

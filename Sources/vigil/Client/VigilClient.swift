@@ -3,49 +3,18 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Synchronization
+import VigilAgent
 import VigilCore
 
 /// The CLI's HTTP client: sends the bearer token, turns Databricks error bodies into readable failures.
 struct VigilClient {
-    /// One client for the process. Connection refusals fail at once instead of being retried until the
-    /// request deadline (AsyncHTTPClient's default), so an unreachable server is reported in milliseconds.
-    /// With `--ca-cert`, the server's certificate must chain to that CA (a private CA or a self-signed
-    /// certificate); otherwise the system's trust store decides.
+    /// The process's client for `caCertificate` (see `ClientHTTP`), its setup failures as CLI failures.
     static func httpClient(trusting caCertificate: String?) throws -> HTTPClient {
-        // Clients are kept for the life of the process: AsyncHTTPClient traps when one is released unshut.
-        try clients.withLock { clients in
-            if let client = clients[caCertificate ?? ""] { return client }
-            let client = try makeHTTPClient(trusting: caCertificate)
-            clients[caCertificate ?? ""] = client
-            return client
-        }
+        do { return try ClientHTTP.shared(trusting: caCertificate) } catch { throw CLIFailure(error.message) }
     }
 
-    private static let clients = Mutex<[String: HTTPClient]>([:])
-
-    private static func makeHTTPClient(trusting caCertificate: String?) throws -> HTTPClient {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(300))
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.tlsConfiguration = try tlsConfiguration(trusting: caCertificate)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }
-
-    /// TLS 1.2+ trusting `caCertificate` (a PEM file) when given, else the system's roots; nil when there is no file.
     static func tlsConfiguration(trusting caCertificate: String?) throws -> TLSConfiguration? {
-        guard let caCertificate else { return nil }
-        let roots: [NIOSSLCertificate]
-        do {
-            roots = try NIOSSLCertificate.fromPEMFile(caCertificate)
-        } catch {
-            throw CLIFailure("cannot read the CA certificate \(caCertificate): not a readable PEM file")
-        }
-        guard !roots.isEmpty else { throw CLIFailure("the CA certificate file \(caCertificate) holds no PEM certificate") }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(roots)
-        tls.minimumTLSVersion = .tlsv12
-        return tls
+        do { return try ClientHTTP.tlsConfiguration(trusting: caCertificate) } catch { throw CLIFailure(error.message) }
     }
 
     let baseURL: String

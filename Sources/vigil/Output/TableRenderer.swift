@@ -1,3 +1,4 @@
+import VigilCore
 /// A plain-text table: columns padded to their widest cell, every cell escaped for the terminal.
 struct TableRenderer {
     let headers: [String]

@@ -6,6 +6,7 @@ import Logging
 import NIOSSL
 import NIOWebSocket
 import Synchronization
+import VigilAgent
 import VigilCore
 
 /// `vigil apps logs NAME`: an app's logs as `databricks apps logs` shows them, over the same WebSocket protocol

@@ -154,7 +154,7 @@ struct RunCommand: AsyncParsableCommand {
         request.headers.add(name: "Idempotency-Key", value: "start-" + RandomID.hex(byteCount: 8))
         request.body = .bytes(ByteBuffer(bytes: line.ndjson()))
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 1 << 20)
             switch response.status.code {
             case 200: return true

@@ -1,13 +1,18 @@
 import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import VigilCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One line that says why a request did not reach the server, and what to do: what AsyncHTTPClient and NIO
 /// throw ("connection reset (error set): Connection refused) (errno: 111)", a BoringSSL error list) is for logs.
-enum ConnectionFailure {
-    static func describe(_ error: any Error, baseURL: String) -> String {
+/// Used by the CLI's client and by the agent (which lives here so that `vigil-agent` links no more than it needs).
+public enum ConnectionFailure {
+    public static func describe(_ error: any Error, baseURL: String) -> String {
         let description = String(describing: error)
         if let code = errnoCode(error) {
             switch code {
@@ -42,7 +47,7 @@ enum ConnectionFailure {
     }
 
     /// The errno inside NIO's connection errors, if any.
-    static func errnoCode(_ error: any Error) -> Int32? {
+    public static func errnoCode(_ error: any Error) -> Int32? {
         if let io = error as? IOError { return io.errnoCode }
         if let connection = error as? NIOConnectionError {
             return connection.connectionErrors.lazy.compactMap { errnoCode($0.error) }.first
