@@ -19,7 +19,7 @@ import Glibc
 public enum NodeAgent {
     /// Runs until SIGTERM or SIGINT (then sends a last report saying this node leaves), or after one report with
     /// `--once`. Fails only on an answer that retrying cannot fix (401, 403, a refused registration).
-    public static func run(_ options: AgentOptions, connection: AgentConnection) async throws(AgentFailure) {
+    public static func run(_ options: AgentOptions, connection: AgentConnection, afterStart: () -> Void = {}) async throws(AgentFailure) {
         let host = ProcessInfo.processInfo.hostName
         let instance = options.instanceID ?? host
         let sampler = HostSampler(clusterID: options.clusterID, instanceID: instance, driver: options.driver, nodeType: options.nodeType)
@@ -31,6 +31,7 @@ public enum NodeAgent {
         var reporter = AgentReporter(connection: connection, options: options, instanceID: instance, host: host)
         // A first report at once: the cluster is registered and its state follows this node from the start.
         if !options.once { try await reporter.report(&spool, leaving: false) }
+        afterStart()
         let period = Duration.milliseconds(Int64(((options.once ? 1.0 : options.interval) * 1000).rounded()))
         var next = ContinuousClock.now + period
         while true {

@@ -39,7 +39,9 @@ struct VigilAgentCommand: AsyncParsableCommand {
             var base = host
             while base.hasSuffix("/") { base.removeLast() }
             let connection = try AgentConnection(baseURL: base, token: token, caCertificate: environment["VIGIL_CA_CERT"])
-            try await NodeAgent.run(options, connection: connection)
+            // Twice: argument parsing is done here, the client's first connection after the first report.
+            StartupPages.release()
+            try await NodeAgent.run(options, connection: connection, afterStart: StartupPages.release)
         } catch {
             throw Self.fail(error.message, exitCode: error.exitCode)
         }
@@ -58,7 +60,7 @@ struct VigilAgentCommand: AsyncParsableCommand {
 @main
 enum VigilAgentMain {
     static func main() async {
-        do {
+                do {
             var command = try VigilAgentCommand.parseAsRoot()
             guard var agent = command as? VigilAgentCommand else { return try command.run() }
             try await agent.run()
@@ -72,3 +74,4 @@ enum VigilAgentMain {
         }
     }
 }
+

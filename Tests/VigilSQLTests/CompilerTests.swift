@@ -64,5 +64,13 @@ struct CompilerTests {
         let uncovered = try compiler.compile(
             "SELECT service_name, avg(response.status_code) FROM system.access.audit GROUP BY service_name", now: now)
         #expect(uncovered.sql.contains("GROUP BY +t1.\"service_name\""))
+        // node_timeline: the per-node usage index covers both, but only grouping by instance_id can walk it.
+        let byNode = try compiler.compile(
+            "SELECT instance_id, avg(cpu_user_percent) FROM system.compute.node_timeline WHERE start_time >= current_timestamp() - INTERVAL 30 DAYS GROUP BY instance_id",
+            now: now)
+        #expect(byNode.sql.contains("GROUP BY t1.\"instance_id\""), "\(byNode.sql)")
+        let byCluster = try compiler.compile(
+            "SELECT cluster_id, date_trunc('DAY', start_time), max(mem_used_percent) FROM system.compute.node_timeline GROUP BY 1, 2", now: now)
+        #expect(byCluster.sql.contains("GROUP BY +t1.\"cluster_id\""), "\(byCluster.sql)")
     }
 }

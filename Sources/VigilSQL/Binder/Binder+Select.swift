@@ -114,7 +114,7 @@ extension Binder {
         return (bound, columns, SelectScope(scope: scope, select: bound, groupKeys: groupKeys))
     }
 
-    /// Whether one index of the select's single base table holds every column the select reads.
+    /// Whether an index of the select's single base table, led by its first grouping column, holds every column it reads.
     func indexCovers(_ select: BoundSelect) -> Bool {
         guard case .table(let storage, let alias, let filter)? = select.from,
             let table = context.catalog.tables.first(where: { $0.storage == storage })
@@ -137,7 +137,13 @@ extension Binder {
         }
         (select.items + select.groupBy + [select.whereClause, select.having, filter].compactMap { $0 }).forEach(collect)
         columns.remove("seq")
-        return table.indexes.contains { Set<String>($0).isSuperset(of: columns) }
+        // The index SQLite would walk for the groups' order is one led by the first grouping column: that one must
+        // hold everything. (Another covering index does not help: the walk would still fetch rows out of order.)
+        var leading: String?
+        if case .column(let relation, let column, _)? = select.groupBy.first, relation == alias { leading = column }
+        return table.indexes.contains { index in
+            (leading == nil || index.first == leading) && Set<String>(index).isSuperset(of: columns)
+        }
     }
 
     static let generatorNames: Set<String> = ["explode", "explode_outer", "posexplode", "posexplode_outer"]

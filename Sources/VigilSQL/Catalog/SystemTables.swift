@@ -67,8 +67,11 @@ extension CatalogTable {
             CatalogColumn("node_type", .string, .column("node_type")),
         ],
         scopeColumn: "workspace_id",
-        // Migration 005's indexes.
-        indexes: [["start_time"], ["cluster_id", "instance_id", "start_time"], ["workspace_id", "start_time"]],
+        // Migration 005's indexes, and 017's covering one for per-node utilisation.
+        indexes: [
+            ["start_time"], ["cluster_id", "instance_id", "start_time"], ["workspace_id", "start_time"],
+            ["instance_id", "start_time", "workspace_id", "cluster_id", "cpu_user_percent", "cpu_system_percent", "cpu_wait_percent", "mem_used_percent"],
+        ],
         comment: "Utilization of compute nodes: one row per instance per minute")
 
     /// `system.compute.clusters`, as Databricks declares it (reference §3): one row per configuration change of a

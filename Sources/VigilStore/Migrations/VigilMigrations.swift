@@ -20,6 +20,7 @@ public enum VigilMigrations {
         migrator.registerMigration("014_vigil_metric_samples", migrate: Migration014VigilMetricSamples.migrate)
         migrator.registerMigration("015_delivery", migrate: Migration015Delivery.migrate)
         migrator.registerMigration("016_forwarding", migrate: Migration016Forwarding.migrate)
+        migrator.registerMigration("017_node_usage_index", migrate: Migration017NodeUsageIndex.migrate)
         return migrator
     }
 }
