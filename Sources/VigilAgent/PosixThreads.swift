@@ -20,11 +20,9 @@ enum DetachedThread {
             box.body()
             return nil
         }, box)
-        guard started == 0 else {
-            // No thread could be made (the process is at its limit): the work still has to happen.
-            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
-            return
-        }
+        // Without its thread the work cannot happen elsewhere (run here, a pipe reader would block the cutting thread
+        // it feeds): stop with the reason, as Foundation's Thread does.
+        guard started == 0 else { fatalError("cannot start a thread: \(String(cString: strerror(started)))") }
         pthread_detach(thread)
     }
 }

@@ -201,11 +201,17 @@ public struct DeliveryVerifier: Sendable {
                     report.lines.append(.init(kind: "Log file", location: location, problem: "not listed in any digest (an extra file)"))
                 }
             } else if key.hasPrefix(DeliveryLayout.digestFolder + "/"), key.hasSuffix(".json" + DeliveryLayout.signatureSuffix) {
-                let digest = target.url(of: String(key.dropLast(DeliveryLayout.signatureSuffix.count)))
+                let digestKey = String(key.dropLast(DeliveryLayout.signatureSuffix.count))
+                let digest = target.url(of: digestKey)
                 // Already named by the chain walk (the next digest's link to it).
                 guard !report.lines.contains(where: { $0.location == digest && $0.problem?.hasPrefix("not found") == true }) else { continue }
-                report.lines.append(.init(kind: "Digest file", location: target.url(of: String(key.dropLast(DeliveryLayout.signatureSuffix.count))),
-                                          problem: "not found, but its signature is there (a deleted digest)"))
+                // A live delivery writes the signature, then the digest: a listing taken between the two sees the
+                // signature alone. If the digest is there now, it is newer than this run, not deleted.
+                if try await target.get(digestKey) != nil {
+                    report.lines.append(.init(kind: "Digest file", location: digest, note: "written while this run listed the bucket (verified next time)"))
+                    continue
+                }
+                report.lines.append(.init(kind: "Digest file", location: digest, problem: "not found, but its signature is there (a deleted digest)"))
                 report.digests += 1
             } else if !(key as NSString).lastPathComponent.hasPrefix(".") {
                 report.lines.append(.init(kind: "Object", location: location, problem: "not a file Vigil delivers (an extra object)"))

@@ -91,6 +91,27 @@ struct DeliveryVerifierTests {
         #expect(report.lines.contains { $0.note?.contains("not yet covered") == true })
     }
 
+    /// The folder as listed between a live delivery's two writes of a digest: its signature, not yet the digest.
+    struct ListedMidDigest: DeliveryTarget {
+        let inner: any DeliveryTarget
+        let hidden: String
+        var displayURL: String { inner.displayURL }
+        func put(_ key: String, bytes: [UInt8]) async throws { try await inner.put(key, bytes: bytes) }
+        func get(_ key: String) async throws -> [UInt8]? { try await inner.get(key) }
+        func list() async throws -> [String] { try await inner.list().filter { $0 != hidden } }
+    }
+
+    @Test("a digest written while verify lists the folder (its signature seen, not yet it) is a note for next time, not a deletion")
+    func digestWrittenDuringListing() async throws {
+        let (fixture, digests) = try await Self.delivered()
+        defer { fixture.remove() }
+        let verifier = DeliveryVerifier(target: ListedMidDigest(inner: fixture.target, hidden: digests[4]), keys: try fixture.keyring.publicKeys())
+        let report = try await verifier.verify()
+        #expect(problems(report) == [])
+        #expect(report.lines.contains { $0.note?.contains("written while this run listed the bucket") == true })
+        #expect(report.covered == 0...39)
+    }
+
     @Test("a digest moved, edited, unsigned, signed by another key or trusted by none is refused with the reason")
     func badDigests() async throws {
         let (fixture, digests) = try await Self.delivered()
