@@ -49,8 +49,10 @@ public struct DeliveryVerification: Sendable {
         out.append("\(validDigests)/\(digests) digest files valid" + (digests > validDigests ? ", \(digests - validDigests)/\(digests) digest files INVALID" : ""))
         out.append("\(validFiles)/\(files) log files valid" + (files > validFiles ? ", \(files - validFiles)/\(files) log files INVALID" : ""))
         if checkpointsMatched > 0 { out.append("\(checkpointsMatched) ledger checkpoint(s) recomputed from the delivered events") }
-        let pending = lines.filter { $0.note != nil }.count
+        let pending = lines.filter { $0.note != nil && $0.kind == "Log file" }.count
         if pending > 0 { out.append("\(pending) log file(s) delivered after the newest digest, not yet covered") }
+        let writing = lines.filter { $0.note != nil && $0.kind == "Digest file" }.count
+        if writing > 0 { out.append("\(writing) digest file(s) written while this run listed the bucket, verified next time") }
         return out
     }
 }

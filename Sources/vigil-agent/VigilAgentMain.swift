@@ -29,7 +29,7 @@ struct VigilAgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = Self.environment
-        guard let host = environment["VIGIL_HOST"], host.hasPrefix("http://") || host.hasPrefix("https://") else {
+        guard let host = environment["VIGIL_HOST"], host.lowercased().hasPrefix("http://") || host.lowercased().hasPrefix("https://") else {
             throw Self.fail("VIGIL_HOST must be the server's URL, such as http://127.0.0.1:8080", exitCode: 2)
         }
         guard let token = environment["VIGIL_TOKEN"], !token.isEmpty else {

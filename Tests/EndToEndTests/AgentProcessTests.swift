@@ -29,6 +29,11 @@ struct AgentProcessTests {
             #expect(!maps.contains("libFoundation.so"))
             #expect(!maps.contains("FoundationICU"))
             #expect(!maps.contains("FoundationInternationalization"))
+            // The Swift runtime is linked in, so Foundation or ICU would be inside the program, not in maps: its
+            // metadata would name the module, and ICU's data its version.
+            let program = try Data(contentsOf: URL(fileURLWithPath: String(arguments.first ?? "")))
+            #expect(program.range(of: Data("FoundationInternationalization".utf8)) == nil)
+            #expect(program.range(of: Data("icudt".utf8)) == nil)
             let node = try await ClustersAPITests.sql(server, "SELECT DISTINCT instance_id FROM system.compute.node_timeline WHERE cluster_id = 'slim'")
             #expect(node == [[.string("-dash-first")]])
             agent.signal(SIGTERM)
@@ -65,6 +70,11 @@ struct AgentProcessTests {
             (["--cluster-id", "bad id", "--once"], ["VIGIL_HOST": "http://127.0.0.1:9", "VIGIL_TOKEN": "t"], "--cluster-id: a cluster id is"),
             (["--cluster-id", "x", "--interval", "0"], ["VIGIL_HOST": "http://127.0.0.1:9", "VIGIL_TOKEN": "t"], "--interval must be between 1 and 3600"),
         ]
+        // A scheme in capitals is still a URL (vigil agent passes on what the user wrote).
+        let shouting = try RunningCommand(["--cluster-id", "x", "--once"], environment: ["VIGIL_HOST": "HTTP://127.0.0.1:9", "VIGIL_TOKEN": "t"],
+                                          program: "vigil-agent")
+        #expect(try await shouting.wait() == 0)
+        #expect(shouting.stderr.contains("cannot connect to HTTP://127.0.0.1:9"), "\(shouting.stderr)")
         for (arguments, environment, message) in cases {
             let agent = try RunningCommand(arguments, environment: environment, program: "vigil-agent")
             let status = try await agent.wait()

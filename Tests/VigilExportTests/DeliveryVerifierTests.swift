@@ -110,6 +110,10 @@ struct DeliveryVerifierTests {
         #expect(problems(report) == [])
         #expect(report.lines.contains { $0.note?.contains("written while this run listed the bucket") == true })
         #expect(report.covered == 0...39)
+        // The summary counts it as a digest, and only the newest digest's files as log files not yet covered.
+        #expect(report.summary.contains("1 digest file(s) written while this run listed the bucket, verified next time"), "\(report.summary)")
+        let pendingFiles = report.lines.filter { $0.kind == "Log file" && $0.note != nil }.count
+        #expect(report.summary.contains("\(pendingFiles) log file(s) delivered after the newest digest, not yet covered"), "\(report.summary)")
     }
 
     @Test("a digest moved, edited, unsigned, signed by another key or trusted by none is refused with the reason")

@@ -72,5 +72,9 @@ struct CompilerTests {
         let byCluster = try compiler.compile(
             "SELECT cluster_id, date_trunc('DAY', start_time), max(mem_used_percent) FROM system.compute.node_timeline GROUP BY 1, 2", now: now)
         #expect(byCluster.sql.contains("GROUP BY +t1.\"cluster_id\""), "\(byCluster.sql)")
+        // Led by instance_id, the usage index cannot give (instance_id, cluster_id) order: sorted.
+        let byNodeAndCluster = try compiler.compile(
+            "SELECT instance_id, cluster_id, max(mem_used_percent) FROM system.compute.node_timeline GROUP BY instance_id, cluster_id", now: now)
+        #expect(byNodeAndCluster.sql.contains("GROUP BY +t1.\"instance_id\", +t1.\"cluster_id\""), "\(byNodeAndCluster.sql)")
     }
 }

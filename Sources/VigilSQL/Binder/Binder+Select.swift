@@ -114,7 +114,7 @@ extension Binder {
         return (bound, columns, SelectScope(scope: scope, select: bound, groupKeys: groupKeys))
     }
 
-    /// Whether an index of the select's single base table, led by its first grouping column, holds every column it reads.
+    /// Whether an index of the select's single base table, led by its grouping columns, holds every column it reads.
     func indexCovers(_ select: BoundSelect) -> Bool {
         guard case .table(let storage, let alias, let filter)? = select.from,
             let table = context.catalog.tables.first(where: { $0.storage == storage })
@@ -137,12 +137,14 @@ extension Binder {
         }
         (select.items + select.groupBy + [select.whereClause, select.having, filter].compactMap { $0 }).forEach(collect)
         columns.remove("seq")
-        // The index SQLite would walk for the groups' order is one led by the first grouping column: that one must
-        // hold everything. (Another covering index does not help: the walk would still fetch rows out of order.)
-        var leading: String?
-        if case .column(let relation, let column, _)? = select.groupBy.first, relation == alias { leading = column }
+        // The index SQLite would walk for the groups' order is one led by the grouping columns (in any order): that
+        // one must hold everything. (Another covering index does not help: the walk would fetch rows out of order.)
+        let keys = Set(select.groupBy.compactMap { key -> String? in
+            if case .column(let relation, let column, _) = key, relation == alias { return column }
+            return nil
+        })
         return table.indexes.contains { index in
-            (leading == nil || index.first == leading) && Set<String>(index).isSuperset(of: columns)
+            Set(index.prefix(keys.count)) == keys && Set<String>(index).isSuperset(of: columns)
         }
     }
 
