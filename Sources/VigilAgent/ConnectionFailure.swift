@@ -55,4 +55,13 @@ public enum ConnectionFailure {
         }
         return nil
     }
+
+    /// A server's refusal as one line: its Databricks `error_code (HTTP n): message`, escaped for the terminal.
+    public static func refusal(status: Int, body: [UInt8]) -> String {
+        if let value = try? JSONParser.parse(body), case .string(let message)? = value["message"] {
+            let code: String = if case .string(let text)? = value["error_code"] { text } else { "HTTP \(status)" }
+            return "\(code) (HTTP \(status)): \(TerminalText.escape(message))"
+        }
+        return "HTTP \(status)"
+    }
 }

@@ -42,25 +42,10 @@ public final class LogShipper: Sendable {
     private let shipped = Atomic<Int>(0)
     private let refused = Atomic<Int>(0)
 
-    /// `text` as one URL path segment: every byte but RFC 3986's unreserved ones percent-encoded.
-    static func pathSegment(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var bytes: [UInt8] = []
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                bytes.append(byte)
-            default: bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     public convenience init(client: HTTPClient, baseURL: String, token: Secret, app: String, queue: ShipQueue, batchDelay: Duration = .milliseconds(200),
                             maxBackoff: Duration = .seconds(5), clock: any WallClock = SystemWallClock(),
                             report: @escaping @Sendable (Trouble) -> Void = { _ in }) {
-        let encoded = Self.pathSegment(app)
+        let encoded = URIEncoding.encode(app, slash: true)
         self.init(client: client, url: baseURL + "/api/2.0/vigil/apps/\(encoded)/logs", token: token, queue: queue, batchDelay: batchDelay,
                   maxBackoff: maxBackoff, clock: clock, report: report)
     }

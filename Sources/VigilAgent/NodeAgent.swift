@@ -92,15 +92,6 @@ public struct AgentConnection: Sendable {
             throw AgentFailure(ConnectionFailure.describe(error, baseURL: baseURL))
         }
     }
-
-    /// The server's `error_code (HTTP n): message`, escaped for the terminal.
-    static func refusal(_ reply: Reply) -> String {
-        if let value = try? JSONParser.parse(reply.body), case .string(let message)? = value["message"] {
-            let code: String = if case .string(let text)? = value["error_code"] { text } else { "HTTP \(reply.status)" }
-            return "\(code) (HTTP \(reply.status)): \(TerminalText.escape(message))"
-        }
-        return "HTTP \(reply.status)"
-    }
 }
 
 /// Sends reports and says on standard error what changed (the cluster's state, the server going away and back).
@@ -154,10 +145,10 @@ struct AgentReporter {
             // Rows the server refuses (a clock far ahead, a counter gone wrong) would be refused again at every report:
             // they are dropped, said, and the agent carries on.
             spool.removeFirst(rows.count)
-            Self.say("the server refused \(rows.count) rows, which are dropped: \(AgentConnection.refusal(reply))")
+            Self.say("the server refused \(rows.count) rows, which are dropped: \(ConnectionFailure.refusal(status: reply.status, body: reply.body))")
             return
         }
-        guard (200..<300).contains(reply.status) else { throw AgentFailure(AgentConnection.refusal(reply)) }
+        guard (200..<300).contains(reply.status) else { throw AgentFailure(ConnectionFailure.refusal(status: reply.status, body: reply.body)) }
         if let since = unreachableSince {
             Self.say("the server answers again after \((ContinuousClock.now - since).components.seconds) s; sending \(spool.rows.count) waiting rows")
             unreachableSince = nil

@@ -54,14 +54,6 @@ final class ThreadCondition: @unchecked Sendable {
 /// Writes to file descriptor 2 (C's `stderr` is a global Swift 6 will not share between threads).
 public enum StandardError {
     public static func write(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            bytes = bytes.dropFirst(written)
-        }
+        Array(text.utf8).withUnsafeBytes { PipeReader.writeAll(2, $0) }
     }
 }

@@ -137,8 +137,8 @@ public struct S3Target: DeliveryTarget {
             host = location.bucket + "." + endpointHost + port
             path = "/" + (object ?? "")
         }
-        let queryText = query.map { SigV4.encode($0.0, slash: true) + "=" + SigV4.encode($0.1, slash: true) }.joined(separator: "&")
-        return ("\(scheme)://\(host)\(SigV4.encode(path, slash: false))\(queryText.isEmpty ? "" : "?" + queryText)", host, path)
+        let queryText = query.map { URIEncoding.encode($0.0, slash: true) + "=" + URIEncoding.encode($0.1, slash: true) }.joined(separator: "&")
+        return ("\(scheme)://\(host)\(URIEncoding.encode(path, slash: false))\(queryText.isEmpty ? "" : "?" + queryText)", host, path)
     }
 
     struct Reply {

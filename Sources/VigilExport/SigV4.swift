@@ -61,7 +61,7 @@ public struct SigV4: Sendable {
     static func canonicalRequest(method: String, path: String, query: [(String, String)], headers: [(String, String)], payloadHash: String)
         -> (String, String)
     {
-        let canonicalQuery = query.map { (encode($0.0, slash: true), encode($0.1, slash: true)) }
+        let canonicalQuery = query.map { (URIEncoding.encode($0.0, slash: true), URIEncoding.encode($0.1, slash: true)) }
             .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
         var grouped: [String: [String]] = [:]
         for (name, value) in headers {
@@ -72,7 +72,7 @@ public struct SigV4: Sendable {
         let names = grouped.keys.sorted()
         let canonicalHeaders = names.map { "\($0):\(grouped[$0]!.joined(separator: ","))\n" }.joined()
         let signedHeaders = names.joined(separator: ";")
-        let uri = encode(path.isEmpty ? "/" : path, slash: false)
+        let uri = URIEncoding.encode(path.isEmpty ? "/" : path, slash: false)
         return ("\(method)\n\(uri)\n\(canonicalQuery)\n\(canonicalHeaders)\n\(signedHeaders)\n\(payloadHash)", signedHeaders)
     }
 
@@ -81,23 +81,6 @@ public struct SigV4: Sendable {
             Array(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: key)))
         }
         return hmac(hmac(hmac(hmac(Array(("AWS4" + secret).utf8), date), region), service), "aws4_request")
-    }
-
-    /// URI-encodes every byte but `A-Z a-z 0-9 - _ . ~` (and `/` unless `slash`), with uppercase hex.
-    public static func encode(_ text: String, slash: Bool) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: "/") where !slash:
-                out.append("/")
-            default:
-                out += "%" + Hex.encode([byte]).uppercased()
-            }
-        }
-        return out
     }
 
     /// `20150830T123600Z`

@@ -72,10 +72,6 @@ struct VigilClient {
     }
 
     static func failure(for reply: Reply) -> CLIFailure {
-        if let value = try? JSONParser.parse(reply.body), case .string(let message)? = value["message"] {
-            let code: String = if case .string(let text)? = value["error_code"] { text } else { "HTTP \(reply.status)" }
-            return CLIFailure("\(code) (HTTP \(reply.status)): \(TerminalText.escape(message))")
-        }
-        return CLIFailure("HTTP \(reply.status)")
+        CLIFailure(ConnectionFailure.refusal(status: reply.status, body: reply.body))
     }
 }
