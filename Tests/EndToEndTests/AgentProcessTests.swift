@@ -42,6 +42,17 @@ struct AgentProcessTests {
         }
     }
 
+    @Test("a refused token stops vigil-agent with the server's reason and exit 1; nothing is stored", .timeLimit(.minutes(2)))
+    func refusedToken() async throws {
+        try await LiveServer.run { server in
+            let agent = try RunningCommand(["agent", "--cluster-id", "denied", "--driver", "--interval", "1"],
+                                           environment: ["VIGIL_HOST": server.baseURL, "VIGIL_TOKEN": "dapi-wrong"])
+            #expect(try await agent.wait() == 1)
+            #expect(agent.stderr.contains("(HTTP 401)"), "\(agent.stderr)")
+            #expect(try await Self.rows(server, cluster: "denied") == 0)
+        }
+    }
+
     @Test("VIGIL_AGENT_BINARY=none runs the same agent inside vigil", .timeLimit(.minutes(2)))
     func insideVigil() async throws {
         try await LiveServer.run { server in
