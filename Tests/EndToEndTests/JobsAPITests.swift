@@ -18,6 +18,16 @@ struct JobsAPITests {
         return runs
     }
 
+    /// The direct children of a running process: Linux lists them per thread (`/proc/PID/task/TID/children`), and
+    /// any thread may have started one.
+    static func children(of pid: Int32) -> [Int32] {
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return threads.flatMap { thread in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+    }
+
     static func number(_ value: JSONValue?) -> Int64? {
         if case .number(let text)? = value { Int64(text) } else { nil }
     }
@@ -73,7 +83,7 @@ struct JobsAPITests {
     @Test("SIGTERM to the runner cancels the run: CANCELED, no retry, the command's status")
     func cancelled() async throws {
         try await LiveServer.run { server in
-            let runner = try RunningCommand(["job", "run", "--job-name", "stopped", "--retries", "2", "--", "sleep", "30"],
+            let runner = try RunningCommand(["job", "run", "--job-name", "stopped", "--retries", "2", "--", "sleep", "600"],
                                             environment: Self.environment(server))
             try await AppLogsTests.eventually {
                 (try? await Self.runs(server))?.first?["state"]?["life_cycle_state"] == .string("RUNNING")
@@ -92,10 +102,17 @@ struct JobsAPITests {
         var configuration = VigilConfiguration()
         configuration.clusterCheckInterval = .milliseconds(100)
         try await LiveServer.run(configuration: configuration) { server in
-            let runner = try RunningCommand(["job", "run", "--job-name", "doomed", "--heartbeat", "1", "--", "sleep", "20"], environment: Self.environment(server))
+            // The command outlives any slow machine: a command that ended first would leave the run SUCCESS, not lost.
+            let runner = try RunningCommand(["job", "run", "--job-name", "doomed", "--heartbeat", "1", "--", "sleep", "600"], environment: Self.environment(server))
             try await AppLogsTests.eventually {
                 (try? await Self.runs(server))?.first?["state"]?["life_cycle_state"] == .string("RUNNING")
             }
+            // The run is RUNNING just before the command starts. The runner's child survives its SIGKILL (as on a
+            // real host); it is stopped when the test ends.
+            let pid = runner.processIdentifier
+            try await AppLogsTests.eventually { !Self.children(of: pid).isEmpty }
+            let orphans = Self.children(of: pid)
+            defer { for child in orphans { kill(child, SIGKILL) } }
             runner.signal(SIGKILL)
             try await AppLogsTests.eventually {
                 (try? await Self.runs(server))?.first?["state"]?["life_cycle_state"] == .string("INTERNAL_ERROR")

@@ -472,7 +472,9 @@ struct SilencesTests {
 
     @Test("acknowledge: TRIGGERED becomes ACKNOWLEDGED with who and when, once; then it resolves on time")
     func acknowledge() async throws {
-        try await LiveServer.run(configuration: NotificationsTests.configuration(resolveAfter: .seconds(8))) { server in
+        // The alert must still be TRIGGERED when acknowledged: 40 s is far beyond the few requests in between, even on
+        // a loaded two-core machine (8 s was not).
+        try await LiveServer.run(configuration: NotificationsTests.configuration(resolveAfter: .seconds(40))) { server in
             _ = try await server.request(.POST, "/api/2.0/vigil/detections", body: Array(NotificationsTests.rule(notify: "").utf8), contentType: "application/yaml")
             try await NotificationsTests.secretRead(server, id: "ack-1")
             try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/vigil/alert-history?state=TRIGGERED").json()["alerts"]?[0] != nil }
@@ -487,7 +489,7 @@ struct SilencesTests {
             #expect(try await server.request(.POST, "/api/2.0/vigil/alerts/999999/acknowledge", json: "{}").status == 404)
             #expect(try await server.request(.POST, "/api/2.0/vigil/alerts/x/acknowledge", json: "{}").status == 400)
             #expect(try await server.request(.GET, "/api/2.0/vigil/alert-history?state=NOPE").status == 400)
-            try await AppLogsTests.eventually { try await server.request(.GET, "/api/2.0/vigil/alerts/\(id)").json()["state"] == .string("RESOLVED") }
+            try await AppLogsTests.eventually(timeout: .seconds(180)) { try await server.request(.GET, "/api/2.0/vigil/alerts/\(id)").json()["state"] == .string("RESOLVED") }
             guard case .array(let rows)? = try await server.request(.GET, "/api/2.0/audit/events?action_name=acknowledgeAlert").json()["events"] else { return }
             #expect(rows.contains { $0["request_params"]?["alert_id"] == .string(id) && $0["response"]?["status_code"] == .number("200") })
         }

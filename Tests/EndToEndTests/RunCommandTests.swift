@@ -103,11 +103,11 @@ struct RunCommandTests {
             #expect(try await trapping.wait() == 0, "\(trapping.stderr)")
             #expect(try await Self.lines(server.baseURL, server.adminToken).contains { $0.1 == "got TERM" })
 
-            let sleeping = try RunningCommand(["run", "--app", "shop", "--spool-dir", spool.path, "--", "sleep", "30"], environment: environment)
-            try await AppLogsTests.eventually { try await Self.lines(server.baseURL, server.adminToken).contains { $0.1.contains("started sleep 30") } }
+            let sleeping = try RunningCommand(["run", "--app", "shop", "--spool-dir", spool.path, "--", "sleep", "600"], environment: environment)
+            try await AppLogsTests.eventually { try await Self.lines(server.baseURL, server.adminToken).contains { $0.1.contains("started sleep 600") } }
             sleeping.signal(SIGINT)
             #expect(try await sleeping.wait() == 128 + SIGINT)
-            #expect(try await Self.lines(server.baseURL, server.adminToken).contains { $0.1.hasSuffix("sleep 30 was killed by signal \(SIGINT)") })
+            #expect(try await Self.lines(server.baseURL, server.adminToken).contains { $0.1.hasSuffix("sleep 600 was killed by signal \(SIGINT)") })
         }
     }
 
