@@ -47,9 +47,13 @@ public struct ComputeRetentionService: Service {
         let nodeCutoff = now - nodeRetentionMillis
         let jobCutoff = now - jobRetentionMillis
         var deleted = 0
+        // Node rows go oldest first with their hourly rollup, a batch per transaction.
+        while true {
+            let count = try await database.pool.write { db in try NodeTimelineRollup.deleteRows(db, before: nodeCutoff, limit: batch) }
+            deleted += count
+            if count < batch { break }
+        }
         let statements: [(String, StatementArguments)] = [
-            ("DELETE FROM node_timeline WHERE rowid IN (SELECT rowid FROM node_timeline WHERE start_time < ? ORDER BY start_time LIMIT ?)",
-             [nodeCutoff, batch]),
             ("""
              DELETE FROM cluster_events WHERE id IN (SELECT e.id FROM cluster_events e JOIN clusters c ON c.cluster_id = e.cluster_id
                  WHERE c.state = 'TERMINATED' AND c.terminated_time < ? AND e.timestamp < ? LIMIT ?)

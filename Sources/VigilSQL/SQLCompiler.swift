@@ -2,10 +2,14 @@
 public struct SQLCompiler: Sendable {
     public var catalog: Catalog
     public var emitter: any QueryEmitter
+    /// Whether aggregates may be answered from a table's rollup (`RollupRewrite`). Tests turn it off to compare
+    /// the rollup's answers with the base table's.
+    public var useRollups = true
 
-    public init(catalog: Catalog = .system, emitter: any QueryEmitter = SQLiteEmitter()) {
+    public init(catalog: Catalog = .system, emitter: any QueryEmitter = SQLiteEmitter(), useRollups: Bool = true) {
         self.catalog = catalog
         self.emitter = emitter
+        self.useRollups = useRollups
     }
 
     /// - Parameters:
@@ -22,7 +26,7 @@ public struct SQLCompiler: Sendable {
         let query = try Parser.parse(text)
         let context = BindingContext(
             catalog: catalog, now: now, parameters: parameters, workspaceScope: workspaceScope, appScope: appScope,
-            computedTables: computedTables)
+            computedTables: computedTables, useRollups: useRollups)
         let bound = try Binder(context: context).bind(query, outer: nil)
         let (sql, arguments) = try emitter.emit(bound)
         return CompiledQuery(sql: sql, arguments: arguments, columns: bound.columns)

@@ -32,6 +32,12 @@ struct Binder {
         if !query.orderBy.isEmpty {
             orderBy = try binder.bindOrderBy(query.orderBy, columns: columns, body: &body, selectScope: selectScope)
         }
+        if case .select(let select) = body, let rewrite = RollupRewrite(context: context, select: select),
+            let (rewritten, order) = rewrite.rewrite(select, orderBy: orderBy)
+        {
+            body = .select(rewritten)
+            orderBy = order
+        }
         var limit: Int64?
         if let expression = query.limit {
             let bound = try binder.bindExpression(expression, scope: Scope(), allowAggregates: false)

@@ -36,14 +36,17 @@ final class BindingContext {
     let derivedDates: [String: String]
     /// Where computed tables' rows come from; nil = computed tables cannot be read in this statement.
     let computedTables: (any ComputedTableSource)?
+    /// Whether aggregates may be answered from a table's rollup (`RollupRewrite`); off only to compare answers.
+    let useRollups: Bool
     /// Rows already fetched for a computed table (by storage name), so a table read twice is asked for once.
     private var computedRows: [String: [[SQLValue]]] = [:]
     private var counter = 0
 
     init(
         catalog: Catalog, now: Int64, parameters: [String: SQLValue], workspaceScope: [String]? = nil, appScope: [Int64]? = nil,
-        computedTables: (any ComputedTableSource)? = nil
+        computedTables: (any ComputedTableSource)? = nil, useRollups: Bool = true
     ) {
+        self.useRollups = useRollups
         self.catalog = catalog
         self.computedTables = computedTables
         self.now = now

@@ -17,7 +17,30 @@ public struct Catalog: Sendable {
     }
 
     /// Storage tables SQL may read, for the connection's authorizer (computed tables have none).
-    public var storageTables: Set<String> { Set(tables.filter { !$0.isComputed }.map(\.storage)) }
+    public var storageTables: Set<String> {
+        Set(tables.filter { !$0.isComputed }.flatMap { [$0.storage] + ($0.rollup.map { [$0.storage] } ?? []) })
+    }
+}
+
+/// A table's rollup: its rows summed per key and time bucket in storage of their own, which the compiler reads
+/// instead of the base rows where that gives the same answer (`RollupRewrite`). The rollup has the base table's key
+/// and time column names, a `row_count`, and per measure column `m`: `m_sum`, `m_count` (non-null values), `m_min`
+/// and `m_max`. Measures are in null groups: a rollup row sums only base rows whose measures are, group by group,
+/// all null or all not null (others have rollup rows of their own), so a sum of one group's columns is exact.
+public struct CatalogRollup: Sendable {
+    public var storage: String
+    public var bucketMillis: Int64
+    public var timeColumn: String
+    public var keys: [String]
+    public var groups: [[String]]
+
+    public init(storage: String, bucketMillis: Int64, timeColumn: String, keys: [String], groups: [[String]]) {
+        self.storage = storage
+        self.bucketMillis = bucketMillis
+        self.timeColumn = timeColumn
+        self.keys = keys
+        self.groups = groups
+    }
 }
 
 public struct CatalogTable: Sendable {
@@ -39,11 +62,14 @@ public struct CatalogTable: Sendable {
     /// The storage table's indexes (column lists). The binder uses them to tell a GROUP BY an index can answer
     /// alone (a covering walk) from one that would fetch every row through an index.
     public var indexes: [[String]]
+    /// Where aggregates over time buckets of an hour or more can be read from, if anywhere.
+    public var rollup: CatalogRollup?
 
     public init(
         name: [String], storage: String, columns: [CatalogColumn], scopeColumn: String? = nil, appScopeColumn: String? = nil,
-        indexes: [[String]] = [], isComputed: Bool = false, comment: String = ""
+        indexes: [[String]] = [], rollup: CatalogRollup? = nil, isComputed: Bool = false, comment: String = ""
     ) {
+        self.rollup = rollup
         self.appScopeColumn = appScopeColumn
         self.name = name
         self.storage = storage

@@ -21,6 +21,7 @@ public enum VigilMigrations {
         migrator.registerMigration("015_delivery", migrate: Migration015Delivery.migrate)
         migrator.registerMigration("016_forwarding", migrate: Migration016Forwarding.migrate)
         migrator.registerMigration("017_node_usage_index", migrate: Migration017NodeUsageIndex.migrate)
+        migrator.registerMigration("018_node_timeline_hourly", migrate: Migration018NodeTimelineHourly.migrate)
         return migrator
     }
 }

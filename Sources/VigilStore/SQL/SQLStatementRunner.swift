@@ -96,10 +96,11 @@ public final class SQLStatementRunner: Sendable {
     /// Compiles and runs `text` and waits for the outcome: compile and runtime errors are `SQLError`s, and so is a
     /// refusal by the executor (`RESOURCE_EXHAUSTED`).
     public func run(
-        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], rowLimit: Int? = nil,
+        _ text: String, now: Int64, parameters: [String: SQLValue] = [:], workspaceScope: [String]? = nil, rowLimit: Int? = nil,
         computedTables: (any ComputedTableSource)? = nil, cancellation: StatementCancellation = StatementCancellation()
     ) async throws(SQLError) -> SQLResult {
-        let statement = Statement(text, now: now, parameters: parameters, computedTables: computedTables, rowLimit: rowLimit)
+        let statement = Statement(
+            text, now: now, parameters: parameters, workspaceScope: workspaceScope, computedTables: computedTables, rowLimit: rowLimit)
         let result: Result<SQLResult, SQLError> = await withCheckedContinuation { continuation in
             do throws(SQLExecutor.Refusal) {
                 try submit(statement, owner: 0, cancellation: cancellation) { continuation.resume(returning: $0) }
