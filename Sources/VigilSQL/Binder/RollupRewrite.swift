@@ -55,9 +55,24 @@ struct RollupRewrite {
             if let until = bound.high { high = min(high ?? until, until) }
         }
         // Whole hours [first, end) come from the rollup, the rest of [low, high) from base rows.
+        // Bounds whose hour falls outside 64 bits (a range written to the ends of time) read the base table.
         let size = rollup.bucketMillis
-        let first = low.map { Self.floor($0, size) == $0 ? $0 : Self.floor($0, size) + size }
-        let end = high.map { Self.floor($0, size) }
+        var first: Int64?
+        var end: Int64?
+        if let low {
+            guard let floor = Self.floor(low, size) else { return nil }
+            if floor == low {
+                first = low
+            } else {
+                let (next, overflow) = floor.addingReportingOverflow(size)
+                guard !overflow else { return nil }
+                first = next
+            }
+        }
+        if let high {
+            guard let floor = Self.floor(high, size) else { return nil }
+            end = floor
+        }
         if let first, let end, first >= end { return nil }
 
         let derived = context.nextAlias("h")
@@ -128,21 +143,11 @@ struct RollupRewrite {
 
     /// `time OP constant` (either way round) as a half-open range bound.
     func timeBound(_ condition: BoundExpression) -> (low: Int64?, high: Int64?)? {
-        guard case .operation(var op, let arguments, _) = condition, arguments.count == 2 else { return nil }
-        var column = arguments[0]
-        var constant = arguments[1]
-        if case .literal = column {
-            swap(&column, &constant)
-            switch op {
-            case .less: op = .greater
-            case .lessOrEqual: op = .greaterOrEqual
-            case .greater: op = .less
-            case .greaterOrEqual: op = .lessOrEqual
-            default: break
-            }
-        }
+        guard case .operation(let comparison, let arguments, _) = condition,
+            let (op, column, constant) = Lowering.constantOnRight(comparison, arguments)
+        else { return nil }
         guard case .column(let relation, let name, .timestamp) = column, relation == alias, name == rollup.timeColumn,
-            case .literal(.integer(let value), .timestamp) = constant
+            let value = Self.timestampConstant(constant)
         else { return nil }
         let (next, overflow) = value.addingReportingOverflow(1)
         switch op {
@@ -151,6 +156,18 @@ struct RollupRewrite {
         case .less: return (nil, value)
         case .lessOrEqual: return overflow ? nil : (nil, next)
         case .equal: return overflow ? nil : (value, next)
+        default: return nil
+        }
+    }
+
+    /// A constant timestamp: a literal, or a date literal read as its midnight (`start_time >= current_date() - 30`).
+    static func timestampConstant(_ expression: BoundExpression) -> Int64? {
+        switch expression {
+        case .literal(.integer(let value), .timestamp): return value
+        case .operation(.cast, let arguments, .timestamp):
+            guard arguments.count == 1, case .literal(.text(let day), .date) = arguments[0], let epochDay = SparkDateTime.epochDay(of: day) else { return nil }
+            let (millis, overflow) = epochDay.multipliedReportingOverflow(by: Lowering.millisecondsPerDay)
+            return overflow ? nil : millis
         default: return nil
         }
     }
@@ -169,8 +186,10 @@ struct RollupRewrite {
         .operation(op, [time, .literal(.integer(value), .timestamp)], .boolean)
     }
 
-    static func floor(_ value: Int64, _ size: Int64) -> Int64 {
-        value - ((value % size) + size) % size
+    /// The start of `value`'s bucket, or nil when it is below the smallest Int64.
+    static func floor(_ value: Int64, _ size: Int64) -> Int64? {
+        let (start, overflow) = value.subtractingReportingOverflow(((value % size) + size) % size)
+        return overflow ? nil : start
     }
 
     /// `expression` with its columns of relation `from` read from relation `to` (same column names).
@@ -209,7 +228,7 @@ struct Partials {
 
     var columns: [OutputColumn] {
         keys.map { OutputColumn(name: $0, type: types[$0] ?? .string) } + [OutputColumn(name: time, type: .timestamp)]
-            + list.map { OutputColumn(name: "partial", type: $0.type) }
+            + list.indices.map { OutputColumn(name: "partial\($0)", type: list[$0].type) }
     }
 
     /// The derived relation's column for a key (or the time column).
@@ -303,9 +322,10 @@ struct OuterMapper {
                 isTime(1)
             else { return nil }
             return 1
-        case .toDate, .hour, .dayOfWeek, .dayOfMonth, .month, .year:
+        case .hour:
             return arguments.count == 1 && isTime(0) ? 0 : nil
         case .cast:
+            // to_date(), and the date that dayofweek(), month(), year()... are taken of.
             return type == .date && arguments.count == 1 && isTime(0) ? 0 : nil
         default:
             return nil
@@ -337,18 +357,22 @@ struct OuterMapper {
         case .sum, .avg:
             guard let argument = arguments.first, let first = sumOfMeasures(argument) else { return nil }
             let alias = rewrite.alias
-            func sumOver(_ suffix: String) -> BoundExpression { Self.replaceMeasures(argument, alias: alias, suffix: suffix) }
-            let total = partials.add(.init(rollup: sumOver("_sum"), base: sumOver(""), type: argument.type))
-            if aggregate == .sum { return sum(total, type) }
+            // Partial sums are REAL (the rollup stores them so, exact to 2^53) so that adding hours never overflows
+            // where the base table's sum would not; a BIGINT sum is cast back, failing as the base sum would.
+            let rolled = Self.replaceMeasures(argument, alias: alias, suffix: "_sum", type: .double)
+            let base = Self.replaceMeasures(argument, alias: alias, suffix: "", type: nil)
+            let total = partials.add(.init(
+                rollup: rolled, base: argument.type == .double ? base : .operation(.cast, [base], .double), type: .double))
+            if aggregate == .sum { return type == .double ? sum(total, .double) : .operation(.cast, [sum(total, .double)], type) }
             guard type == .double else { return nil }
             // A row counts when the summed expression is not null: for a rollup row, when its sums are not null
             // (the group's columns are null together there), its first column's count.
             let count = partials.add(.init(
                 rollup: .caseWhen(
-                    [BoundWhen(condition: .operation(.isNull, [sumOver("_sum")], .boolean), result: .integer(0, .bigint))],
+                    [BoundWhen(condition: .operation(.isNull, [rolled], .boolean), result: .integer(0, .bigint))],
                     otherwise: .column(relation: row, column: first + "_count", .bigint), .bigint),
-                base: .operation(.isNotNull, [sumOver("")], .boolean), type: .bigint))
-            return .operation(.divide, [sum(total, argument.type), .operation(.nullIf, [sum(count, .bigint), .integer(0, .bigint)], .bigint)], .double)
+                base: .operation(.isNotNull, [base], .boolean), type: .bigint))
+            return .operation(.divide, [sum(total, .double), .operation(.nullIf, [sum(count, .bigint), .integer(0, .bigint)], .bigint)], .double)
         case .collectList, .collectSet:
             return nil
         }
@@ -379,13 +403,14 @@ struct OuterMapper {
         return names[0]
     }
 
-    /// `expression` with each base column `m` read as column `m + suffix` of the placeholder row.
-    static func replaceMeasures(_ expression: BoundExpression, alias: String, suffix: String) -> BoundExpression {
+    /// `expression` with each base column `m` read as column `m + suffix` of the placeholder row, every value of
+    /// type `type` if given.
+    static func replaceMeasures(_ expression: BoundExpression, alias: String, suffix: String, type: SparkType?) -> BoundExpression {
         switch expression {
-        case .column(let relation, let column, let type) where relation == alias:
-            .column(relation: Partials.placeholder, column: column + suffix, type)
-        case .operation(let op, let arguments, let type):
-            .operation(op, arguments.map { replaceMeasures($0, alias: alias, suffix: suffix) }, type)
+        case .column(let relation, let column, let original) where relation == alias:
+            .column(relation: Partials.placeholder, column: column + suffix, type ?? original)
+        case .operation(let op, let arguments, let original):
+            .operation(op, arguments.map { replaceMeasures($0, alias: alias, suffix: suffix, type: type) }, type ?? original)
         default: expression
         }
     }

@@ -256,9 +256,10 @@ extension SQLiteWriter {
         case .dateFormat: return call("spark_date_format", args)
         case .toDate: return call("spark_to_date", args)
         case .toTimestamp: return call("spark_to_timestamp", args)
-        case .hour: return "CAST(strftime('%H', \(expression(args[0])) / 1000, 'unixepoch') AS INTEGER)"
-        case .minute: return "CAST(strftime('%M', \(expression(args[0])) / 1000, 'unixepoch') AS INTEGER)"
-        case .second: return "CAST(strftime('%S', \(expression(args[0])) / 1000, 'unixepoch') AS INTEGER)"
+        // Seconds by floor division: SQLite's `/` rounds toward zero, which puts 1969-12-31T22:59:59.5 in hour 23.
+        case .hour: return "CAST(strftime('%H', spark_floor_div(\(expression(args[0])), 1000), 'unixepoch') AS INTEGER)"
+        case .minute: return "CAST(strftime('%M', spark_floor_div(\(expression(args[0])), 1000), 'unixepoch') AS INTEGER)"
+        case .second: return "CAST(strftime('%S', spark_floor_div(\(expression(args[0])), 1000), 'unixepoch') AS INTEGER)"
         case .dayOfWeek: return "(CAST(strftime('%w', \(expression(args[0]))) AS INTEGER) + 1)"
         case .dayOfMonth: return "CAST(strftime('%d', \(expression(args[0]))) AS INTEGER)"
         case .month: return "CAST(strftime('%m', \(expression(args[0]))) AS INTEGER)"

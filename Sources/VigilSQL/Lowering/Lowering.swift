@@ -415,6 +415,21 @@ enum Lowering {
         }
     }
 
+    /// A comparison of two operands with a literal, if there is one, on the right: `5 < x` becomes `x > 5`.
+    static func constantOnRight(_ op: Operation, _ arguments: [BoundExpression]) -> (Operation, BoundExpression, BoundExpression)? {
+        guard arguments.count == 2 else { return nil }
+        guard case .literal = arguments[0] else { return (op, arguments[0], arguments[1]) }
+        let mirrored: Operation =
+            switch op {
+            case .less: .greater
+            case .lessOrEqual: .greaterOrEqual
+            case .greater: .less
+            case .greaterOrEqual: .lessOrEqual
+            default: op
+            }
+        return (mirrored, arguments[1], arguments[0])
+    }
+
     /// Rewrites `event_date <op> constant date` into a range on `event_time`, which is indexed; the result is the
     /// same because `event_date` is the UTC day of `event_time`.
     static func rangeOnTimestamp(_ expression: BoundExpression, context: BindingContext) -> BoundExpression {
@@ -422,20 +437,7 @@ enum Lowering {
         if op == .and || op == .or {
             return .operation(op, arguments.map { rangeOnTimestamp($0, context: context) }, type)
         }
-        guard arguments.count == 2 else { return expression }
-        var column = arguments[0]
-        var constant = arguments[1]
-        var operation = op
-        if case .literal = column {
-            swap(&column, &constant)
-            switch op {
-            case .less: operation = .greater
-            case .lessOrEqual: operation = .greaterOrEqual
-            case .greater: operation = .less
-            case .greaterOrEqual: operation = .lessOrEqual
-            default: break
-            }
-        }
+        guard let (operation, column, constant) = constantOnRight(op, arguments) else { return expression }
         guard case .column(let relation, let name, .date) = column, let timestampColumn = context.derivedDates[name],
             case .literal(.text(let day), .date) = constant, let epochDay = SparkDateTime.epochDay(of: day)
         else { return expression }

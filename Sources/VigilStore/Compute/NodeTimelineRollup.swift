@@ -10,10 +10,12 @@ import GRDB
 /// sum of columns (`avg(cpu_user_percent + cpu_system_percent)`) reads the sums of each column, which is exact only
 /// if the columns are null in the same rows: so a row whose measures of one group (CPU, memory, network) are null
 /// in some columns and not in others is kept in a rollup row of its own (`single_start` is its start time), where
-/// a sum of columns is NULL exactly as the row's own would be. Agents never send such rows.
+/// a sum of columns is NULL exactly as the row's own would be. Agents seldom send such rows (a CPU-limited
+/// container whose iowait could not be read).
 ///
-/// Kept by a trigger on insert, in the inserting transaction; deletes go through `deleteRows(_:before:limit:)`,
-/// which rebuilds the one hour a batch may cut.
+/// Kept by a trigger on insert, in the inserting transaction. Sums are REAL (exact to 2^53), so adding rows to an
+/// hour never fails. Rows must be deleted only through `deleteRows(_:before:limit:)`, which rebuilds the one hour a
+/// batch may cut: a DELETE elsewhere would leave the rollup answering for rows that are gone.
 public enum NodeTimelineRollup {
     public static let table = "node_timeline_hourly"
     public static let bucketMillis: Int64 = 3_600_000
@@ -62,8 +64,9 @@ public enum NodeTimelineRollup {
             single_start INTEGER,
             row_count INTEGER NOT NULL,
             \(measures.map { m -> String in
+                // Sums are REAL even of byte counts: an hour's sum must never fail where its rows stored fine.
                 let type = m.hasSuffix("_bytes") ? "INTEGER" : "REAL"
-                return "\(m)_sum \(type), \(m)_count INTEGER NOT NULL, \(m)_min \(type), \(m)_max \(type)"
+                return "\(m)_sum REAL, \(m)_count INTEGER NOT NULL, \(m)_min \(type), \(m)_max \(type)"
             }.joined(separator: ",\n    "))
         );
         CREATE UNIQUE INDEX \(table)_key ON \(table)(\(uniqueKey));
@@ -100,7 +103,7 @@ public enum NodeTimelineRollup {
         try db.execute(sql: """
             INSERT INTO \(table)(\(storedColumns.joined(separator: ", ")))
             SELECT \((keys + [hour("start_time"), single, "count(*)"]
-                + measures.flatMap { ["sum(\($0))", "count(\($0))", "min(\($0))", "max(\($0))"] }).joined(separator: ", "))
+                + measures.flatMap { ["sum(CAST(\($0) AS REAL))", "count(\($0))", "min(\($0))", "max(\($0))"] }).joined(separator: ", "))
             FROM node_timeline\(range)
             GROUP BY \((keys + [hour("start_time"), single]).joined(separator: ", "))
             """, arguments: StatementArguments(arguments))

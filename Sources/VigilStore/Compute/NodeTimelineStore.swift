@@ -2,7 +2,8 @@ import GRDB
 import VigilCore
 
 /// Stores `system.compute.node_timeline` rows. Rows are utilisation samples, not audit events: they are not
-/// leaves of the ledger, and a batch is one transaction of its own (not the sequencer's), all or nothing.
+/// leaves of the ledger, and a batch is one transaction of its own (not the sequencer's), all or nothing. A trigger
+/// adds each row to the hourly rollup (`NodeTimelineRollup`); rows are deleted only through its `deleteRows`.
 public struct NodeTimelineStore: Sendable {
     public let database: VigilDatabase
 
