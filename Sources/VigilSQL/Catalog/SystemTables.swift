@@ -72,7 +72,7 @@ extension CatalogTable {
             ["start_time"], ["cluster_id", "instance_id", "start_time"], ["workspace_id", "start_time"],
             ["instance_id", "start_time", "workspace_id", "cluster_id", "cpu_user_percent", "cpu_system_percent", "cpu_wait_percent", "mem_used_percent"],
         ],
-        // Migration 018's hourly rollup (kept by VigilStore's `NodeTimelineRollup`, which these names must match).
+        // Migration 018's hourly rollup: VigilStore's `NodeTimelineRollup` builds and keeps the table from this description.
         rollup: CatalogRollup(
             storage: "node_timeline_hourly", bucketMillis: 3_600_000, timeColumn: "start_time",
             keys: ["account_id", "workspace_id", "cluster_id", "instance_id", "driver", "node_type"],

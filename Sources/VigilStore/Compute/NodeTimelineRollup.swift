@@ -1,4 +1,5 @@
 import GRDB
+import VigilSQL
 
 /// `node_timeline_hourly`: `node_timeline` summed per node and UTC hour, so a month of one-minute rows is read as
 /// 720 rows per node instead of 43,200. The SQL compiler answers a time-bucketed aggregate over `node_timeline`
@@ -17,18 +18,16 @@ import GRDB
 /// hour never fails. Rows must be deleted only through `deleteRows(_:before:limit:)`, which rebuilds the one hour a
 /// batch may cut: a DELETE elsewhere would leave the rollup answering for rows that are gone.
 public enum NodeTimelineRollup {
-    public static let table = "node_timeline_hourly"
-    public static let bucketMillis: Int64 = 3_600_000
-
+    /// What the SQL catalog says the rollup holds (storage, bucket, keys, null groups): one description for the
+    /// compiler that reads the table and for this type that writes it.
+    static let description = CatalogTable.computeNodeTimeline.rollup!
+    public static let table = description.storage
+    public static let bucketMillis = description.bucketMillis
     /// The rollup's key columns, named as in `node_timeline`.
-    public static let keys = ["account_id", "workspace_id", "cluster_id", "instance_id", "driver", "node_type"]
+    public static let keys = description.keys
     /// Measure columns by null group: a row is summed with others only if, in each group, its columns are all null
     /// or all not null.
-    public static let groups = [
-        ["cpu_user_percent", "cpu_system_percent", "cpu_wait_percent"],
-        ["mem_used_percent", "mem_swap_percent"],
-        ["network_sent_bytes", "network_received_bytes"],
-    ]
+    public static let groups = description.groups
     public static var measures: [String] { groups.flatMap { $0 } }
 
     static func hour(_ column: String) -> String {
