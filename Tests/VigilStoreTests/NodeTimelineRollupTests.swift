@@ -125,6 +125,27 @@ import VigilTesting
         #expect(singles == mixed && mixed > 0)
     }
 
+    @Test("upgrading a database whose rows predate the rollup rolls them up, and answers equal")
+    func upgrade() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let path = folder.file("vigil.sqlite")
+        // A database as migration 017 left it, holding rows.
+        let old = try DatabaseQueue(path: path)
+        try VigilMigrations.migrator.migrate(old, upTo: "017_node_usage_index")
+        try await old.write { db in
+            #expect(try !db.tableExists("node_timeline_hourly"))
+            _ = try NodeTimelineStore.insert(db, Self.rows(), receivedMillis: Self.day0)
+        }
+        try old.close()
+        let database = try VigilDatabase(path: path)
+        let rolled = try await Self.rollupRows(database)
+        #expect(!rolled.isEmpty)
+        try await database.pool.write { db in try NodeTimelineRollup.rebuild(db) }
+        Self.expectClose(try await Self.rollupRows(database), rolled)
+        try await Self.expectSameAnswers(Self.queries[0], database: database)
+    }
+
     @Test("retention in batches keeps the rollup equal to a rebuild after every batch, and answers equal")
     func retention() async throws {
         let folder = try TemporaryDirectory()
@@ -207,6 +228,12 @@ import VigilTesting
         ("SELECT instance_id, row_number() OVER (ORDER BY instance_id) FROM system.compute.node_timeline GROUP BY 1", false),
         ("SELECT cluster_id, count(*) FROM system.compute.node_timeline WHERE end_time > current_timestamp() GROUP BY 1", false),
         ("SELECT DISTINCT cluster_id FROM system.compute.node_timeline", false),
+        ("SELECT cluster_id FROM system.compute.node_timeline GROUP BY 1 HAVING max(cpu_user_percent + cpu_system_percent) > 90", false),
+        ("SELECT cluster_id, count(*) FROM system.compute.node_timeline GROUP BY 1 ORDER BY max(cpu_user_percent * 2)", false),
+        ("SELECT count(workspace_id) FROM system.compute.node_timeline", false),
+        ("SELECT cluster_id, collect_list(cpu_user_percent) FROM system.compute.node_timeline GROUP BY 1", false),
+        ("SELECT count(*) FROM system.compute.node_timeline WHERE start_time = current_timestamp()", false),
+        ("SELECT count(*) FROM system.compute.node_timeline WHERE start_time <> current_timestamp()", false),
         ("SELECT count(*) FROM system.compute.node_timeline WHERE start_time >= current_date() - 30", true),
         // Bounds whose hour is outside 64 bits: compiled without the rollup, never a crash.
         ("SELECT count(*) FROM system.compute.node_timeline WHERE start_time >= TIMESTAMP '1970-01-01 00:00:00' + INTERVAL 9223372036854775807 MILLISECONDS", false),
