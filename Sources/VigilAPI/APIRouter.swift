@@ -83,6 +83,9 @@ public struct APIDependencies: Sendable {
             configuration: notifications.service, clock: clock, logger: logger)
         self.notifications = notifier
         let audit: @Sendable ([AlertRecord]) async -> Void = { [recorder, logger] alerts in
+            // Their notifications were committed with them: send them now. The audit record follows in the
+            // sequencer's next commit, which under heavy ingest is a whole batch of events away.
+            notifier.wake()
             // One commit for a pass's firings (or resolutions), each in the workspace of the events that raised it.
             do {
                 _ = try await recorder.sequencer.submit(
@@ -90,7 +93,6 @@ public struct APIDependencies: Sendable {
             } catch {
                 logger.error("Detection alerts could not be audited", metadata: ["count": "\(alerts.count)", "error": "\(error)"])
             }
-            notifier.wake()
         }
         self.detections = DetectionService(
             store: DetectionStore(

@@ -128,6 +128,14 @@ enum DetectionBenchmark {
                 }
                 background.cancel()
                 let load = await background.value
+                // How the writer fared: the alert's own commit waits for the transaction running when it fires.
+                let metrics = try await server.request(.GET, "/metrics").text
+                let commits = value(metrics, "vigil_sequencer_commit_duration_seconds_count")
+                let under = { (bound: String) in value(metrics, "vigil_sequencer_commit_duration_seconds_bucket{le=\"\(bound)\"}") }
+                print(String(format: "    sequencer: %.0f transactions of %.0f events on average, %.1f ms each; %.0f took over 250 ms, %.0f over 500 ms",
+                             commits, value(metrics, "vigil_sequencer_batch_events_sum") / max(commits, 1),
+                             value(metrics, "vigil_sequencer_commit_duration_seconds_sum") / max(commits, 1) * 1000,
+                             commits - under("0.25"), commits - under("0.5")))
                 latencies.sort()
                 let p = { (q: Double) in latencies[min(latencies.count - 1, Int(q * Double(latencies.count)))] }
                 return (p(0.5), p(0.99), latencies.last ?? 0, load)
