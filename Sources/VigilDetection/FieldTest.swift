@@ -14,7 +14,8 @@ struct FieldTest: Sendable {
             return window.contains(millis: event.eventTimeMillis)
         }
         let value = field.value(in: event)
-        return matchAll ? tests.allSatisfy { $0.matches(value) } : tests.contains { $0.matches(value) }
+        for test in tests where test.matches(value) != matchAll { return !matchAll }
+        return matchAll
     }
 }
 

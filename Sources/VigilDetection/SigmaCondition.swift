@@ -8,18 +8,7 @@ indirect enum SigmaCondition: Sendable, Equatable {
     case oneOf([Int])
     case allOf([Int])
 
-    /// `matched(i)` says whether search identifier `i` matches; it is asked at most once per identifier and only
-    /// when the answer matters.
-    func evaluate(_ matched: (Int) -> Bool) -> Bool {
-        switch self {
-        case .identifier(let index): matched(index)
-        case .and(let left, let right): left.evaluate(matched) && right.evaluate(matched)
-        case .or(let left, let right): left.evaluate(matched) || right.evaluate(matched)
-        case .not(let inner): !inner.evaluate(matched)
-        case .oneOf(let indices): indices.contains(where: matched)
-        case .allOf(let indices): indices.allSatisfy(matched)
-        }
-    }
+    // Evaluated by `SigmaDetection.matches`, short-circuit: an operand is tested only when the answer matters.
 
     /// Parses `text`; `names` are the search identifiers in document order.
     static func parse(_ text: String, names: [String]) throws(ConditionError) -> SigmaCondition {

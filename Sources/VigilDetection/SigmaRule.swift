@@ -39,9 +39,39 @@ public struct SigmaDetection: Sendable {
     let condition: SigmaCondition
 
     public func matches(_ event: AuditEvent) -> Bool {
-        condition.evaluate { index in
-            identifiers[index].contains { alternative in alternative.allSatisfy { $0.matches(event) } }
+        holds(condition, event)
+    }
+
+    // Plain recursion and loops, no closures: this runs for every rule on every committed event, and a closure
+    // capturing the event copies it (twenty-odd retains and releases) each time.
+    private func holds(_ condition: SigmaCondition, _ event: AuditEvent) -> Bool {
+        switch condition {
+        case .identifier(let index):
+            return identifierMatches(index, event)
+        case .and(let left, let right):
+            if !holds(left, event) { return false }
+            return holds(right, event)
+        case .or(let left, let right):
+            if holds(left, event) { return true }
+            return holds(right, event)
+        case .not(let inner):
+            return !holds(inner, event)
+        case .oneOf(let indices):
+            for index in indices where identifierMatches(index, event) { return true }
+            return false
+        case .allOf(let indices):
+            for index in indices where !identifierMatches(index, event) { return false }
+            return true
         }
+    }
+
+    /// Search identifier `index` matches when one of its alternatives has every field test hold.
+    private func identifierMatches(_ index: Int, _ event: AuditEvent) -> Bool {
+        alternatives: for alternative in identifiers[index] {
+            for test in alternative where !test.matches(event) { continue alternatives }
+            return true
+        }
+        return false
     }
 }
 
