@@ -14,6 +14,7 @@ struct FieldTest: Sendable {
             return window.contains(millis: event.eventTimeMillis)
         }
         let value = field.value(in: event)
+        // With `all` the first test that fails decides, without it the first that holds.
         for test in tests where test.matches(value) != matchAll { return !matchAll }
         return matchAll
     }
