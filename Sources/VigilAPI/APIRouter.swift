@@ -100,7 +100,7 @@ public struct APIDependencies: Sendable {
                 link: { [publicURL] id in publicURL.base + "/api/2.0/vigil/alerts/\(id)" },
                 resolveAfterMillis: Int64(detections.resolveAfter / .milliseconds(1)),
                 unroutable: { references, alertID in notifier.countUnroutable(references, alertID: alertID) }),
-            configuration: detections, logger: logger, fired: audit, resolved: audit)
+            configuration: detections, logger: logger, stored: { _ in notifier.wake() }, fired: audit, resolved: audit)
         self.sqlAlerts = SQLAlertService(
             store: SQLAlertStore(detections: self.detections.store), logger: logger,
             runQuery: { [sql, database, clock] owner, text in

@@ -63,33 +63,43 @@ public final class DetectionService: Service, Sendable {
         var suppressionLogged: [String: (time: Int64, total: Int64)] = [:]
         var files: [String: FileState] = [:]
         var apiRules: [String: [LoadedRule]] = [:]
+        /// Stored firings waiting to be told to `fired` (audited), in the order they were stored.
+        var unannounced: [AlertRecord] = []
     }
 
     public let store: DetectionStore
     let configuration: Configuration
     let logger: Logger
-    /// Tells the world of new firings and resolutions (the server audits them and wakes the notifier; their
-    /// notifications were queued with them).
+    /// Told of new firings the moment they are stored, on the evaluation path: it must only hand them off (the
+    /// server wakes the notifier; their notifications were queued with them).
+    let stored: @Sendable ([AlertRecord]) -> Void
+    /// Tells the world of new firings and resolutions (the server audits them, a commit behind any queued ingest).
+    /// Firings go through a loop of their own, so evaluation never waits for that commit.
     let fired: @Sendable ([AlertRecord]) async -> Void
     let resolved: @Sendable ([AlertRecord]) async -> Void
     private let state: Mutex<State>
     private let evaluator: Mutex<DetectionEvaluator>
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    private let announcements: AsyncStream<Void>
+    private let announce: AsyncStream<Void>.Continuation
     /// Rule changes (API writes, file scans, reloads) one at a time: a check, a store and a reload belong together.
     private let changes = SerialGate()
 
     public init(store: DetectionStore, configuration: Configuration, logger: Logger,
+                stored: @escaping @Sendable ([AlertRecord]) -> Void = { _ in },
                 fired: @escaping @Sendable ([AlertRecord]) async -> Void,
                 resolved: @escaping @Sendable ([AlertRecord]) async -> Void = { _ in }) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        self.stored = stored
         self.fired = fired
         self.resolved = resolved
         self.evaluator = Mutex(DetectionEvaluator(rules: .empty, maxGroups: configuration.maxGroups))
         self.state = Mutex(State(limit: AlertRateLimit(perMinute: configuration.maxAlertsPerRulePerMinute)))
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (announcements, announce) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public var stats: Stats {
@@ -137,6 +147,9 @@ public final class DetectionService: Service, Sendable {
                 group.addTask {
                     for await _ in self.wakeups { await self.drain() }
                 }
+                group.addTask {
+                    for await _ in self.announcements { await self.announceStored() }
+                }
                 if let directory = configuration.rulesDirectory {
                     group.addTask {
                         while !Task.isCancelled {
@@ -161,8 +174,22 @@ public final class DetectionService: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.wake.finish()
+            self.announce.finish()
         }
         await drain()
+        await announceStored()
+    }
+
+    /// Tells `fired` of the stored firings not yet told, batch after batch.
+    func announceStored() async {
+        while true {
+            let records = state.withLock { state -> [AlertRecord] in
+                defer { state.unannounced = [] }
+                return state.unannounced
+            }
+            if records.isEmpty { return }
+            await fired(records)
+        }
     }
 
     /// Resolves the alerts whose time has come and tells the world.
@@ -218,8 +245,12 @@ public final class DetectionService: Service, Sendable {
             guard !hits.isEmpty else { continue }
             do {
                 let records = try await store.record(hits)
-                state.withLock { $0.stats.fired += Int64(records.count) }
-                await fired(records)
+                state.withLock { state in
+                    state.stats.fired += Int64(records.count)
+                    state.unannounced += records
+                }
+                stored(records)
+                announce.yield()
             } catch {
                 logger.error("Detection firings could not be stored", metadata: ["error": "\(error)", "count": "\(hits.count)"])
             }
