@@ -173,8 +173,9 @@ public final class DetectionService: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
+            // Only the evaluation loop ends here; its end cancels the others. The announcement loop is not finished
+            // too: ending first, it would cancel an evaluation pass midway and lose its firings.
             self.wake.finish()
-            self.announce.finish()
         }
         await drain()
         await announceStored()
