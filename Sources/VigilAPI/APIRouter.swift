@@ -83,9 +83,6 @@ public struct APIDependencies: Sendable {
             configuration: notifications.service, clock: clock, logger: logger)
         self.notifications = notifier
         let audit: @Sendable ([AlertRecord]) async -> Void = { [recorder, logger] alerts in
-            // Their notifications were committed with them: send them now. The audit record follows in the
-            // sequencer's next commit, which under heavy ingest is a whole batch of events away.
-            notifier.wake()
             // One commit for a pass's firings (or resolutions), each in the workspace of the events that raised it.
             do {
                 _ = try await recorder.sequencer.submit(
@@ -94,22 +91,28 @@ public struct APIDependencies: Sendable {
                 logger.error("Detection alerts could not be audited", metadata: ["count": "\(alerts.count)", "error": "\(error)"])
             }
         }
+        // Transitions' notifications were committed with them: send them now. The audit record follows in the
+        // sequencer's next commit, which under heavy ingest is a whole batch of events away.
+        let notifyAndAudit: @Sendable ([AlertRecord]) async -> Void = { alerts in
+            notifier.wake()
+            await audit(alerts)
+        }
         self.detections = DetectionService(
             store: DetectionStore(
                 database: database, clock: clock, routing: notifications.routing,
                 link: { [publicURL] id in publicURL.base + "/api/2.0/vigil/alerts/\(id)" },
                 resolveAfterMillis: Int64(detections.resolveAfter / .milliseconds(1)),
                 unroutable: { references, alertID in notifier.countUnroutable(references, alertID: alertID) }),
-            configuration: detections, logger: logger, stored: { _ in notifier.wake() }, fired: audit, resolved: audit)
+            configuration: detections, logger: logger, stored: { _ in notifier.wake() }, fired: audit, resolved: notifyAndAudit)
         self.sqlAlerts = SQLAlertService(
             store: SQLAlertStore(detections: self.detections.store), logger: logger,
             runQuery: { [sql, database, clock] owner, text in
                 await Self.runAsOwner(owner, text, runner: sql, database: database, clock: clock)
             },
-            changed: audit)
+            changed: notifyAndAudit)
         self.metricAlarms = MetricAlarmService(
             store: MetricAlarmStore(detections: self.detections.store, minimumPeriodSeconds: notifications.minimumAlarmPeriodSeconds),
-            workspaceID: recorder.workspaceID, logger: logger, changed: audit)
+            workspaceID: recorder.workspaceID, logger: logger, changed: notifyAndAudit)
     }
 
     /// Runs a SQL alert's query with its owner's access now (their workspaces, their apps' log lines, their view
